@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AiPrefillConfig(AppConfig):
+    name = "ai_prefill"
+    verbose_name = "AI pre-fill"

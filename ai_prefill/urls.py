@@ -1,0 +1,3 @@
+app_name = "ai_prefill"
+
+urlpatterns: list = []

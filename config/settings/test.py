@@ -1,0 +1,25 @@
+"""Settings for the test suite: the base settings with a throwaway key, fast hashing and local media."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("AI_PROVIDER", "demo")
+os.environ.setdefault("TROVA_VAR_DIR", tempfile.mkdtemp(prefix="trova-test-"))
+
+from .base import *  # noqa: F403
+
+# Tests speak plain HTTP through the test client.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Unit tests publish to an in-memory broker; the integration tests point a real worker at Redis
+# (TROVA_TEST_BROKER_URL, taken from CELERY_BROKER_URL when that is set).
+TROVA_TEST_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}

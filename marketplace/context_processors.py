@@ -1,0 +1,12 @@
+def header(request) -> dict:
+    """What the site header needs on every page: the unread message count (computed lazily)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def unread_count() -> int:
+        from marketplace.selectors import unread_message_count
+
+        return unread_message_count(user=user)
+
+    return {"unread_messages": unread_count}

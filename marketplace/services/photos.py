@@ -1,0 +1,129 @@
+"""Photo validation and renditions: checked by content, re-encoded without EXIF, never served as uploaded."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from marketplace.errors import PhotoRejected
+from marketplace.models import Photo
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+DISPLAY_MAX_SIDE = 1600
+THUMBNAIL_MAX_SIDE = 480
+JPEG_QUALITY = 85
+
+# Pillow's own guard fires at twice this many pixels as an error, and warns above it; we treat the
+# warning as an error too (see decode_photo), so this is the hard ceiling for anything Pillow opens.
+Image.MAX_IMAGE_PIXELS = max(settings.PHOTO_MAX_PIXELS, 1)
+
+
+@dataclass(frozen=True)
+class Renditions:
+    display: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+
+
+def read_upload(upload) -> bytes:
+    """Read an uploaded file, refusing empty and oversized ones before anything decodes them."""
+    limit = settings.PHOTO_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise PhotoRejected(f"The photo is larger than {limit // (1024 * 1024)} MB. Please pick a smaller one.")
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise PhotoRejected(f"The photo is larger than {limit // (1024 * 1024)} MB. Please pick a smaller one.")
+    if not data:
+        raise PhotoRejected("The file is empty. Please pick a photo.")
+    return data
+
+
+def decode_photo(data: bytes, *, max_side: int) -> Image.Image:
+    """Decode a JPEG, PNG or WebP into an upright RGB image whose long side is at most max_side.
+
+    Big JPEGs are decoded at a reduced scale (draft mode), so a 12-megapixel photo is never held at
+    full size. Raises PhotoRejected for anything that is not such a photo, whatever its name says.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            width, height = image.size
+            if width * height > settings.PHOTO_MAX_PIXELS:
+                raise PhotoRejected(
+                    f"The photo is {width} × {height} pixels; we accept at most "
+                    f"{settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels."
+                )
+            if width < 1 or height < 1:
+                raise PhotoRejected("The file is not a photo we can read.")
+            if image.format == "JPEG":
+                # Square box: the EXIF rotation below may swap the sides.
+                image.draft("RGB", (max_side, max_side))
+            exif_orientation = image.getexif().get(0x0112)
+            image.load()
+        except PhotoRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected(
+                f"The photo has too many pixels; we accept at most {settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels."
+            ) from None
+        except UnidentifiedImageError:
+            raise PhotoRejected(
+                "The file is not a photo we can read. Please upload a JPEG, PNG or WebP image."
+            ) from None
+        except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError):
+            raise PhotoRejected("The photo file is damaged or incomplete. Please try another one.") from None
+
+    if exif_orientation and exif_orientation != 1:
+        image = ImageOps.exif_transpose(image)
+    image = _to_rgb(image)
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
+
+
+def encode_jpeg(image: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
+    """JPEG bytes with no metadata: Pillow writes EXIF only when asked to."""
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def make_renditions(upload) -> Renditions:
+    """Validate an upload and make the display and thumbnail JPEGs; the original bytes are dropped."""
+    data = read_upload(upload)
+    display = decode_photo(data, max_side=DISPLAY_MAX_SIDE)
+    thumbnail = display.copy()
+    thumbnail.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE), Image.Resampling.LANCZOS)
+    return Renditions(
+        display=ContentFile(encode_jpeg(display), name="photo.jpg"),
+        thumbnail=ContentFile(encode_jpeg(thumbnail, quality=80), name="thumb.jpg"),
+        width=display.width,
+        height=display.height,
+    )
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def photo_create(*, owner, renditions: Renditions, listing=None, position: int = 0, is_main: bool = False) -> Photo:
+    """Store a validated photo's renditions under random names."""
+    photo = Photo(owner=owner, listing=listing, position=position, is_main=is_main)
+    photo.image.save("photo.jpg", renditions.display, save=False)
+    photo.thumbnail.save("thumb.jpg", renditions.thumbnail, save=False)
+    photo.save()
+    return photo

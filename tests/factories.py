@@ -1,0 +1,51 @@
+import io
+from decimal import Decimal
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from marketplace.models import Category, Condition, Listing, User
+
+
+def jpeg_bytes(width: int = 64, height: int = 48, color=(200, 60, 40), **save_kwargs) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, format="JPEG", **save_kwargs)
+    return out.getvalue()
+
+
+def png_bytes(width: int = 64, height: int = 48, color=(30, 120, 200, 255)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (width, height), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def photo_upload(name: str = "photo.jpg", data: bytes | None = None, content_type: str = "image/jpeg"):
+    return SimpleUploadedFile(name, jpeg_bytes() if data is None else data, content_type=content_type)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    display_name = factory.LazyAttribute(lambda u: u.username.capitalize())
+    password = factory.django.Password("correct horse battery")
+
+
+def category(slug: str = "electronics") -> Category:
+    return Category.objects.get(slug=slug)
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Listing
+
+    seller = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Item {n}")
+    description = "Used a few times, works fine."
+    category = factory.LazyFunction(lambda: Category.objects.get(slug="electronics"))
+    price = Decimal("25.00")
+    condition = Condition.GOOD

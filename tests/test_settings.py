@@ -1,0 +1,37 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "AI_PROVIDER"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.base", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = _check({"DEBUG": "0", "AI_PROVIDER": "demo"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_it_names_the_variable_when_a_value_is_bad():
+    result = _check({"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a yes/no value" in result.stderr
+
+
+def test_it_refuses_the_implicit_demo_provider_in_production():
+    result = _check({"DEBUG": "0", "SECRET_KEY": "x" * 50})
+    assert result.returncode != 0
+    assert "AI_PROVIDER=demo" in result.stderr
+
+
+def test_it_starts_in_development_with_no_configuration():
+    result = _check({"DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
