@@ -1,6 +1,60 @@
-from django.db.models import Q
+"""Reads that span models: the browse/search query and the header's unread count."""
 
-from marketplace.models import Message
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from marketplace.models import Listing, Message, Photo
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "price_asc": ("price", "id"),
+    "price_desc": ("-price", "-id"),
+}
+# Must stay identical to the expression of the GIN index in migration 0003, or PostgreSQL won't use it.
+SEARCH_VECTOR = SearchVector("title", "description", config="simple")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    q: str = ""
+    category: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    sort: str = "newest"
+
+
+def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
+    """Active listings matching the filters, with what a result card needs in the same query."""
+    listings = Listing.objects.filter(status=Listing.Status.ACTIVE).select_related("category", "seller")
+    words = _WORD.findall(filters.q.lower())[:8]
+    if words:
+        listings = _keyword_filter(listings, words)
+    if filters.category:
+        listings = listings.filter(category__slug=filters.category)
+    if filters.min_price is not None:
+        listings = listings.filter(price__gte=filters.min_price)
+    if filters.max_price is not None:
+        listings = listings.filter(price__lte=filters.max_price)
+    main_thumbnail = Photo.objects.filter(listing=OuterRef("pk")).order_by("-is_main", "position", "id")
+    return listings.annotate(main_thumbnail=Subquery(main_thumbnail.values("thumbnail")[:1])).order_by(
+        *SORTS.get(filters.sort, SORTS["newest"])
+    )
+
+
+def _keyword_filter(listings: QuerySet[Listing], words: list[str]) -> QuerySet[Listing]:
+    if connection.vendor == "postgresql":
+        # Every word, as a prefix ("headph" finds "headphones"), through the GIN index.
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+        return listings.annotate(search=SEARCH_VECTOR).filter(search=query)
+    for word in words:
+        listings = listings.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    return listings
 
 
 def unread_message_count(*, user) -> int:

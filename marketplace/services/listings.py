@@ -1,0 +1,179 @@
+"""Writing listings: create, edit, photos, sell, delete, hide. Only the owner changes a listing."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.errors import DomainError, NotAllowed
+from marketplace.models import Category, Listing, Photo
+from marketplace.services.photos import Renditions, make_renditions, photo_create
+
+
+class ListingInvalid(DomainError):
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+@dataclass(frozen=True)
+class ListingData:
+    title: str
+    description: str
+    category: Category
+    price: Decimal
+    condition: str
+
+
+def _ensure_owner(listing: Listing, actor) -> None:
+    if listing.seller_id != getattr(actor, "pk", None):
+        raise NotAllowed("Only the seller can change this listing.")
+
+
+def _validate(listing: Listing) -> None:
+    try:
+        listing.full_clean(exclude=["seller"])
+    except ValidationError as exc:
+        errors = exc.message_dict
+        first = next(iter(errors.items()))
+        raise ListingInvalid(f"{first[0].replace('_', ' ').capitalize()}: {first[1][0]}", errors) from None
+
+
+def _check_photo_count(count: int) -> None:
+    limit = settings.PHOTOS_PER_LISTING
+    if count < 1:
+        raise ListingInvalid("Please add at least one photo.", {"photos": ["Please add at least one photo."]})
+    if count > limit:
+        message = f"A listing can have at most {limit} photos."
+        raise ListingInvalid(message, {"photos": [message]})
+
+
+def _store_photos(*, owner, listing: Listing, renditions: Sequence[Renditions], first_position: int) -> list[Photo]:
+    stored: list[Photo] = []
+    try:
+        for offset, rendition in enumerate(renditions):
+            position = first_position + offset
+            stored.append(photo_create(owner=owner, renditions=rendition, listing=listing, position=position))
+    except Exception:
+        _delete_files(stored)
+        raise
+    return stored
+
+
+def _delete_files(photos: Sequence[Photo]) -> None:
+    for photo in photos:
+        photo.image.delete(save=False)
+        photo.thumbnail.delete(save=False)
+
+
+def listing_create(
+    *,
+    seller,
+    data: ListingData,
+    uploads: Sequence = (),
+    existing_photos: Sequence[Photo] = (),
+    main_index: int = 0,
+) -> Listing:
+    """Create a listing from new uploads and/or photos the seller already uploaded (e.g. the analysed one)."""
+    _check_photo_count(len(uploads) + len(existing_photos))
+    for photo in existing_photos:
+        if photo.owner_id != seller.pk or photo.listing_id is not None:
+            raise ListingInvalid("That photo cannot be used for this listing.")
+    listing = Listing(seller=seller, **data.__dict__)
+    _validate(listing)
+    # Every upload is checked before anything is stored, so a bad third photo leaves no file behind.
+    renditions = [make_renditions(upload) for upload in uploads]
+    stored: list[Photo] = []
+    try:
+        with transaction.atomic():
+            listing.save()
+            for position, photo in enumerate(existing_photos):
+                photo.listing, photo.position = listing, position
+                photo.save(update_fields=["listing", "position"])
+            stored = _store_photos(
+                owner=seller, listing=listing, renditions=renditions, first_position=len(existing_photos)
+            )
+            photos = [*existing_photos, *stored]
+            main = photos[main_index] if 0 <= main_index < len(photos) else photos[0]
+            Photo.objects.filter(pk=main.pk).update(is_main=True)
+    except Exception:
+        _delete_files(stored)
+        raise
+    return listing
+
+
+def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
+    """Change a listing's fields."""
+    _ensure_owner(listing, actor)
+    for field, value in data.__dict__.items():
+        setattr(listing, field, value)
+    _validate(listing)
+    listing.save()
+    return listing
+
+
+def listing_photos_add(*, listing: Listing, actor, uploads: Sequence) -> list[Photo]:
+    """Add photos to a listing, up to the limit."""
+    _ensure_owner(listing, actor)
+    existing = listing.photos.count()
+    _check_photo_count(existing + len(uploads))
+    renditions = [make_renditions(upload) for upload in uploads]
+    stored: list[Photo] = []
+    try:
+        with transaction.atomic():
+            stored = _store_photos(owner=actor, listing=listing, renditions=renditions, first_position=existing)
+            if existing == 0 and stored:
+                Photo.objects.filter(pk=stored[0].pk).update(is_main=True)
+    except Exception:
+        _delete_files(stored)
+        raise
+    return stored
+
+
+def listing_photo_remove(*, photo: Photo, actor) -> None:
+    """Remove one photo; the last one cannot go, and the next becomes main when the main one goes."""
+    listing = photo.listing
+    _ensure_owner(listing, actor)
+    with transaction.atomic():
+        if listing.photos.count() <= 1:
+            raise ListingInvalid("A listing needs at least one photo.")
+        photo.delete()
+        if photo.is_main:
+            successor = listing.photos.order_by("position", "id").first()
+            Photo.objects.filter(pk=successor.pk).update(is_main=True)
+    transaction.on_commit(lambda: _delete_files([photo]))
+
+
+def listing_photo_set_main(*, photo: Photo, actor) -> None:
+    """Mark one photo as the main one."""
+    _ensure_owner(photo.listing, actor)
+    with transaction.atomic():
+        photo.listing.photos.update(is_main=False)
+        Photo.objects.filter(pk=photo.pk).update(is_main=True)
+
+
+def listing_mark_sold(*, listing: Listing, actor) -> Listing:
+    """Mark a listing as sold; it leaves the browse page."""
+    _ensure_owner(listing, actor)
+    listing.status, listing.sold_at = Listing.Status.SOLD, timezone.now()
+    listing.save(update_fields=["status", "sold_at", "updated_at"])
+    return listing
+
+
+def listing_delete(*, listing: Listing, actor) -> None:
+    """Delete a listing and its photo files."""
+    _ensure_owner(listing, actor)
+    photos = list(listing.photos.all())
+    listing.delete()
+    transaction.on_commit(lambda: _delete_files(photos))
+
+
+def listing_hide(*, listing: Listing) -> Listing:
+    """Staff: take a listing off the site (after a report)."""
+    listing.status = Listing.Status.HIDDEN
+    listing.save(update_fields=["status", "updated_at"])
+    return listing
