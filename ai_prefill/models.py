@@ -37,6 +37,13 @@ class Analysis(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the broker refused the task: the page tells the seller to fill the form, and the sweep
+    # enqueues it again once the broker is back.
+    enqueue_failed_at = models.DateTimeField(null=True, blank=True)
+    # The running delivery's lease: only its holder may store the result, and another delivery may take
+    # the analysis over once the lease has expired (its worker died). See services.analysis_run.
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
