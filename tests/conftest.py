@@ -25,6 +25,22 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def fake_openai(settings):
+    """A fake OpenAI server on loopback, with the pre-fill pointed at it and retry waits made tiny."""
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        settings.AI_PROVIDER = "openai"
+        settings.OPENAI_BASE_URL = server.base_url
+        settings.OPENAI_API_KEY = ""
+        settings.AI_TIMEOUT_SECONDS = 5
+        settings.AI_RETRY_BASE_SECONDS = 0.001
+        settings.AI_RETRY_MAX_SECONDS = 0.01
+        settings.AI_RETRY_AFTER_MAX_SECONDS = 1
+        yield server
+
+
+@pytest.fixture
 def seller(db):
     return UserFactory(username="seller", display_name="Sam Seller")
 

@@ -1,0 +1,198 @@
+"""The fake OpenAI server speaks the real wire format: checked here with the real SDK and its types."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
+
+import openai
+import pytest
+from openai import OpenAI
+from openai.types.chat import ChatCompletion
+from openai.types.responses import Response
+from pydantic import BaseModel
+
+from tests.fake_openai import REFUSAL_TEXT, FakeOpenAI
+
+
+class Suggestion(BaseModel):
+    title: str
+    description: str
+    category: Literal["books", "other"]
+    price: float
+    condition: Literal["new", "good"]
+
+
+RESPONSES_INPUT = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "input_text", "text": "What is this?"},
+            {"type": "input_image", "image_url": "data:image/jpeg;base64,/9j/", "detail": "low"},
+        ],
+    }
+]
+CHAT_MESSAGES = [
+    {"role": "system", "content": "Describe the item."},
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "What is this?"},
+            {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/", "detail": "low"}},
+        ],
+    },
+]
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(server):
+    return OpenAI(base_url=server.base_url, api_key="test-key", max_retries=0, timeout=5)
+
+
+def test_it_answers_the_responses_api_in_its_wire_format(server, client):
+    raw = client.responses.with_raw_response.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+
+    Response.model_validate(raw.http_response.json())
+    parsed = raw.parse()
+    assert parsed.output_parsed.category == "books"  # the first value the schema allows
+    assert parsed.usage.input_tokens == server.input_tokens
+    assert parsed.usage.output_tokens == server.output_tokens
+
+
+def test_it_answers_the_chat_completions_api_in_its_wire_format(server, client):
+    raw = client.chat.completions.with_raw_response.parse(
+        model="gpt-4o-mini", messages=CHAT_MESSAGES, response_format=Suggestion
+    )
+
+    ChatCompletion.model_validate(raw.http_response.json())
+    parsed = raw.parse()
+    assert parsed.choices[0].message.parsed.category == "books"
+    assert parsed.usage.prompt_tokens == server.input_tokens
+    assert parsed.usage.completion_tokens == server.output_tokens
+
+
+def test_it_records_every_request_with_its_body_and_headers(server, client):
+    client.responses.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+
+    request = server.last_request
+    assert request.path == "/v1/responses"
+    assert request.body["input"] == RESPONSES_INPUT
+    assert request.body["text"]["format"]["type"] == "json_schema"
+    assert request.headers["authorization"] == "Bearer test-key"
+
+
+def test_it_answers_a_configured_suggestion(server, client):
+    server.answer = {"title": "Paperback novel", "category": "other"}
+
+    parsed = client.responses.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+
+    assert parsed.output_parsed.title == "Paperback novel"
+    assert parsed.output_parsed.category == "other"
+
+
+def test_it_rejects_a_request_the_sdk_types_do_not_allow(client):
+    bad_input = [{"role": "user", "content": [{"type": "input_image", "image_url": "x", "detail": "huge"}]}]
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model="gpt-4o-mini", input=bad_input)
+
+    assert "detail" in caught.value.message
+    assert caught.value.body["type"] == "invalid_request_error"
+
+
+def test_it_rejects_an_unknown_parameter(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=CHAT_MESSAGES, extra_body={"colour": "red"})
+
+    assert "colour" in caught.value.message
+
+
+def test_it_plays_scripted_failures_in_order_then_answers(server, client):
+    server.retry_after = 0.5
+    server.script(["429", "500"])
+
+    with pytest.raises(openai.RateLimitError) as rate_limited:
+        client.responses.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+    with pytest.raises(openai.InternalServerError):
+        client.responses.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+    parsed = client.responses.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+
+    assert rate_limited.value.response.headers["retry-after"] == "0.5"
+    assert parsed.output_parsed is not None
+    assert [request.behaviour for request in server.requests] == ["429", "500", "ok"]
+
+
+def test_it_refuses_in_both_styles(server, client):
+    server.default = "refusal"
+
+    response = client.responses.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+    completion = client.chat.completions.parse(model="gpt-4o-mini", messages=CHAT_MESSAGES, response_format=Suggestion)
+
+    assert response.output[0].content[0].type == "refusal"
+    assert response.output[0].content[0].refusal == REFUSAL_TEXT
+    assert completion.choices[0].message.refusal == REFUSAL_TEXT
+    assert completion.choices[0].message.parsed is None
+
+
+def test_it_truncates_like_an_output_token_limit(server, client):
+    server.default = "truncated"
+
+    raw = client.responses.with_raw_response.parse(model="gpt-4o-mini", input=RESPONSES_INPUT, text_format=Suggestion)
+    body = raw.http_response.json()
+
+    assert body["status"] == "incomplete"
+    assert body["incomplete_details"] == {"reason": "max_output_tokens"}
+    with pytest.raises(openai.LengthFinishReasonError):
+        client.chat.completions.parse(model="gpt-4o-mini", messages=CHAT_MESSAGES, response_format=Suggestion)
+
+
+def test_it_answers_outside_the_schema_when_told(server, client):
+    server.script(["bad_category", "negative_price"])
+
+    first = client.responses.with_raw_response.parse(model="gpt-4o-mini", input=RESPONSES_INPUT)
+    second = client.responses.with_raw_response.parse(model="gpt-4o-mini", input=RESPONSES_INPUT)
+
+    assert '"category": "spaceships"' in first.http_response.json()["output"][0]["content"][0]["text"]
+    assert '"price": -5' in second.http_response.json()["output"][0]["content"][0]["text"]
+
+
+def test_it_hangs_past_the_client_timeout():
+    with FakeOpenAI() as server:
+        server.default = "hang"
+        client = OpenAI(base_url=server.base_url, api_key="k", max_retries=0, timeout=0.2)
+
+        with pytest.raises(openai.APITimeoutError):
+            client.responses.create(model="gpt-4o-mini", input="hello")
+
+
+def test_it_drops_the_connection_when_told(server, client):
+    server.default = "drop"
+
+    with pytest.raises(openai.APIConnectionError):
+        client.responses.create(model="gpt-4o-mini", input="hello")
+
+
+def test_it_rejects_a_wrong_key_when_it_expects_one(server, client):
+    server.api_key = "the-right-key"
+
+    with pytest.raises(openai.AuthenticationError):
+        client.responses.create(model="gpt-4o-mini", input="hello")
+
+
+def test_it_answers_many_requests_at_once(server, client):
+    server.latency = 0.5
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(lambda _: client.responses.create(model="gpt-4o-mini", input="hi"), range(40)))
+
+    assert all(result.status == "completed" for result in results)
+    assert server.max_in_flight > 1
+
+
+def test_it_refuses_an_unknown_behaviour(server):
+    with pytest.raises(ValueError, match="Unknown behaviour"):
+        server.script(["explode"])

@@ -1,0 +1,540 @@
+"""A fake OpenAI API on loopback, for the test suite and the benchmarks.
+
+The real `openai` SDK talks to it through `base_url`, so the whole HTTP path is exercised. Every
+request body is checked against the SDK's own request types and recorded; answers follow OpenAI's
+wire format for both the Responses and the Chat Completions API. It can be told to misbehave:
+
+    with FakeOpenAI() as server:                  # or the `fake_openai` pytest fixture
+        server.script(["429", "ok"])              # next requests, in order; then `server.default`
+        server.latency = 2.0                      # every answer waits this long (benchmarks)
+        ... base_url=server.base_url ...
+        server.requests[0].body                   # what the SDK sent
+
+Behaviours: "ok", any HTTP status such as "429" (with Retry-After: `server.retry_after`), "500" or
+"401" (in OpenAI's error format), "hang" (never answers until the client gives up), "drop" (closes
+the connection without an answer), "truncated" (JSON cut off by the output-token limit),
+"invalid_json" (prose instead of JSON), "refusal", "bad_category" (a category outside the schema's
+enum), "negative_price" and "long_title" (JSON that breaks our limits).
+
+Importable without pytest or Django: bench/ uses it from plain scripts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+BEHAVIOURS = (
+    "ok",
+    "hang",
+    "drop",
+    "truncated",
+    "invalid_json",
+    "refusal",
+    "bad_category",
+    "negative_price",
+    "long_title",
+)
+REFUSAL_TEXT = "I'm sorry, I can't help with that."
+DEFAULT_ANSWER = {
+    "title": "Red ceramic mug",
+    "description": "Red mug, used a few times, no chips.",
+    "price": 6.5,
+    "condition": "good",
+}
+_ERROR_MESSAGES = {
+    400: ("Bad request.", "invalid_request_error", None),
+    401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
+    403: ("You are not allowed to use this model.", "invalid_request_error", "model_not_allowed"),
+    404: ("The model does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"),
+    429: ("Rate limit reached for requests. Please try again shortly.", "requests", "rate_limit_exceeded"),
+}
+_SERVER_ERROR = ("The server had an error while processing your request. Sorry about that!", "server_error", None)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    received_at: float  # time.monotonic()
+    behaviour: str
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: dict
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@cache
+def _request_adapters() -> dict[str, tuple[TypeAdapter, frozenset[str]]]:
+    # Imported lazily: building these adapters takes about half a second, once per process.
+    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+    from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
+
+    return {
+        "/v1/responses": (
+            TypeAdapter(ResponseCreateParamsNonStreaming),
+            frozenset(ResponseCreateParamsNonStreaming.__annotations__),
+        ),
+        "/v1/chat/completions": (
+            TypeAdapter(CompletionCreateParamsNonStreaming),
+            frozenset(CompletionCreateParamsNonStreaming.__annotations__),
+        ),
+    }
+
+
+def request_problem(path: str, body: Any) -> str | None:
+    """Why this body is not a valid request for the endpoint at path, or None when it is."""
+    adapter, known_keys = _request_adapters()[path]
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object."
+    unknown = sorted(set(body) - known_keys)
+    if unknown:
+        return f"Unknown parameter: '{unknown[0]}'."
+    try:
+        _materialize(adapter.validate_python(body), ())
+    except ValidationError as error:
+        return _describe(error, ())
+    except _LazilyInvalid as invalid:
+        return _describe(invalid.error, invalid.path)
+    return None
+
+
+def _describe(error: ValidationError, path: tuple) -> str:
+    worst = _most_telling(error.errors())
+    location = ".".join(str(part) for part in (*path, *worst["loc"]) if _is_field(part))
+    return f"Invalid value for '{location}': {worst['msg'][:200]}"
+
+
+# A union reports one error per branch that did not match; most say "wrong type" or "missing".
+_BRANCH_MISMATCH = {
+    "missing",
+    "string_type",
+    "dict_type",
+    "list_type",
+    "typed_dict_type",
+    "iterable_type",
+    "union_tag_invalid",
+}
+
+
+def _most_telling(errors: list[dict]) -> dict:
+    telling = [item for item in errors if item["type"] not in _BRANCH_MISMATCH and item["loc"][-1:] != ("type",)]
+    return max(telling or errors, key=lambda item: len(item["loc"]))
+
+
+def _is_field(part: object) -> bool:
+    # Locations name union branches too (ResponseInputImageParam, list[...]); keep the field names.
+    return isinstance(part, int) or (str(part).islower() and "[" not in str(part))
+
+
+class _LazilyInvalid(Exception):
+    def __init__(self, path: tuple, error: ValidationError) -> None:
+        self.path = path
+        self.error = error
+
+
+def _materialize(value: Any, path: tuple) -> Any:
+    # The SDK types declare some fields as Iterable, which pydantic validates lazily: walk them.
+    if isinstance(value, dict):
+        return {key: _materialize(item, (*path, key)) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_materialize(item, (*path, index)) for index, item in enumerate(value)]
+    if type(value).__name__ == "ValidatorIterator":
+        try:
+            items = list(value)
+        except ValidationError as error:
+            raise _LazilyInvalid(path, error) from None
+        return [_materialize(item, (*path, index)) for index, item in enumerate(items)]
+    return value
+
+
+def request_json_schema(body: dict) -> dict | None:
+    """The JSON schema a structured-output request asks for, in either API style."""
+    text_format = (body.get("text") or {}).get("format") or {}
+    if text_format.get("type") == "json_schema":
+        return text_format.get("schema")
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        return (response_format.get("json_schema") or {}).get("schema")
+    return None
+
+
+def allowed_values(schema: dict | None, prop: str) -> list:
+    """The enum a property of the schema allows, following a $ref into $defs; [] when it has none."""
+    if not schema:
+        return []
+    node = (schema.get("properties") or {}).get(prop) or {}
+    ref = node.get("$ref", "")
+    if ref.startswith("#/"):
+        node = schema
+        for part in ref[2:].split("/"):
+            node = node.get(part, {})
+    if "enum" in node:
+        return list(node["enum"])
+    return [node["const"]] if "const" in node else []
+
+
+def request_image_urls(body: dict) -> list[str]:
+    """Every image URL in a request, in either API style."""
+    urls = []
+    for item in body.get("input") or []:
+        for part in item.get("content") or [] if isinstance(item, dict) else []:
+            if isinstance(part, dict) and part.get("type") == "input_image":
+                urls.append(part.get("image_url"))
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if part.get("type") == "image_url":
+                urls.append(part["image_url"]["url"])
+    return urls
+
+
+def request_image_details(body: dict) -> list[str]:
+    """The `detail` of every image in a request, in either API style."""
+    details = []
+    for item in body.get("input") or []:
+        for part in item.get("content") or [] if isinstance(item, dict) else []:
+            if isinstance(part, dict) and part.get("type") == "input_image":
+                details.append(part.get("detail"))
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if part.get("type") == "image_url":
+                details.append(part["image_url"].get("detail"))
+    return details
+
+
+def decode_data_url(url: str) -> tuple[str, bytes]:
+    """(media type, bytes) of a base64 data URL."""
+    header, _, payload = url.partition(",")
+    if not header.startswith("data:") or not header.endswith(";base64"):
+        raise ValueError(f"Not a base64 data URL: {url[:40]!r}")
+    return header[5:-7], base64.b64decode(payload, validate=True)
+
+
+class FakeOpenAI:
+    """A threaded HTTP server speaking enough of the OpenAI API for our pre-fill."""
+
+    def __init__(
+        self,
+        *,
+        answer: dict | None = None,
+        latency: float = 0.0,
+        retry_after: float = 0.0,
+        input_tokens: int = 850,
+        output_tokens: int = 60,
+        api_key: str | None = None,
+        hang_seconds: float = 60.0,
+    ) -> None:
+        self.answer = dict(answer or {})
+        self.latency = latency
+        self.retry_after = retry_after
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.api_key = api_key  # when set, any other bearer token gets a 401
+        self.hang_seconds = hang_seconds
+        self.default = "ok"
+        self._script: deque[str] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests it was answering at once
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle
+
+    def start(self) -> FakeOpenAI:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self), bind_and_activate=False)
+        server.daemon_threads = True
+        # The benchmarks open 100+ connections at once; the default backlog of 5 would drop SYNs.
+        server.request_queue_size = 1024
+        server.server_bind()
+        server.server_activate()
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
+        self._thread.start()
+        _request_adapters()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() the server first"
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # Control
+
+    def script(self, behaviours: Iterable[str]) -> None:
+        """Queue behaviours for the next requests, in order; after them `self.default` applies."""
+        behaviours = list(behaviours)
+        for behaviour in behaviours:
+            if behaviour not in BEHAVIOURS and not (behaviour.isdigit() and len(behaviour) == 3):
+                raise ValueError(f"Unknown behaviour {behaviour!r}: use an HTTP status or one of {BEHAVIOURS}.")
+        with self._lock:
+            self._script.extend(behaviours)
+
+    def reset(self) -> None:
+        """Forget recorded requests and queued behaviours."""
+        with self._lock:
+            self._script.clear()
+            self._requests.clear()
+            self.max_in_flight = self.in_flight
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def last_request(self) -> RecordedRequest:
+        with self._lock:
+            return self._requests[-1]
+
+    # Answers
+
+    def _next_behaviour(self) -> str:
+        with self._lock:
+            return self._script.popleft() if self._script else self.default
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _answer(self, path: str, body: Any, authorization: str, behaviour: str) -> _Answer | None:
+        if path not in _request_adapters():
+            return _error(404, f"Unknown request URL: POST {path}.", "invalid_request_error", "unknown_url")
+        if self.api_key is not None and authorization != f"Bearer {self.api_key}":
+            return _error(401, *_ERROR_MESSAGES[401])
+        problem = request_problem(path, body)
+        if problem:
+            return _error(400, problem, "invalid_request_error", None)
+        if behaviour.isdigit():
+            status = int(behaviour)
+            message, kind, code = _ERROR_MESSAGES.get(status, _SERVER_ERROR)
+            answer = _error(status, message, kind, code)
+            if status == 429:
+                answer.headers["retry-after"] = f"{self.retry_after:g}"
+            return answer
+        if behaviour == "hang":
+            self._stopping.wait(self.hang_seconds)
+            return None
+        if behaviour == "drop":
+            return None
+        if path == "/v1/responses":
+            return _Answer(200, self._response_object(body, behaviour))
+        return _Answer(200, self._chat_completion(body, behaviour))
+
+    def _output(self, body: dict, behaviour: str) -> str:
+        schema = request_json_schema(body)
+        categories = allowed_values(schema, "category") or ["other"]
+        suggestion = {**DEFAULT_ANSWER, "category": categories[0], **self.answer}
+        if behaviour == "bad_category":
+            suggestion["category"] = "spaceships"
+        elif behaviour == "negative_price":
+            suggestion["price"] = -5
+        elif behaviour == "long_title":
+            suggestion["title"] = "Red mug " * 30
+        text = json.dumps(suggestion)
+        if behaviour == "truncated":
+            return text[: len(text) // 2]
+        if behaviour == "invalid_json":
+            return f"Sure! Here are the details: {text}"
+        return text
+
+    def _response_object(self, body: dict, behaviour: str) -> dict:
+        input_tokens, output_tokens = self.input_tokens, self.output_tokens
+        status = "incomplete" if behaviour == "truncated" else "completed"
+        if behaviour == "refusal":
+            content = [{"type": "refusal", "refusal": REFUSAL_TEXT}]
+        else:
+            text = self._output(body, behaviour)
+            content = [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]
+        now = int(time.time())
+        return {
+            "id": f"resp_{uuid.uuid4().hex}",
+            "object": "response",
+            "created_at": now,
+            "status": status,
+            "background": False,
+            "completed_at": now if status == "completed" else None,
+            "error": None,
+            "incomplete_details": {"reason": "max_output_tokens"} if status == "incomplete" else None,
+            "instructions": body.get("instructions"),
+            "max_output_tokens": body.get("max_output_tokens"),
+            "max_tool_calls": None,
+            "model": body.get("model"),
+            "output": [
+                {
+                    "id": f"msg_{uuid.uuid4().hex}",
+                    "type": "message",
+                    "role": "assistant",
+                    "status": status,
+                    "content": content,
+                }
+            ],
+            "parallel_tool_calls": True,
+            "previous_response_id": None,
+            "reasoning": {"effort": None, "summary": None},
+            "service_tier": "default",
+            "store": True,
+            "temperature": body.get("temperature", 1.0),
+            "text": body.get("text", {"format": {"type": "text"}}),
+            "tool_choice": "auto",
+            "tools": [],
+            "top_logprobs": 0,
+            "top_p": body.get("top_p", 1.0),
+            "truncation": "disabled",
+            "usage": {
+                "input_tokens": input_tokens,
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                "output_tokens": output_tokens,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": input_tokens + output_tokens,
+            },
+            "user": None,
+            "metadata": {},
+        }
+
+    def _chat_completion(self, body: dict, behaviour: str) -> dict:
+        input_tokens, output_tokens = self.input_tokens, self.output_tokens
+        if behaviour == "refusal":
+            message = {"role": "assistant", "content": None, "refusal": REFUSAL_TEXT, "annotations": []}
+        else:
+            text = self._output(body, behaviour)
+            message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": "length" if behaviour == "truncated" else "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": input_tokens,
+                "completion_tokens": output_tokens,
+                "total_tokens": input_tokens + output_tokens,
+                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "completion_tokens_details": {
+                    "reasoning_tokens": 0,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
+            },
+            "service_tier": "default",
+            "system_fingerprint": "fp_fake",
+        }
+
+
+def _error(status: int, message: str, kind: str, code: str | None) -> _Answer:
+    return _Answer(status, {"error": {"message": message, "type": kind, "param": None, "code": code}})
+
+
+def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+
+        def do_POST(self) -> None:
+            received_at = time.monotonic()
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length)
+            path = self.path.split("?", 1)[0]
+            with fake._lock:
+                fake.in_flight += 1
+                fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+            try:
+                self._handle(path, raw, received_at)
+            finally:
+                with fake._lock:
+                    fake.in_flight -= 1
+
+        def _handle(self, path: str, raw: bytes, received_at: float) -> None:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            behaviour = fake._next_behaviour()
+            fake._record(
+                RecordedRequest(
+                    method="POST",
+                    path=path,
+                    headers={key.lower(): value for key, value in self.headers.items()},
+                    body=body,
+                    received_at=received_at,
+                    behaviour=behaviour,
+                )
+            )
+            if fake.latency and behaviour not in ("hang", "drop"):
+                fake._stopping.wait(fake.latency)
+            if body is None:
+                answer = _error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
+            else:
+                answer = fake._answer(path, body, self.headers.get("authorization", ""), behaviour)
+            if answer is None:
+                self.close_connection = True
+                return
+            self._send(answer)
+
+        def do_GET(self) -> None:
+            self._send(_error(404, f"Unknown request URL: GET {self.path}.", "invalid_request_error", "unknown_url"))
+
+        def _send(self, answer: _Answer) -> None:
+            payload = json.dumps(answer.body).encode()
+            try:
+                self.send_response(answer.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a timeout); nothing to tell it
+
+        def log_message(self, format: str, *args) -> None:
+            pass
+
+    return Handler
