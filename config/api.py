@@ -1,7 +1,10 @@
 """The one NinjaAPI instance; each app contributes a Router. Errors come back as {"detail": sentence}."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, ValidationError
 
 from ai_prefill.api import router as analyses_router
 from feedback.api import router as feedback_router
@@ -26,6 +29,40 @@ def validation_error(request, exc: ValidationError):
     return api.create_response(
         request, {"detail": "Please check the request. " + "; ".join(parts) + ".", "errors": exc.errors}, status=422
     )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc: AuthenticationError):
+    response = api.create_response(
+        request,
+        {
+            "detail": "Please log in first: send Authorization: Bearer <token> (python manage.py issue_token "
+            "USERNAME prints one), or the session cookie with its CSRF token."
+        },
+        status=401,
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+# Django raises these while reading the body; left alone they become an HTML error page (or a 500).
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request, exc: RequestDataTooBig):
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    message = f"The request is too large: send at most {limit_mb} MB besides the photos themselves."
+    return api.create_response(request, {"detail": message}, status=413)
+
+
+@api.exception_handler(TooManyFilesSent)
+@api.exception_handler(TooManyFieldsSent)
+def too_many_parts(request, exc: Exception):
+    return api.create_response(request, {"detail": "The request has too many files or fields."}, status=400)
+
+
+@api.exception_handler(MultiPartParserError)
+def bad_multipart(request, exc: MultiPartParserError):
+    message = "The upload could not be read as multipart/form-data. Please send the form again."
+    return api.create_response(request, {"detail": message}, status=400)
 
 
 api.add_router("/", marketplace_router)

@@ -1,3 +1,191 @@
-from ninja import Router
+"""The marketplace's JSON API: categories and listings. Endpoints parse, call one service, shape the answer."""
 
-router = Router()
+import json
+from typing import Annotated, Any
+
+from django.db import transaction
+from ninja import File, Path, Query, Router, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.params.models import Body, BodyModel, Form, FormModel
+
+from marketplace.auth import api_auth, optional_auth
+from marketplace.errors import NotFound
+from marketplace.models import Category, Listing
+from marketplace.schemas import (
+    MAX_ID,
+    PAGE_SIZE,
+    CategoryOut,
+    ListingCreateIn,
+    ListingFiltersIn,
+    ListingOut,
+    ListingPageOut,
+    ListingPatchIn,
+)
+from marketplace.selectors import ListingFilters, listing_search
+from marketplace.services.listings import (
+    ListingData,
+    ListingInvalid,
+    listing_create,
+    listing_delete,
+    listing_mark_sold,
+    listing_update,
+)
+
+router = Router(tags=["marketplace"])
+
+ListingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _request_json(request) -> Any:
+    """The JSON body, or None when there is none; a body we cannot read is a 400 that says so."""
+    if not request.body:
+        return None
+    try:
+        return json.loads(request.body)
+    except (ValueError, RecursionError):
+        raise HttpError(400, "The request body is not valid JSON.") from None
+
+
+class _JsonBodyModel(BodyModel):
+    @classmethod
+    def get_request_data(cls, request, api, path_params):
+        data = _request_json(request)
+        name = getattr(cls, "__read_from_single_attr__", None)
+        return {name: data} if name and data is not None else data
+
+
+class _FormOrJsonModel(FormModel):
+    @classmethod
+    def get_request_data(cls, request, api, path_params):
+        if not (request.content_type or "").endswith("json"):
+            return super().get_request_data(request, api, path_params)
+        data = _request_json(request)
+        if data is not None and not isinstance(data, dict):
+            raise HttpError(400, "The request body must be a JSON object.")
+        return data
+
+
+class Json(Body):
+    """A JSON body, with ninja's parsing error replaced by a sentence."""
+
+    _model = _JsonBodyModel
+
+    @classmethod
+    def _param_source(cls) -> str:
+        return "body"
+
+
+class FormOrJson(Form):
+    """Form fields (documented as multipart with the files), or the same fields as a JSON object."""
+
+    _model = _FormOrJsonModel
+
+    @classmethod
+    def _param_source(cls) -> str:
+        return "form"
+
+
+def _category(slug: str) -> Category:
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        known = ", ".join(Category.objects.values_list("slug", flat=True))
+        raise ListingInvalid(f"Unknown category '{slug}'. Use one of: {known}.")
+    return category
+
+
+def _listing_for(request, listing_id: int) -> Listing:
+    """The listing as this user may see it: a hidden one exists only for its seller."""
+    listing = Listing.objects.select_related("category", "seller").filter(pk=listing_id).first()
+    if listing is None or (listing.status == Listing.Status.HIDDEN and listing.seller_id != request.user.pk):
+        raise NotFound(f"There is no listing with id {listing_id}.")
+    return listing
+
+
+def _listing_out(listing_id: int) -> Listing:
+    return Listing.objects.select_related("category", "seller").prefetch_related("photos").get(pk=listing_id)
+
+
+@router.get("/categories", response=list[CategoryOut], auth=None)
+def list_categories(request):
+    return Category.objects.all()
+
+
+@router.get("/listings", response=ListingPageOut, auth=None)
+def list_listings(request, filters: Query[ListingFiltersIn]):
+    """Active listings, 24 a page. A page past the last one has no items (and the same count)."""
+    if filters.category:
+        _category(filters.category)
+    listings = listing_search(
+        filters=ListingFilters(
+            q=filters.q,
+            category=filters.category,
+            min_price=filters.min_price,
+            max_price=filters.max_price,
+            sort=filters.sort,
+        )
+    )
+    start = (filters.page - 1) * PAGE_SIZE
+    return {"items": list(listings[start : start + PAGE_SIZE]), "count": listings.count()}
+
+
+@router.get("/listings/{listing_id}", response=ListingOut, auth=optional_auth)
+def get_listing(request, listing_id: ListingId):
+    """Any listing except hidden ones, which only their seller sees."""
+    return _listing_out(_listing_for(request, listing_id).pk)
+
+
+@router.post(
+    "/listings",
+    response={201: ListingOut},
+    auth=api_auth,
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": ListingCreateIn.model_json_schema()}}}},
+)
+def create_listing(
+    request,
+    data: Annotated[ListingCreateIn, FormOrJson(...)],
+    images: File[list[UploadedFile]] = None,
+):
+    """Post a listing: multipart fields with 1 to 8 `images`, or fields plus `analysis_id` (JSON or multipart)."""
+    uploads = images or []
+    if data.analysis_id is None and uploads and data.main_image >= len(uploads):
+        raise ListingInvalid(
+            f"main_image is {data.main_image}, but only {len(uploads)} images were sent; it counts from 0."
+        )
+    listing_data = ListingData(
+        title=data.title,
+        description=data.description,
+        category=_category(data.category),
+        price=data.price,
+        condition=data.condition,
+    )
+    if data.analysis_id is not None:
+        raise ListingInvalid("Posting from an analysis through the API is not available yet.")
+    listing = listing_create(seller=request.user, data=listing_data, uploads=uploads, main_index=data.main_image)
+    return Status(201, _listing_out(listing.pk))
+
+
+@router.patch("/listings/{listing_id}", response=ListingOut, auth=api_auth)
+def update_listing(request, listing_id: ListingId, changes: Annotated[ListingPatchIn, Json(...)]):
+    """Change some fields of your listing, or mark it sold with `{"status": "sold"}`."""
+    listing = _listing_for(request, listing_id)
+    sent = changes.model_dump(exclude_unset=True)
+    data = ListingData(
+        title=sent.get("title", listing.title),
+        description=sent.get("description", listing.description),
+        category=_category(sent["category"]) if "category" in sent else listing.category,
+        price=sent.get("price", listing.price),
+        condition=sent.get("condition", listing.condition),
+    )
+    with transaction.atomic():
+        listing_update(listing=listing, actor=request.user, data=data)
+        if sent.get("status") == Listing.Status.SOLD:
+            listing_mark_sold(listing=listing, actor=request.user)
+    return _listing_out(listing.pk)
+
+
+@router.delete("/listings/{listing_id}", response={204: None}, auth=api_auth)
+def delete_listing(request, listing_id: ListingId):
+    """Delete your listing and its photos."""
+    listing_delete(listing=_listing_for(request, listing_id), actor=request.user)
+    return Status(204, None)

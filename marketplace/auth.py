@@ -4,7 +4,9 @@ import hashlib
 import secrets
 
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from marketplace.models import ApiToken
 
@@ -33,5 +35,31 @@ class BearerTokenAuth(HttpBearer):
         return api_token.user
 
 
+class SessionCookieAuth(SessionAuth):
+    """The logged-in session. CSRF is checked only once the cookie has logged someone in, so a request
+    with no credentials at all gets a 401 that says how to log in, not a CSRF error."""
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)
+
+    def authenticate(self, request, key):
+        if not request.user.is_authenticated:
+            return None
+        if check_csrf(request) is not None:
+            raise HttpError(
+                403,
+                "The CSRF check failed. With the session cookie, send the csrftoken cookie's value in "
+                "the X-CSRFToken header, or use an Authorization: Bearer token instead.",
+            )
+        return request.user
+
+
+def anyone(request) -> bool:
+    """Last in an auth list, it lets anonymous requests through after the others had their chance."""
+    return True
+
+
 # Bearer first: a script with a token should not need a CSRF token because a cookie is also present.
-api_auth = [BearerTokenAuth(), SessionAuth()]
+api_auth = [BearerTokenAuth(), SessionCookieAuth()]
+# For reads open to everyone where being logged in shows more (the owner sees a hidden listing).
+optional_auth = [*api_auth, anyone]

@@ -1,0 +1,150 @@
+"""API shapes for categories and listings: `…In` is what a client sends, `…Out` what it gets back."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict, model_validator
+
+from marketplace.models import DESCRIPTION_MAX_LENGTH, PRICE_MAX, TITLE_MAX_LENGTH, Condition, Listing, Photo
+from marketplace.selectors import SORTS
+
+PAGE_SIZE = 24
+# Far past any real catalogue; it keeps the SQL OFFSET (and ids) inside a 64-bit integer.
+MAX_PAGE = 100_000
+MAX_ID = 2**63 - 1
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL refuses NUL in text; caught here it is a 422 with a reason instead of a 500.
+    if "\x00" in text:
+        raise ValueError("Text must not contain NUL characters")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Price = Annotated[Decimal, Field(ge=0, le=PRICE_MAX, max_digits=10, decimal_places=2, examples=["25.00"])]
+ConditionValue = Literal[tuple(Condition.values)]
+SortValue = Literal[tuple(SORTS)]
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+
+
+class ListingFiltersIn(Schema):
+    q: Text = Field("", max_length=200, description="Words that must all appear in the title or description.")
+    category: Text = Field("", max_length=50, description="A category slug from /api/categories.")
+    min_price: Price | None = None
+    max_price: Price | None = None
+    sort: SortValue = "newest"
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"{PAGE_SIZE} listings per page, from 1.")
+
+    @model_validator(mode="after")
+    def _price_range_in_order(self) -> "ListingFiltersIn":
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise ValueError("min_price is above max_price")
+        return self
+
+
+class ImageOut(Schema):
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    is_main: bool
+
+    @staticmethod
+    def resolve_url(photo: Photo) -> str:
+        return photo.image.url
+
+    @staticmethod
+    def resolve_thumbnail_url(photo: Photo) -> str:
+        return photo.thumbnail.url
+
+
+class ListingSummaryOut(Schema):
+    id: int
+    title: str
+    price: Decimal
+    category: str = Field(description="The category's slug.")
+    condition: str
+    status: str
+    seller: str = Field(description="The seller's display name.")
+    created_at: datetime
+    thumbnail_url: str | None = Field(description="The main photo's thumbnail.")
+
+    @staticmethod
+    def resolve_category(listing: Listing) -> str:
+        return listing.category.slug
+
+    @staticmethod
+    def resolve_seller(listing: Listing) -> str:
+        return listing.seller.public_name
+
+    @staticmethod
+    def resolve_thumbnail_url(listing: Listing) -> str | None:
+        name = getattr(listing, "main_thumbnail", None)
+        return Photo._meta.get_field("thumbnail").storage.url(name) if name else None
+
+
+class ListingPageOut(Schema):
+    items: list[ListingSummaryOut]
+    count: int = Field(description="How many listings match, over all pages.")
+
+
+class ListingOut(Schema):
+    id: int
+    title: str
+    description: str
+    price: Decimal
+    category: str = Field(description="The category's slug.")
+    condition: str
+    status: str
+    seller: str = Field(description="The seller's display name; the e-mail address is never shown.")
+    created_at: datetime
+    images: list[ImageOut] = Field(description="The main photo first.")
+
+    @staticmethod
+    def resolve_category(listing: Listing) -> str:
+        return listing.category.slug
+
+    @staticmethod
+    def resolve_seller(listing: Listing) -> str:
+        return listing.seller.public_name
+
+    @staticmethod
+    def resolve_images(listing: Listing) -> list[Photo]:
+        return list(listing.photos.all())
+
+
+class ListingCreateIn(Schema):
+    """Multipart form fields (with `images` files), or a JSON object when reusing an analysed photo."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    title: Text = Field(min_length=1, max_length=TITLE_MAX_LENGTH)
+    description: Text = Field("", max_length=DESCRIPTION_MAX_LENGTH)
+    category: Text = Field(max_length=50, description="A category slug from /api/categories.")
+    price: Price = Field(description="In euros, from 0 to 1,000,000.")
+    condition: ConditionValue
+    main_image: int = Field(0, ge=0, description="Which of the `images` is the main one, counting from 0.")
+    analysis_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Reuse the photo of this finished analysis (from /api/analyses)."
+    )
+
+
+class ListingPatchIn(Schema):
+    """Only the fields sent are changed. `status` can only become `sold`."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    # Optional but not nullable: leave a field out to keep it.
+    title: Text = Field(None, min_length=1, max_length=TITLE_MAX_LENGTH)
+    description: Text = Field(None, max_length=DESCRIPTION_MAX_LENGTH)
+    category: Text = Field(None, max_length=50)
+    price: Price = None
+    condition: ConditionValue = None
+    status: Literal["sold"] = None
