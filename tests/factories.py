@@ -49,3 +49,13 @@ class ListingFactory(factory.django.DjangoModelFactory):
     category = factory.LazyFunction(lambda: Category.objects.get(slug="electronics"))
     price = Decimal("25.00")
     condition = Condition.GOOD
+
+
+def listing_photo(listing: Listing, *, is_main: bool = False, position: int = 0, color=(200, 60, 40)):
+    """A real photo stored for the listing, validated and re-encoded as an upload would be."""
+    from marketplace.services.photos import make_renditions, photo_create
+
+    renditions = make_renditions(photo_upload(data=jpeg_bytes(color=color)))
+    return photo_create(
+        owner=listing.seller, renditions=renditions, listing=listing, position=position, is_main=is_main
+    )
