@@ -25,7 +25,8 @@ def validation_error(request, exc: ValidationError):
     parts = []
     for error in exc.errors:
         field = ".".join(str(part) for part in error.get("loc", ())[1:] if part != "__root__") or "request"
-        parts.append(f"{field}: {error.get('msg', 'is not valid')}")
+        # Our own validators' sentences come without pydantic's "Value error, " prefix.
+        parts.append(f"{field}: {error.get('msg', 'is not valid').removeprefix('Value error, ')}")
     return api.create_response(
         request, {"detail": "Please check the request. " + "; ".join(parts) + ".", "errors": exc.errors}, status=422
     )
