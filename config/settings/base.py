@@ -119,14 +119,40 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Redelivery of unacknowledged (acks_late) tasks after a worker dies waits this long.
+    # Redelivery of unacknowledged (acks_late) tasks after a worker dies waits this long. Keep it above
+    # the analysis time budget (ai_prefill.services.analysis_time_budget_seconds, 115 s by default) or
+    # slow live analyses are delivered twice (harmless: the lease makes the copy wait, then do nothing),
+    # and below AI_STALE_AFTER_SECONDS so a lost analysis is finished before the sweep gives up on it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=10),
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 180, minimum=10),
+        # How often a worker looks for unacknowledged tasks past the visibility timeout (kombu's
+        # default is about 100 s); a lost analysis is picked up again within this.
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
+        "unacked_restore_throttle": 1,
+        # Publishing happens inside web requests: a broker that vanished without closing the TCP
+        # connection must not hang the request.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Fail fast when the broker is down: the upload still succeeds and the page offers the manual form,
+# instead of the request waiting on Celery's default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# A worker keeps retrying until the broker is up, also at startup.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks are acks_late: reserve only what the pool can start now, so a busy worker does not sit on
+# messages that an idle one could run (the pool size, e.g. --concurrency 100, is the prefetch count).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-analyses": {
+        "task": "ai_prefill.tasks.sweep_stale_analyses_task",
+        "schedule": env_int("AI_SWEEP_EVERY_SECONDS", 60, minimum=1),
+    },
+}
 
 # The AI pre-fill.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
