@@ -129,7 +129,13 @@ def list_listings(request, filters: Query[ListingFiltersIn]):
     return {"items": list(listings[start : start + PAGE_SIZE]), "count": listings.count()}
 
 
-@router.get("/listings/{listing_id}", response=ListingOut, auth=optional_auth)
+@router.get(
+    "/listings/{listing_id}",
+    response=ListingOut,
+    auth=optional_auth,
+    # The empty requirement tells OpenAPI clients that credentials are optional here.
+    openapi_extra={"security": [{"BearerTokenAuth": []}, {"SessionCookieAuth": []}, {}]},
+)
 def get_listing(request, listing_id: ListingId):
     """Any listing except hidden ones, which only their seller sees."""
     return _listing_out(_listing_for(request, listing_id).pk)

@@ -165,6 +165,14 @@ def test_it_refuses_a_json_body_over_the_request_limit_with_413(seller_client):
     _assert_refused(response, 413, "The request is too large")
 
 
+def test_it_refuses_form_fields_over_the_request_limit_with_413(seller_client):
+    description = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+
+    response = seller_client.post("/api/listings", {**_fields(description=description), "images": [photo_upload()]})
+
+    _assert_refused(response, 413, "The request is too large")
+
+
 def test_it_refuses_a_multipart_body_it_cannot_parse(seller_client):
     response = seller_client.post("/api/listings", b"garbage", content_type="multipart/form-data")
 

@@ -230,6 +230,9 @@ def test_the_openapi_schema_documents_every_marketplace_endpoint(client):
         schema["components"]["schemas"]
     )
     assert {"BearerTokenAuth", "SessionCookieAuth"} <= set(schema["components"]["securitySchemes"])
+    assert {"BearerTokenAuth": []} in paths["/api/listings"]["post"]["security"]
+    assert {} in paths["/api/listings/{listing_id}"]["get"]["security"]
+    assert "security" not in paths["/api/listings"]["get"]
 
 
 def test_the_api_docs_page_is_served(client):
