@@ -59,3 +59,33 @@ def listing_photo(listing: Listing, *, is_main: bool = False, position: int = 0,
     return photo_create(
         owner=listing.seller, renditions=renditions, listing=listing, position=position, is_main=is_main
     )
+
+
+SUGGESTION = {
+    "title": "Wired headphones",
+    "description": "Used a few times, work fine.",
+    "category": "electronics",
+    "price": "20.00",
+    "condition": "good",
+}
+
+
+def suggested_analysis(*, user, suggestion: dict | None = None, status: str = "succeeded", **fields):
+    """An analysis of a real stored photo, finished with a suggestion (made directly, no worker or model)."""
+    from django.utils import timezone
+
+    from ai_prefill.models import Analysis
+    from marketplace.services.photos import make_renditions, photo_create
+
+    photo = photo_create(owner=user, renditions=make_renditions(photo_upload()))
+    values = {
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "api_style": "responses",
+        "prompt_version": "v1",
+        "attempts": 1,
+        "finished_at": timezone.now(),
+        "suggestion": dict(SUGGESTION if suggestion is None else suggestion) if status == "succeeded" else None,
+        **fields,
+    }
+    return Analysis.objects.create(user=user, photo=photo, status=status, **values)

@@ -1,0 +1,62 @@
+"""Posting a listing from an analysed photo: the one way the pages and the API turn a suggestion into a listing."""
+
+import uuid
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from ai_prefill.models import Analysis
+
+# Against the app arrows (feedback knows ai_prefill, not the reverse): the corrections must be written in
+# the listing's own transaction, and this is the one place that does it.
+from feedback.services import corrections_record
+from marketplace.errors import DomainError, NotFound
+from marketplace.models import Listing, Photo
+from marketplace.services.listings import ListingData, listing_create
+
+
+class AlreadyPosted(DomainError):
+    status_code = 409
+
+
+def listing_post_from_analysis(
+    *, seller, analysis_id, data: ListingData, uploads: Sequence = (), main_index: int = 0
+) -> Listing:
+    """Create the listing with the analysed photo, link it to the analysis and record the seller's corrections.
+
+    One transaction: if anything fails (a bad extra photo, storage) there is no listing and no correction.
+    A failed or unfinished analysis still posts; it just has no suggestion to compare with.
+    """
+    try:
+        analysis_uuid = uuid.UUID(str(analysis_id))
+    except ValueError:
+        raise NotFound("We could not find that photo analysis.") from None
+    new_photos: list[Photo] = []
+    try:
+        with transaction.atomic():
+            # The row lock makes a double submit wait, then see the listing and refuse.
+            analysis = (
+                Analysis.objects.select_for_update()
+                .select_related("photo")
+                .filter(pk=analysis_uuid, user_id=getattr(seller, "pk", None), user__isnull=False)
+                .first()
+            )
+            if analysis is None:
+                raise NotFound("We could not find that photo analysis.")
+            if analysis.listing_id is not None:
+                raise AlreadyPosted("This photo has already been posted as a listing.")
+            listing = listing_create(
+                seller=seller, data=data, uploads=uploads, existing_photos=[analysis.photo], main_index=main_index
+            )
+            new_photos = list(listing.photos.exclude(pk=analysis.photo_id))
+            Analysis.objects.filter(pk=analysis.pk).update(listing=listing)
+            analysis.listing = listing
+            corrections_record(analysis=analysis, listing=listing)
+    except Exception:
+        # listing_create cleans up after its own failures; files of photos it stored before a later step
+        # failed would outlive the rolled-back rows.
+        for photo in new_photos:
+            photo.image.delete(save=False)
+            photo.thumbnail.delete(save=False)
+        raise
+    return listing

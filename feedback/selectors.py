@@ -1,0 +1,210 @@
+"""Reading feedback: the current vote, an analysis's outcome, the feed for the API, and staff's daily numbers."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
+
+from ai_prefill.models import Analysis
+from feedback.models import SUGGESTED_FIELDS, Correction, Outcome, Vote
+from marketplace.errors import NotFound
+from marketplace.models import Listing, Message
+
+
+def analysis_owned(*, analysis_id, user) -> Analysis:
+    """The user's own analysis; NotFound for anyone else (staff too: only the seller votes) and bad ids."""
+    not_found = NotFound("We could not find that suggestion.")
+    try:
+        analysis_uuid = uuid.UUID(str(analysis_id))
+    except ValueError:
+        raise not_found from None
+    if not getattr(user, "is_authenticated", False):
+        raise not_found
+    analysis = Analysis.objects.filter(pk=analysis_uuid, user=user).first()
+    if analysis is None:
+        raise not_found
+    return analysis
+
+
+def vote_current(*, analysis: Analysis, user) -> Vote | None:
+    """The user's current vote on this suggestion, for the vote widget."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Vote.objects.filter(analysis=analysis, user=user, replaced_at__isnull=True).first()
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    state: str  # "posted", "abandoned" or "open"
+    seconds_to_post: float | None
+    regenerate_count: int
+    sold: bool
+    messages_received: int
+
+
+def outcome_for_analysis(*, analysis: Analysis) -> AnalysisOutcome:
+    """Posted or abandoned, how fast, how often the seller asked again, and what the listing went on to do."""
+    outcome = Outcome.objects.filter(analysis=analysis).first()
+    listing = Listing.objects.filter(analysis=analysis).first()
+    posted_at = outcome.posted_at if outcome and outcome.posted_at else (listing.created_at if listing else None)
+    shown_at = analysis.finished_at or analysis.created_at
+    if posted_at:
+        state = "posted"
+    elif outcome and outcome.abandoned_at:
+        state = "abandoned"
+    else:
+        state = "open"
+    messages = 0
+    if listing is not None:
+        messages = Message.objects.filter(conversation__listing=listing).exclude(sender_id=listing.seller_id).count()
+    return AnalysisOutcome(
+        state=state,
+        seconds_to_post=(posted_at - shown_at).total_seconds() if posted_at else None,
+        regenerate_count=outcome.regenerate_count if outcome else 0,
+        sold=bool(listing and listing.status == Listing.Status.SOLD),
+        messages_received=messages,
+    )
+
+
+FEED_KINDS = ("vote", "correction")
+FEED_COLUMNS = (
+    "feed_analysis",
+    "feed_kind",
+    "feed_field",
+    "feed_suggested",
+    "feed_final",
+    "feed_vote",
+    "feed_created",
+    "feed_id",
+)
+
+
+def feedback_feed(*, kind: str | None = None, since: date | None = None, until: date | None = None) -> QuerySet:
+    """Current votes and all corrections as one stream of dicts, newest first, for GET /api/feedback."""
+    text = CharField()
+    none = Value(None, output_field=text)
+    # Every column is an annotation with the same name on both sides, so the UNION lines them up.
+    votes = Vote.objects.filter(replaced_at__isnull=True).annotate(
+        feed_analysis=F("analysis_id"),
+        feed_kind=Value("vote", output_field=text),
+        feed_field=none,
+        feed_suggested=none,
+        feed_final=none,
+        feed_vote=F("value"),
+        feed_created=F("created_at"),
+        feed_id=F("pk"),
+    )
+    corrections = Correction.objects.annotate(
+        feed_analysis=F("analysis_id"),
+        feed_kind=Value("correction", output_field=text),
+        feed_field=F("field"),
+        feed_suggested=F("suggested"),
+        feed_final=F("final"),
+        feed_vote=none,
+        feed_created=F("created_at"),
+        feed_id=F("pk"),
+    )
+    parts = []
+    for name, rows in (("vote", votes), ("correction", corrections)):
+        if kind and kind != name:
+            continue
+        if since:
+            rows = rows.filter(created_at__date__gte=since)
+        if until:
+            rows = rows.filter(created_at__date__lte=until)
+        parts.append(rows.values(*FEED_COLUMNS))
+    feed = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return feed.order_by("-feed_created", "-feed_kind", "-feed_id")
+
+
+@dataclass
+class FieldStats:
+    corrections: int = 0
+    kept: int = 0
+    mean_similarity: float | None = None
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.kept / self.corrections if self.corrections else None
+
+
+@dataclass
+class SuggestionStats:
+    """One day of one model and prompt version."""
+
+    day: date
+    model: str
+    prompt_version: str
+    shown: int = 0
+    votes: int = 0
+    thumbs_up: int = 0
+    posted: int = 0
+    abandoned: int = 0
+    fields: dict[str, FieldStats] = field(default_factory=lambda: {name: FieldStats() for name in SUGGESTED_FIELDS})
+
+    @property
+    def thumbs_up_rate(self) -> float | None:
+        return self.thumbs_up / self.votes if self.votes else None
+
+    @property
+    def abandon_rate(self) -> float | None:
+        """Among suggestions whose fate is known (posted, or no listing after 24 hours)."""
+        decided = self.posted + self.abandoned
+        return self.abandoned / decided if decided else None
+
+
+def suggestion_stats(*, since: date | None = None, until: date | None = None) -> list[SuggestionStats]:
+    """Per day, model and prompt version: suggestions shown, thumbs-up and abandon rates, and per field the
+    share kept unchanged at posting and the mean similarity. Counted by the database, two queries."""
+    analyses = Analysis.objects.filter(status=Analysis.Status.SUCCEEDED, suggestion__isnull=False)
+    corrections = Correction.objects.filter(kind=Correction.Kind.INITIAL)
+    if since:
+        analyses = analyses.filter(created_at__date__gte=since)
+        corrections = corrections.filter(analysis__created_at__date__gte=since)
+    if until:
+        analyses = analyses.filter(created_at__date__lte=until)
+        corrections = corrections.filter(analysis__created_at__date__lte=until)
+
+    current_votes = Vote.objects.filter(analysis=OuterRef("pk"), replaced_at__isnull=True)
+    per_group = (
+        analyses.annotate(
+            day=TruncDate("created_at"),
+            voted=Exists(current_votes),
+            voted_up=Exists(current_votes.filter(value=Vote.Value.UP)),
+        )
+        .values("day", "model", "prompt_version")
+        .annotate(
+            shown=Count("pk"),
+            votes=Count("pk", filter=Q(voted=True)),
+            thumbs_up=Count("pk", filter=Q(voted_up=True)),
+            posted=Count("pk", filter=Q(outcome__posted_at__isnull=False) | Q(listing__isnull=False)),
+            abandoned=Count("pk", filter=Q(outcome__abandoned_at__isnull=False, outcome__posted_at__isnull=True)),
+        )
+        .order_by("day", "model", "prompt_version")
+    )
+    stats = {
+        (row["day"], row["model"], row["prompt_version"]): SuggestionStats(
+            day=row["day"],
+            model=row["model"],
+            prompt_version=row["prompt_version"],
+            shown=row["shown"],
+            votes=row["votes"],
+            thumbs_up=row["thumbs_up"],
+            posted=row["posted"],
+            abandoned=row["abandoned"],
+        )
+        for row in per_group
+    }
+    per_field = (
+        corrections.annotate(day=TruncDate("analysis__created_at"))
+        .values("day", "analysis__model", "analysis__prompt_version", "field")
+        .annotate(n=Count("pk"), kept=Count("pk", filter=Q(changed=False)), mean_similarity=Avg("similarity"))
+        .order_by()
+    )
+    for row in per_field:
+        group = stats.get((row["day"], row["analysis__model"], row["analysis__prompt_version"]))
+        if group is not None and row["field"] in group.fields:
+            group.fields[row["field"]] = FieldStats(row["n"], row["kept"], row["mean_similarity"])
+    return list(stats.values())

@@ -1,0 +1,437 @@
+"""Writing feedback: votes, corrections, outcomes, staff review, the annotation queue and evaluation cases."""
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from difflib import SequenceMatcher
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ai_prefill.models import Analysis
+from feedback.models import (
+    COMMENT_MAX_LENGTH,
+    SUGGESTED_FIELDS,
+    Annotation,
+    AnnotationSkip,
+    Correction,
+    EvalCase,
+    Outcome,
+    Review,
+    Vote,
+)
+from marketplace.errors import DomainError, NotFound
+from marketplace.models import Category, Condition, Listing
+
+ABANDONED_AFTER = timedelta(hours=24)
+LATE_CORRECTION_WINDOW = timedelta(days=7)
+SAMPLE_KEY_RANGE = 10_000
+# Eval cases made from one posted price accept this much either side of it.
+EVAL_PRICE_TOLERANCE = Decimal("0.3")
+_TITLE_STOPWORDS = {"and", "the", "for", "with", "from", "set", "pair", "used", "new", "old", "very", "like"}
+
+
+class VoteInvalid(DomainError):
+    pass
+
+
+class AnnotationInvalid(DomainError):
+    pass
+
+
+# --- Corrections -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldComparison:
+    suggested: str
+    final: str
+    changed: bool
+    similarity: float
+    relative_error: float | None = None
+
+
+def text_similarity(suggested: str, final: str) -> float:
+    """Normalised edit similarity: difflib's ratio 2·matches / total length, 1.0 for identical texts."""
+    # autojunk would treat every common letter of a long text as junk and score rewrites as 0.
+    return SequenceMatcher(None, suggested, final, autojunk=False).ratio()
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _price_text(value) -> str:
+    number = _decimal(value)
+    return "" if number is None else str(number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def compare_field(field: str, suggested, final) -> FieldComparison:
+    """How far the seller's value is from the suggestion, on the scale that suits the field."""
+    if field == Correction.Field.PRICE:
+        return _compare_price(suggested, final)
+    suggested_text, final_text = str(suggested or "").strip(), str(final or "").strip()
+    if field in (Correction.Field.TITLE, Correction.Field.DESCRIPTION):
+        similarity = text_similarity(suggested_text, final_text)
+    else:
+        similarity = 1.0 if suggested_text == final_text else 0.0
+    return FieldComparison(suggested_text, final_text, suggested_text != final_text, similarity)
+
+
+def _compare_price(suggested, final) -> FieldComparison:
+    suggested_number, final_number = _decimal(suggested), _decimal(final)
+    suggested_text, final_text = _price_text(suggested), _price_text(final)
+    if suggested_number is None or final_number is None:
+        return FieldComparison(str(suggested or ""), final_text, True, 0.0, None)
+    if final_number == 0:
+        relative_error = 0.0 if suggested_number == 0 else None
+    else:
+        relative_error = float(abs(suggested_number - final_number) / abs(final_number))
+    similarity = 0.0 if relative_error is None else max(0.0, 1.0 - relative_error)
+    return FieldComparison(suggested_text, final_text, suggested_number != final_number, similarity, relative_error)
+
+
+def _listing_values(listing: Listing) -> dict[str, str]:
+    return {
+        "title": listing.title,
+        "description": listing.description,
+        "category": listing.category.slug,
+        "price": _price_text(listing.price),
+        "condition": listing.condition,
+    }
+
+
+def _has_suggestion(analysis: Analysis) -> bool:
+    return analysis.status == Analysis.Status.SUCCEEDED and isinstance(analysis.suggestion, dict)
+
+
+def corrections_record(*, analysis: Analysis, listing: Listing) -> list[Correction]:
+    """At posting: mark the analysis posted and compare each suggested field with what the seller posted."""
+    now = timezone.now()
+    Outcome.objects.update_or_create(
+        analysis=analysis,
+        defaults={"posted_at": now, "abandoned_at": None, "corrections_checked_at": listing.updated_at},
+    )
+    if not _has_suggestion(analysis):
+        return []
+    final_values = _listing_values(listing)
+    corrections = []
+    for field in SUGGESTED_FIELDS:
+        comparison = compare_field(field, analysis.suggestion.get(field), final_values[field])
+        corrections.append(
+            Correction(
+                analysis=analysis, listing=listing, field=field, kind=Correction.Kind.INITIAL, **asdict(comparison)
+            )
+        )
+    return Correction.objects.bulk_create(corrections)
+
+
+def corrections_record_late(*, now: datetime | None = None) -> int:
+    """Sweep: record a late correction for each field a seller changed within 7 days of posting."""
+    now = now or timezone.now()
+    candidates = (
+        Analysis.objects.filter(
+            listing__isnull=False,
+            listing__created_at__gte=now - LATE_CORRECTION_WINDOW - timedelta(days=1),
+            listing__updated_at__lte=F("listing__created_at") + LATE_CORRECTION_WINDOW,
+            listing__updated_at__gt=Coalesce("outcome__corrections_checked_at", "listing__created_at"),
+        )
+        .filter(Exists(Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL)))
+        .values_list("pk", flat=True)
+    )
+    recorded = 0
+    for analysis_id in list(candidates):
+        recorded += _record_late_for(analysis_id)
+    return recorded
+
+
+@transaction.atomic
+def _record_late_for(analysis_id) -> int:
+    # The lock makes a second sweep running at the same time wait, then find nothing new.
+    outcome = Outcome.objects.select_for_update().filter(analysis_id=analysis_id).first()
+    analysis = Analysis.objects.select_related("listing__category").get(pk=analysis_id)
+    listing = analysis.listing
+    if outcome is None or listing is None:
+        return 0
+    if outcome.corrections_checked_at and listing.updated_at <= outcome.corrections_checked_at:
+        return 0
+    last_final: dict[str, str] = {}
+    for correction in analysis.corrections.order_by("created_at", "id"):
+        last_final[correction.field] = correction.final
+    current = _listing_values(listing)
+    late = []
+    for field in SUGGESTED_FIELDS:
+        if field not in last_final or current[field].strip() == last_final[field]:
+            continue
+        comparison = compare_field(field, analysis.suggestion.get(field), current[field])
+        late.append(
+            Correction(analysis=analysis, listing=listing, field=field, kind=Correction.Kind.LATE, **asdict(comparison))
+        )
+    Correction.objects.bulk_create(late)
+    outcome.corrections_checked_at = listing.updated_at
+    outcome.save(update_fields=["corrections_checked_at"])
+    return len(late)
+
+
+# --- Outcomes --------------------------------------------------------------------------------------
+
+
+def outcome_record_regenerate(*, analysis: Analysis) -> None:
+    """The seller asked for another suggestion instead of this one."""
+    Outcome.objects.get_or_create(analysis=analysis)
+    Outcome.objects.filter(analysis=analysis).update(regenerate_count=F("regenerate_count") + 1)
+
+
+def outcomes_mark_abandoned(*, now: datetime | None = None) -> int:
+    """Sweep: mark finished analyses with no listing 24 hours after the suggestion as abandoned."""
+    now = now or timezone.now()
+    cutoff = now - ABANDONED_AFTER
+    finished = (Analysis.Status.SUCCEEDED, Analysis.Status.FAILED)
+    stale = Analysis.objects.filter(status__in=finished, listing__isnull=True).filter(
+        Q(finished_at__lte=cutoff) | Q(finished_at__isnull=True, created_at__lte=cutoff)
+    )
+    # Two statements, each safe to repeat: rows for analyses that have none yet, then mark the rest.
+    missing = stale.filter(outcome__isnull=True).values_list("pk", flat=True)
+    created = Outcome.objects.bulk_create(
+        [Outcome(analysis_id=pk, abandoned_at=now) for pk in list(missing)], ignore_conflicts=True
+    )
+    updated = Outcome.objects.filter(analysis__in=stale, posted_at__isnull=True, abandoned_at__isnull=True).update(
+        abandoned_at=now
+    )
+    return len(created) + updated
+
+
+# --- Votes -----------------------------------------------------------------------------------------
+
+
+def vote_record(*, analysis: Analysis, user, value: str, reasons: list[str] | tuple = (), comment: str = "") -> Vote:
+    """The owner's thumbs on a suggestion; it replaces their current vote, which stays in the history."""
+    if analysis.user_id is None or analysis.user_id != getattr(user, "pk", None):
+        raise NotFound("We could not find that suggestion.")
+    if not _has_suggestion(analysis):
+        raise VoteInvalid("There is no suggestion to rate yet.")
+    if value not in Vote.Value.values:
+        raise VoteInvalid("A vote is either up or down.")
+    unknown = [reason for reason in reasons if reason not in Vote.Reason.values]
+    if unknown:
+        allowed = ", ".join(Vote.Reason.values)
+        raise VoteInvalid(f"{unknown[0]!r} is not one of the reasons we know: {allowed}.")
+    if reasons and value == Vote.Value.UP:
+        raise VoteInvalid("Reasons go with a thumbs down only.")
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise VoteInvalid(f"Please keep the comment under {COMMENT_MAX_LENGTH} characters.")
+    reasons = list(dict.fromkeys(reasons))
+    try:
+        return _vote_replace(analysis=analysis, user=user, value=value, reasons=reasons, comment=comment)
+    except IntegrityError:
+        # Another vote by the same user landed at the same instant and took the slot; replace it in turn.
+        return _vote_replace(analysis=analysis, user=user, value=value, reasons=reasons, comment=comment)
+
+
+@transaction.atomic
+def _vote_replace(*, analysis: Analysis, user, value: str, reasons: list[str], comment: str) -> Vote:
+    Vote.objects.filter(analysis=analysis, user=user, replaced_at__isnull=True).update(replaced_at=timezone.now())
+    return Vote.objects.create(analysis=analysis, user=user, value=value, reasons=reasons, comment=comment)
+
+
+# --- Staff review and the annotation queue ---------------------------------------------------------
+
+
+def sample_key(analysis_id) -> int:
+    """A stable 0..9999 number per analysis, so the random sample never changes its mind."""
+    digest = hashlib.sha256(str(analysis_id).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % SAMPLE_KEY_RANGE
+
+
+def reviews_ensure(*, limit: int = 5000) -> int:
+    """Give finished suggestions their review row (sample key), which the queue and filters read."""
+    missing = Analysis.objects.filter(status=Analysis.Status.SUCCEEDED, review__isnull=True).values_list(
+        "pk", flat=True
+    )[:limit]
+    rows = [Review(analysis_id=pk, sample_key=sample_key(pk)) for pk in missing]
+    return len(Review.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def _review_for(analysis_id) -> None:
+    Review.objects.get_or_create(analysis_id=analysis_id, defaults={"sample_key": sample_key(analysis_id)})
+
+
+def reviews_mark(*, analysis_ids, user) -> int:
+    """Staff looked at these analyses."""
+    for analysis_id in analysis_ids:
+        _review_for(analysis_id)
+    return Review.objects.filter(analysis_id__in=analysis_ids).update(reviewed_at=timezone.now(), reviewed_by=user)
+
+
+def annotation_queue(*, user, now: datetime) -> QuerySet[Analysis]:
+    """Suggestions that need a person, which this annotator has not skipped and nobody else holds."""
+    rate = settings.ANNOTATION_SAMPLE_RATE
+    current_down = Vote.objects.filter(analysis=OuterRef("pk"), replaced_at__isnull=True, value=Vote.Value.DOWN)
+    corrected = Correction.objects.filter(
+        analysis=OuterRef("pk"), field__in=[Correction.Field.CATEGORY, Correction.Field.PRICE], changed=True
+    )
+    skipped = AnnotationSkip.objects.filter(analysis=OuterRef("pk"), user=user)
+    return (
+        Analysis.objects.filter(status=Analysis.Status.SUCCEEDED, suggestion__isnull=False, annotation__isnull=True)
+        .annotate(thumbs_down=Exists(current_down), corrected=Exists(corrected), skipped=Exists(skipped))
+        .filter(Q(thumbs_down=True) | Q(corrected=True) | Q(review__sample_key__lt=round(rate * SAMPLE_KEY_RANGE)))
+        .filter(skipped=False)
+        .filter(Q(review__claimed_until__isnull=True) | Q(review__claimed_until__lte=now) | Q(review__claimed_by=user))
+        .order_by("-thumbs_down", "-corrected", "created_at")
+    )
+
+
+def annotation_claim(*, analysis_id, user, now: datetime) -> bool:
+    """Compare-and-set: take the item when nobody holds it, or their lease ran out. True when taken."""
+    _review_for(analysis_id)
+    lease = timedelta(seconds=settings.ANNOTATION_LEASE_SECONDS)
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now) | Q(claimed_by=user)
+    return (
+        Review.objects.filter(Q(analysis_id=analysis_id) & free).update(claimed_by=user, claimed_until=now + lease) == 1
+    )
+
+
+def annotation_claim_next(*, user, now: datetime | None = None) -> Analysis | None:
+    """The annotator's current item, or the next free one from the queue, claimed for them."""
+    now = now or timezone.now()
+    reviews_ensure()
+    queue = annotation_queue(user=user, now=now)
+    held = list(queue.filter(review__claimed_by=user, review__claimed_until__gt=now)[:1])
+    # Another annotator may take a candidate between our read and our claim; then try the next one.
+    for analysis in held or queue[:25]:
+        if annotation_claim(analysis_id=analysis.pk, user=user, now=now):
+            return analysis
+    return None
+
+
+def annotation_skip(*, analysis: Analysis, user) -> None:
+    """Pass on an item: it goes back to the others and never comes back to this annotator."""
+    AnnotationSkip.objects.get_or_create(analysis=analysis, user=user)
+    Review.objects.filter(analysis=analysis, claimed_by=user).update(claimed_by=None, claimed_until=None)
+
+
+@dataclass(frozen=True)
+class FieldVerdict:
+    correct: bool
+    value: str = ""
+
+
+def annotation_record(
+    *,
+    analysis: Analysis,
+    annotator,
+    verdicts: dict[str, FieldVerdict],
+    notes: str = "",
+    add_to_eval_set: bool = False,
+    dataset: str = "default",
+) -> Annotation:
+    """Store a person's verdict on each field; optionally turn it into an evaluation case."""
+    try:
+        with transaction.atomic():
+            annotation = Annotation.objects.create(
+                analysis=analysis,
+                annotator=annotator,
+                verdicts={field: asdict(verdict) for field, verdict in verdicts.items()},
+                notes=notes.strip(),
+            )
+            _review_for(analysis.pk)
+            Review.objects.filter(analysis=analysis).update(
+                reviewed_at=timezone.now(), reviewed_by=annotator, claimed_by=None, claimed_until=None
+            )
+            if add_to_eval_set:
+                annotation.eval_case = _evalcase_from_annotation(analysis, verdicts, notes, dataset)
+                annotation.save(update_fields=["eval_case"])
+    except IntegrityError:
+        raise AnnotationInvalid("Someone else annotated this suggestion a moment ago; here is the next one.") from None
+    return annotation
+
+
+# --- Evaluation cases ------------------------------------------------------------------------------
+
+
+def title_words(title: str, *, limit: int = 2) -> list[str]:
+    """The longest distinct words of a title: likely the nouns a good suggestion must name."""
+    words = [word for word in re.findall(r"[^\W\d_]{3,}", title.lower()) if word not in _TITLE_STOPWORDS]
+    unique = list(dict.fromkeys(words))
+    longest = set(sorted(unique, key=len, reverse=True)[:limit])
+    return [word for word in unique if word in longest]
+
+
+def price_range(price: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
+    if price is None:
+        return None, None
+    cents = Decimal("0.01")
+    low = (price * (1 - EVAL_PRICE_TOLERANCE)).quantize(cents, rounding=ROUND_HALF_UP)
+    high = (price * (1 + EVAL_PRICE_TOLERANCE)).quantize(cents, rounding=ROUND_HALF_UP)
+    return low, high
+
+
+def _evalcase_create(*, analysis: Analysis, source: str, dataset: str, values: dict, notes: str) -> EvalCase:
+    low, high = price_range(_decimal(values.get("price")) if values.get("price") not in (None, "") else None)
+    case = EvalCase(
+        dataset=dataset,
+        expected_category=values["category"],
+        expected_price_min=low,
+        expected_price_max=high,
+        title_must_mention=title_words(values.get("title", "")),
+        expected_title=values.get("title", "")[:200],
+        expected_description=values.get("description", ""),
+        expected_condition=values.get("condition", ""),
+        notes=notes,
+        source=source,
+        source_analysis=analysis,
+    )
+    # A copy of the bytes, not a reference: the listing's photo files go when the listing is deleted.
+    with analysis.photo.image.open("rb") as photo_file:
+        case.image.save("case.jpg", ContentFile(photo_file.read()), save=False)
+    try:
+        case.save()
+    except Exception:
+        case.image.delete(save=False)
+        raise
+    return case
+
+
+def evalcase_create_from_analysis(*, analysis: Analysis, dataset: str = "default") -> EvalCase | None:
+    """An evaluation case whose expected values are what the seller posted. None if not posted or already in."""
+    listing = Listing.objects.select_related("category").filter(analysis=analysis).first()
+    if listing is None or EvalCase.objects.filter(source_analysis=analysis, dataset=dataset).exists():
+        return None
+    return _evalcase_create(
+        analysis=analysis,
+        source=EvalCase.Source.CORRECTION,
+        dataset=dataset,
+        values=_listing_values(listing),
+        notes="From the seller's posted values; the title words were picked automatically, edit them if too strict.",
+    )
+
+
+def _evalcase_from_annotation(analysis: Analysis, verdicts: dict[str, FieldVerdict], notes: str, dataset: str):
+    suggestion = analysis.suggestion or {}
+    listing = Listing.objects.select_related("category").filter(analysis=analysis).first()
+    posted = _listing_values(listing) if listing else {}
+    values = {}
+    for field in SUGGESTED_FIELDS:
+        verdict = verdicts.get(field, FieldVerdict(correct=True))
+        if verdict.correct:
+            values[field] = str(suggestion.get(field, "") or "")
+        else:
+            values[field] = verdict.value or posted.get(field, "")
+    if not Category.objects.filter(slug=values["category"]).exists():
+        raise AnnotationInvalid("To add this to the evaluation set, choose the right category.")
+    if values["condition"] not in Condition.values:
+        values["condition"] = ""
+    return _evalcase_create(
+        analysis=analysis, source=EvalCase.Source.ANNOTATION, dataset=dataset, values=values, notes=notes.strip()
+    )
