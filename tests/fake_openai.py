@@ -71,6 +71,7 @@ class RecordedRequest:
     body: Any
     received_at: float  # time.monotonic()
     behaviour: str
+    client_port: int  # the same port again means a kept-alive, reused connection
 
 
 @dataclass
@@ -504,6 +505,7 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     body=body,
                     received_at=received_at,
                     behaviour=behaviour,
+                    client_port=self.client_address[1],
                 )
             )
             if fake.latency and behaviour not in ("hang", "drop"):

@@ -164,6 +164,25 @@ AI_API_STYLE = env_choice("AI_API_STYLE", "responses", ("responses", "chat"))
 AI_TIMEOUT_SECONDS = env_number("AI_TIMEOUT_SECONDS", 30, minimum=0.1)
 AI_ANALYSES_PER_HOUR = env_int("AI_ANALYSES_PER_HOUR", 30, minimum=1)
 AI_STALE_AFTER_SECONDS = env_int("AI_STALE_AFTER_SECONDS", 300, minimum=10)
+# Retries of the model call (ai_prefill.llm, the only retry layer): exponential backoff with jitter from
+# the base, each wait at most AI_RETRY_MAX_SECONDS; a 429's Retry-After is honoured up to its own cap.
+AI_RETRY_BASE_SECONDS = env_number("AI_RETRY_BASE_SECONDS", 1, minimum=0)
+AI_RETRY_MAX_SECONDS = env_number("AI_RETRY_MAX_SECONDS", 8, minimum=0)
+AI_RETRY_AFTER_MAX_SECONDS = env_number("AI_RETRY_AFTER_MAX_SECONDS", 10, minimum=0)
+# A guard against runaway answers; a suggestion is about 150 tokens, reasoning models need room to think.
+AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 2000, minimum=100)
+# Cost estimates for LLMCall.cost: US dollars per million tokens, OpenAI's standard list prices
+# (check them when adding a model). A model missing here is recorded with cost 0.
+AI_PRICES = {
+    "gpt-4o-mini": {"input": "0.15", "output": "0.60"},
+    "gpt-4o": {"input": "2.50", "output": "10.00"},
+    "gpt-4.1-nano": {"input": "0.10", "output": "0.40"},
+    "gpt-4.1-mini": {"input": "0.40", "output": "1.60"},
+    "gpt-4.1": {"input": "2.00", "output": "8.00"},
+    "gpt-5-nano": {"input": "0.05", "output": "0.40"},
+    "gpt-5-mini": {"input": "0.25", "output": "2.00"},
+    "gpt-5": {"input": "1.25", "output": "10.00"},
+}
 if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
     raise ImproperlyConfigured(
         "No OPENAI_API_KEY or OPENAI_BASE_URL is set, so the pre-fill would use the demo provider. "

@@ -1,0 +1,33 @@
+"""How the pre-fill calls the model.
+
+`prefill_suggest(image_jpeg=..., config=default_model_config(), analysis=..., image_ref=...)` sends
+the model-ready photo (ai_prefill.images.prepare_model_image) with the prompt (prompt.py, text in
+ai_prefill/prompts/) to the provider the config names:
+
+- "openai": the openai SDK's structured output, `client.responses.parse(text_format=...)` or, with
+  AI_API_STYLE=chat, `client.chat.completions.parse(response_format=...)`, against OPENAI_BASE_URL.
+  The output schema (schema.py) has the category as an enum of the slugs in the database at call
+  time; the answer is checked again after parsing (lengths, price, taxonomy). One SDK client per
+  (base URL, key, timeout) is shared by all threads, with the SDK's own retries off.
+- "demo": a deterministic suggestion from the photo's colour, shape and brightness (no network).
+
+Retries live here and only here (suggest.py): rate limits (Retry-After honoured, capped), 5xx,
+timeouts and connection errors back off exponentially with jitter, at most MAX_ATTEMPTS in all;
+invalid JSON, schema-breaking answers and refusals are retried once; auth and bad-request errors
+fail at once. Every attempt becomes an LLMCall row: tokens, cost (pricing.py, AI_PRICES), latency,
+status, error, raw output, and the request as sent with the image replaced by `image_ref`.
+When nothing usable came back, PrefillFailed carries a machine-readable `error_type` and a
+`user_message` a seller can read.
+"""
+
+from ai_prefill.llm.suggest import MAX_ATTEMPTS, default_model_config, prefill_suggest
+from ai_prefill.llm.types import ModelConfig, PrefillFailed, PrefillResult
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "ModelConfig",
+    "PrefillFailed",
+    "PrefillResult",
+    "default_model_config",
+    "prefill_suggest",
+]

@@ -1,0 +1,66 @@
+"""The structured output we ask the model for, and the checks its answer must pass.
+
+The Pydantic model carries no length or range keywords (maxLength, minimum): OpenAI's strict
+structured outputs reject some of them and compatible servers differ, so the limits are stated in
+the field descriptions and enforced by suggestion_check after parsing.
+"""
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from marketplace.models import PRICE_MAX, TITLE_MAX_LENGTH, Condition
+
+# Shorter than a listing allows (4000): a suggestion is a starting point for the seller.
+DESCRIPTION_MAX_LENGTH = 1000
+
+
+class SuggestionInvalid(ValueError):
+    pass
+
+
+@lru_cache(maxsize=16)
+def suggestion_model(category_slugs: tuple[str, ...]) -> type[BaseModel]:
+    """The output schema, with the category an enum of the given slugs (the taxonomy at call time)."""
+    return create_model(
+        "ListingSuggestion",
+        title=(str, Field(description=f"What the item is, at most {TITLE_MAX_LENGTH} characters.")),
+        description=(
+            str,
+            Field(description=f"The item and its visible condition, at most {DESCRIPTION_MAX_LENGTH} characters."),
+        ),
+        category=(Literal[category_slugs], Field(description="The slug of one of the listed categories.")),
+        price=(float, Field(description="A fair second-hand price in euros, 0 or more.")),
+        condition=(Literal[tuple(Condition.values)], Field(description="The condition visible in the photo.")),
+    )
+
+
+def suggestion_check(output: BaseModel, *, category_slugs: tuple[str, ...]) -> dict:
+    """The suggestion as stored, or SuggestionInvalid saying which limit the model's answer broke."""
+    title = output.title.strip()
+    description = output.description.strip()
+    if not title:
+        raise SuggestionInvalid("The title is empty.")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise SuggestionInvalid(f"The title has {len(title)} characters; at most {TITLE_MAX_LENGTH} are allowed.")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise SuggestionInvalid(
+            f"The description has {len(description)} characters; at most {DESCRIPTION_MAX_LENGTH} are allowed."
+        )
+    if output.category not in category_slugs:
+        raise SuggestionInvalid(f"The category {output.category!r} is not one of ours.")
+    if output.condition not in Condition.values:
+        raise SuggestionInvalid(f"The condition {output.condition!r} is not one of ours.")
+    if not math.isfinite(output.price) or not 0 <= output.price <= PRICE_MAX:
+        raise SuggestionInvalid(f"The price {output.price!r} is not between 0 and {PRICE_MAX} euros.")
+    price = Decimal(str(output.price)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return {
+        "title": title,
+        "description": description,
+        "category": output.category,
+        "price": str(price),
+        "condition": output.condition,
+    }

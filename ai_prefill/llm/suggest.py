@@ -1,0 +1,124 @@
+"""prefill_suggest: the retry policy around one provider, and the record of every attempt."""
+
+import logging
+import random
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from ai_prefill.llm.demo_provider import demo_attempt
+from ai_prefill.llm.openai_provider import is_reasoning_model, openai_attempt
+from ai_prefill.llm.pricing import cost_estimate
+from ai_prefill.llm.prompt import PROMPT_VERSION
+from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
+from ai_prefill.models import LLMCall
+from marketplace.models import Category
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+# Invalid, schema-breaking or refused answers get one more try, not two: a third rarely differs.
+MAX_OUTPUT_FAILURES = 2
+DEFAULT_TEMPERATURE = 0.2
+
+
+def default_model_config() -> ModelConfig:
+    """The provider, model, API style and prompt version that settings ask for now."""
+    provider = settings.AI_PROVIDER
+    model = settings.AI_MODEL if provider == "openai" else "demo"
+    params: dict = {"max_output_tokens": settings.AI_MAX_OUTPUT_TOKENS}
+    if not is_reasoning_model(model):
+        params["temperature"] = DEFAULT_TEMPERATURE
+    return ModelConfig(
+        provider=provider,
+        model=model,
+        api_style=settings.AI_API_STYLE,
+        prompt_version=PROMPT_VERSION,
+        timeout_seconds=float(settings.AI_TIMEOUT_SECONDS),
+        params=params,
+    )
+
+
+def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, image_ref: str = "") -> PrefillResult:
+    """Ask the model for a suggestion, retrying per policy and recording one LLMCall per attempt.
+
+    Raises PrefillFailed when no attempt gave a usable suggestion.
+    """
+    categories = list(Category.objects.order_by("position", "name").values_list("slug", "name"))
+    if not categories:
+        raise PrefillFailed("no_categories", "There are no categories to suggest from.")
+    output_failures = 0
+    for number in range(1, MAX_ATTEMPTS + 1):
+        _release_database_connection()
+        attempt = _attempt(image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref)
+        _record(attempt, number=number, config=config, analysis=analysis)
+        if attempt.suggestion is not None:
+            return PrefillResult(suggestion=attempt.suggestion, attempts=number)
+        output_failures += attempt.error_type in OUTPUT_ERRORS
+        retryable = attempt.error_type in TRANSIENT_ERRORS or (
+            attempt.error_type in OUTPUT_ERRORS and output_failures < MAX_OUTPUT_FAILURES
+        )
+        logger.info(
+            "Model attempt %d/%d failed (%s): %s", number, MAX_ATTEMPTS, attempt.error_type, attempt.error_message
+        )
+        if not retryable or number == MAX_ATTEMPTS:
+            raise PrefillFailed(attempt.error_type, attempt.error_message, attempts=number)
+        _release_database_connection()
+        time.sleep(retry_wait_seconds(attempt, number=number))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def retry_wait_seconds(attempt: Attempt, *, number: int) -> float:
+    """How long to wait after the given failed attempt before the next."""
+    if attempt.error_type in OUTPUT_ERRORS:
+        return 0.0  # the service answered; nothing to wait for
+    backoff = min(settings.AI_RETRY_MAX_SECONDS, settings.AI_RETRY_BASE_SECONDS * 2 ** (number - 1))
+    # Equal jitter: workers that failed together do not retry together, and none retries at once.
+    wait = backoff / 2 + random.uniform(0, backoff / 2)
+    if attempt.retry_after is not None:
+        wait = max(wait, min(attempt.retry_after, settings.AI_RETRY_AFTER_MAX_SECONDS))
+    return wait
+
+
+def _attempt(*, image_jpeg: bytes, config: ModelConfig, categories: list, image_ref: str) -> Attempt:
+    started_at = timezone.now()
+    try:
+        if config.provider == "demo":
+            return demo_attempt(image_jpeg=image_jpeg, categories=categories, image_ref=image_ref)
+        return openai_attempt(image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref)
+    except Exception as error:
+        # A bug of ours rather than the model's fault: still recorded, and the analysis still ends.
+        logger.exception("The %s provider failed unexpectedly", config.provider)
+        attempt = Attempt(started_at=started_at, request={"image_ref": image_ref})
+        attempt.fail("internal_error", f"{type(error).__name__}: {error}")
+        return attempt
+
+
+def _record(attempt: Attempt, *, number: int, config: ModelConfig, analysis) -> LLMCall:
+    return LLMCall.objects.create(
+        analysis=analysis,
+        attempt=number,
+        provider=config.provider,
+        model=config.model,
+        api_style=config.api_style,
+        prompt_version=config.prompt_version,
+        started_at=attempt.started_at,
+        latency_ms=attempt.latency_ms,
+        input_tokens=attempt.input_tokens,
+        output_tokens=attempt.output_tokens,
+        cost=cost_estimate(model=config.model, input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens),
+        http_status=attempt.http_status,
+        error_type=attempt.error_type,
+        error_message=attempt.error_message,
+        raw_output=attempt.raw_output,
+        request=attempt.request,
+    )
+
+
+def _release_database_connection() -> None:
+    # The worker runs many calls in threads; none holds a database connection while it waits for the
+    # model. Inside a transaction (tests, or a caller's atomic block) it cannot be let go.
+    if not connection.in_atomic_block:
+        connection.close()

@@ -1,0 +1,71 @@
+"""The values the pre-fill's model layer takes and gives back."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Worth another try after a wait: the service was busy or unreachable.
+TRANSIENT_ERRORS = frozenset({"rate_limited", "server_error", "timeout", "connection_error"})
+# The model answered, but not with a usable suggestion: worth one more try, no more.
+OUTPUT_ERRORS = frozenset({"invalid_output", "schema_violation", "refusal"})
+
+_BUSY = "The suggestion service is busy right now. Please fill in the form yourself."
+_NO_SUGGESTION = "We couldn't suggest details for this photo. Please fill in the form yourself."
+_UNAVAILABLE = "Suggestions are not available right now. Please fill in the form yourself."
+USER_MESSAGES = {
+    "rate_limited": _BUSY,
+    "server_error": _BUSY,
+    "timeout": "The suggestion took too long. Please fill in the form yourself.",
+    "connection_error": _BUSY,
+    "invalid_output": _NO_SUGGESTION,
+    "schema_violation": _NO_SUGGESTION,
+    "refusal": _NO_SUGGESTION,
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    provider: str  # "openai" | "demo"
+    model: str
+    api_style: str  # "responses" | "chat"
+    prompt_version: str
+    timeout_seconds: float
+    params: dict = field(default_factory=dict)  # e.g. {"temperature": 0.2, "max_output_tokens": 600}
+
+
+@dataclass(frozen=True)
+class PrefillResult:
+    # {"title", "description", "category" (slug), "price" (str, euros, 2 decimals), "condition"}
+    suggestion: dict
+    attempts: int
+
+
+class PrefillFailed(Exception):
+    """The model gave no usable suggestion, after the retries the error allows."""
+
+    def __init__(self, error_type: str, detail: str = "", *, attempts: int = 0) -> None:
+        super().__init__(f"{error_type}: {detail}" if detail else error_type)
+        self.error_type = error_type  # machine-readable, e.g. "rate_limited", "schema_violation"
+        self.user_message = USER_MESSAGES.get(error_type, _UNAVAILABLE)  # one sentence for the seller
+        self.detail = detail  # for logs and staff, never for the seller
+        self.attempts = attempts
+
+
+@dataclass
+class Attempt:
+    """What one call to the model produced; it becomes one LLMCall row."""
+
+    started_at: datetime
+    request: dict = field(default_factory=dict)
+    latency_ms: int = 0
+    suggestion: dict | None = None
+    error_type: str = ""
+    error_message: str = ""
+    http_status: int | None = None
+    retry_after: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    raw_output: str = ""
+
+    def fail(self, error_type: str, message: str) -> None:
+        self.error_type = error_type
+        self.error_message = message
