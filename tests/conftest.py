@@ -53,3 +53,40 @@ def buyer(db):
 @pytest.fixture
 def staff(db):
     return UserFactory(username="staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def published_tasks():
+    """Drain what was published to the in-memory broker (test settings): [(task name, args), ...]."""
+    from config.celery import app
+
+    def drain() -> list[tuple[str, list]]:
+        published = []
+        with app.connection_for_write() as connection, connection.SimpleQueue(app.conf.task_default_queue) as queue:
+            while queue.qsize():
+                message = queue.get_nowait()
+                assert message.content_type == "application/json"
+                published.append((message.headers["task"], message.payload[0]))
+                message.ack()
+        return published
+
+    drain()
+    return drain
+
+
+@pytest.fixture
+def celery_broker():
+    """Point the Celery app at another broker for one test: celery_broker(url, transport_options)."""
+    from config.celery import app
+
+    original = (app.conf.broker_url, app.conf.broker_transport_options)
+
+    def point(url: str, transport_options: dict | None = None) -> None:
+        app.conf.broker_url = url
+        app.conf.broker_transport_options = transport_options or {}
+        # The app caches its connection and producer pools; the next publish builds them for this URL.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    yield point
+    point(*original)

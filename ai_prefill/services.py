@@ -1,0 +1,249 @@
+"""The analysis lifecycle: from an uploaded photo to a stored suggestion, or a failure a seller can read."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ai_prefill.images import prepare_model_image
+from ai_prefill.llm import MAX_ATTEMPTS, PrefillFailed, default_model_config, prefill_suggest
+from ai_prefill.models import Analysis
+from marketplace.errors import DomainError
+from marketplace.models import User
+from marketplace.services.photos import make_renditions, photo_create
+
+logger = logging.getLogger(__name__)
+
+QUEUE_UNAVAILABLE_MESSAGE = "We couldn't start the suggestion; please fill in the form yourself."
+TIMED_OUT_MESSAGE = "The suggestion took too long; please fill in the form yourself."
+INTERNAL_ERROR_MESSAGE = "Something went wrong on our side with the suggestion; please fill in the form yourself."
+
+# Time for everything around the model calls: loading and downscaling the photo, the database writes.
+_HOUSEKEEPING_SECONDS = 5
+# Past the budget the task gets a soft then a hard time limit (prefork); the lease outlasts both, so it
+# only expires once the holder has been stopped, by the limits or by its own SDK timeouts.
+HARD_LIMIT_MARGIN_SECONDS = 5
+LEASE_MARGIN_SECONDS = 10
+
+
+class AnalysisRateLimited(DomainError):
+    status_code = 429
+
+
+@dataclass(frozen=True)
+class LeaseHeld:
+    seconds_left: float
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    timed_out: int
+    requeued: int
+
+
+def analysis_time_budget_seconds() -> float:
+    """The longest one delivery may work on an analysis: every attempt timing out, plus the waits between."""
+    waits = (MAX_ATTEMPTS - 1) * max(settings.AI_RETRY_MAX_SECONDS, settings.AI_RETRY_AFTER_MAX_SECONDS)
+    return settings.AI_TIMEOUT_SECONDS * MAX_ATTEMPTS + waits + _HOUSEKEEPING_SECONDS
+
+
+def analysis_start(*, user: User, upload, session_key: str = "") -> Analysis:
+    """Store the photo, create a pending analysis and enqueue it once the transaction has committed."""
+    # Decoding is the slow part; it holds no lock and no transaction.
+    renditions = make_renditions(upload)
+    with transaction.atomic():
+        # One user's uploads queue up here, so parallel requests cannot slip past the limit together.
+        User.objects.select_for_update().filter(pk=user.pk).exists()
+        _check_rate_limit(user)
+        photo = photo_create(owner=user, renditions=renditions)
+        try:
+            analysis = Analysis.objects.create(user=user, session_key=session_key or "", photo=photo)
+        except Exception:
+            photo.image.delete(save=False)
+            photo.thumbnail.delete(save=False)
+            raise
+        transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
+    return analysis
+
+
+def _check_rate_limit(user: User) -> None:
+    limit = settings.AI_ANALYSES_PER_HOUR
+    # Counted in the database, so the limit holds across web processes and machines.
+    recent = Analysis.objects.filter(user=user, created_at__gte=timezone.now() - timedelta(hours=1)).count()
+    if recent >= limit:
+        raise AnalysisRateLimited(
+            f"You have asked for {limit} photo suggestions in the last hour, which is the limit. "
+            "Please fill in the form yourself, or try again later."
+        )
+
+
+def analysis_enqueue(*, analysis_id: uuid.UUID | str) -> bool:
+    """Publish the analysis task; when the broker is down, mark the analysis instead of raising."""
+    from ai_prefill.tasks import analyze_task  # the tasks module imports this one
+
+    try:
+        analyze_task.delay(str(analysis_id))
+    except Exception:
+        # This runs after the upload committed: raising here would turn a stored upload into a 500.
+        logger.exception("Could not enqueue analysis %s; the seller gets the manual form", analysis_id)
+        Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.PENDING).update(enqueue_failed_at=timezone.now())
+        return False
+    return True
+
+
+def analysis_run(*, analysis_id: uuid.UUID | str) -> LeaseHeld | None:
+    """Claim the analysis, ask the model (the llm layer retries) and store how it ended.
+
+    Returns LeaseHeld when another delivery holds a live lease on it: the caller should look again once
+    that lease expires, in case its holder died. A finished analysis is left alone (None): a stored
+    result is never paid for twice.
+    """
+    lease_token = _claim(analysis_id)
+    if lease_token is None:
+        return _lease_held_by_another(analysis_id)
+    try:
+        analysis = Analysis.objects.select_related("photo").get(pk=analysis_id)
+        config = default_model_config()
+        Analysis.objects.filter(pk=analysis.pk).update(
+            provider=config.provider,
+            model=config.model,
+            api_style=config.api_style,
+            prompt_version=config.prompt_version,
+        )
+        with analysis.photo.image.open("rb") as image_file:
+            image_jpeg = prepare_model_image(image_file.read())
+        # prefill_suggest lets go of this thread's database connection while it waits for the model.
+        result = prefill_suggest(
+            image_jpeg=image_jpeg, config=config, analysis=analysis, image_ref=analysis.photo.image.name
+        )
+    except PrefillFailed as failure:
+        _finish(
+            analysis_id,
+            lease_token,
+            status=Analysis.Status.FAILED,
+            error_type=failure.error_type,
+            error_message=failure.user_message[:300],
+            attempts=failure.attempts,
+        )
+    except SoftTimeLimitExceeded:
+        logger.warning("Analysis %s hit the task's soft time limit", analysis_id)
+        _finish(
+            analysis_id,
+            lease_token,
+            status=Analysis.Status.FAILED,
+            error_type="timed_out",
+            error_message=TIMED_OUT_MESSAGE,
+            attempts=_attempts_recorded(analysis_id),
+        )
+    except Exception:
+        logger.exception("Analysis %s failed unexpectedly", analysis_id)
+        _finish(
+            analysis_id,
+            lease_token,
+            status=Analysis.Status.FAILED,
+            error_type="internal_error",
+            error_message=INTERNAL_ERROR_MESSAGE,
+            attempts=_attempts_recorded(analysis_id),
+        )
+    else:
+        _finish(
+            analysis_id,
+            lease_token,
+            status=Analysis.Status.SUCCEEDED,
+            suggestion=result.suggestion,
+            attempts=result.attempts,
+        )
+    finally:
+        _release_database_connection()
+    return None
+
+
+def _claim(analysis_id: uuid.UUID | str) -> uuid.UUID | None:
+    """Compare-and-set pending -> running, or take over a running analysis whose lease has expired.
+
+    Why a lease, not pending -> running alone: with acks_late a worker killed mid-analysis has its task
+    redelivered (reject_on_worker_lost on prefork, the visibility timeout on Redis), but the row still
+    says running and nobody would ever finish it. Why not "redelivered means take over": Redis also
+    redelivers tasks that are merely slow, so a live holder would be doubled. The lease outlasts the
+    longest a live delivery can take (analysis_time_budget_seconds: the SDK timeout for every attempt
+    plus the waits, then the task's time limits), so a takeover happens only once the holder is
+    certainly gone, and only the current lease holder's result is stored.
+    """
+    now = timezone.now()
+    lease_token = uuid.uuid4()
+    lease_seconds = analysis_time_budget_seconds() + LEASE_MARGIN_SECONDS
+    claimed = (
+        Analysis.objects.filter(pk=analysis_id)
+        .filter(Q(status=Analysis.Status.PENDING) | Q(status=Analysis.Status.RUNNING, lease_expires_at__lt=now))
+        .update(
+            status=Analysis.Status.RUNNING,
+            started_at=now,
+            lease_token=lease_token,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            enqueue_failed_at=None,
+        )
+    )
+    return lease_token if claimed == 1 else None
+
+
+def _lease_held_by_another(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
+    lease_expires_at = (
+        Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.RUNNING)
+        .values_list("lease_expires_at", flat=True)
+        .first()
+    )
+    if lease_expires_at is None:
+        return None
+    return LeaseHeld(seconds_left=max((lease_expires_at - timezone.now()).total_seconds(), 0))
+
+
+def _finish(analysis_id: uuid.UUID | str, lease_token: uuid.UUID, **fields) -> None:
+    stored = Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.RUNNING, lease_token=lease_token).update(
+        finished_at=timezone.now(), lease_expires_at=None, **fields
+    )
+    if not stored:
+        logger.warning("Analysis %s: result dropped, its lease was taken over or it was swept", analysis_id)
+
+
+def _attempts_recorded(analysis_id: uuid.UUID | str) -> int:
+    return Analysis.objects.get(pk=analysis_id).llm_calls.count()
+
+
+def _release_database_connection() -> None:
+    # A thread-pool worker has ~100 threads and PostgreSQL allows 100 connections in all: no thread
+    # keeps one while it waits seconds for the model. Inside a transaction (tests) it cannot be let go.
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def analysis_sweep_stale() -> SweepResult:
+    """Fail analyses stuck pending or running past AI_STALE_AFTER_SECONDS; re-enqueue those the broker refused."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.AI_STALE_AFTER_SECONDS)
+    finished = {"status": Analysis.Status.FAILED, "finished_at": now, "lease_expires_at": None}
+    never_queued = Analysis.objects.filter(status=Analysis.Status.PENDING, created_at__lt=cutoff).exclude(
+        enqueue_failed_at=None
+    )
+    timed_out = never_queued.update(error_type="queue_unavailable", error_message=QUEUE_UNAVAILABLE_MESSAGE, **finished)
+    # A running analysis whose lease is still valid has a live worker on it, whatever its age.
+    timed_out += Analysis.objects.filter(
+        Q(status=Analysis.Status.PENDING, created_at__lt=cutoff)
+        | Q(status=Analysis.Status.RUNNING, started_at__lt=cutoff, lease_expires_at__lt=now)
+    ).update(error_type="timed_out", error_message=TIMED_OUT_MESSAGE, **finished)
+
+    requeued = 0
+    refused = Analysis.objects.filter(status=Analysis.Status.PENDING).exclude(enqueue_failed_at=None)
+    for analysis_id in refused.order_by("created_at").values_list("pk", flat=True)[:1000]:
+        if not analysis_enqueue(analysis_id=analysis_id):
+            break  # the broker is still down; the next sweep tries again
+        Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.PENDING).update(enqueue_failed_at=None)
+        requeued += 1
+    if timed_out or requeued:
+        logger.info("Analysis sweep: %d failed as stale, %d enqueued again", timed_out, requeued)
+    return SweepResult(timed_out=timed_out, requeued=requeued)

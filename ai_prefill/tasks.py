@@ -1,0 +1,35 @@
+"""Celery tasks: thin; the ids come in as JSON, the services do the work."""
+
+from celery import shared_task
+
+from ai_prefill import services
+
+# Limits are read when the worker starts. They only bite on the prefork pool (Celery's thread pool
+# has no time limits); on threads the SDK timeout per attempt bounds the work, and the lease covers it.
+_BUDGET_SECONDS = services.analysis_time_budget_seconds()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    # A worker killed mid-analysis has the task redelivered; the lease in analysis_run lets the new
+    # delivery take over, and keeps two live deliveries from both calling the model.
+    reject_on_worker_lost=True,
+    soft_time_limit=_BUDGET_SECONDS,
+    time_limit=_BUDGET_SECONDS + services.HARD_LIMIT_MARGIN_SECONDS,
+    # Each retry waits out a live lease; a few suffice, the sweep catches the rest.
+    max_retries=3,
+    ignore_result=True,
+)
+def analyze_task(self, analysis_id: str) -> None:
+    lease_held = services.analysis_run(analysis_id=analysis_id)
+    if lease_held is not None:
+        # A redelivery, usually of a task whose worker died: its lease still runs, so look again once it
+        # has expired. If the holder is alive after all, it will have finished and the retry does nothing.
+        raise self.retry(countdown=lease_held.seconds_left + 1)
+
+
+@shared_task(ignore_result=True)
+def sweep_stale_analyses_task() -> dict[str, int]:
+    result = services.analysis_sweep_stale()
+    return {"timed_out": result.timed_out, "requeued": result.requeued}
