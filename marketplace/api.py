@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.params.models import Body, BodyModel, Form, FormModel
 
+from ai_prefill.posting import listing_post_from_analysis
 from marketplace.auth import api_auth, optional_auth
 from marketplace.errors import NotFound
 from marketplace.models import Category, Listing
@@ -152,12 +153,13 @@ def create_listing(
     data: Annotated[ListingCreateIn, FormOrJson(...)],
     images: File[list[UploadedFile]] = None,
 ):
-    """Post a listing: multipart fields with 1 to 8 `images`, or fields plus `analysis_id` (JSON or multipart)."""
+    """Post a listing: multipart fields with 1 to 8 `images`, or the fields plus `analysis_id` (JSON, or multipart
+    with up to 7 more `images`) to reuse the analysed photo."""
     uploads = images or []
-    if data.analysis_id is None and uploads and data.main_image >= len(uploads):
-        raise ListingInvalid(
-            f"main_image is {data.main_image}, but only {len(uploads)} images were sent; it counts from 0."
-        )
+    photo_count = len(uploads) + (data.analysis_id is not None)
+    if photo_count and data.main_image >= photo_count:
+        last = photo_count - 1
+        raise ListingInvalid(f"main_image must be a photo's number, from 0 to {last}; it was {data.main_image}.")
     listing_data = ListingData(
         title=data.title,
         description=data.description,
@@ -166,8 +168,15 @@ def create_listing(
         condition=data.condition,
     )
     if data.analysis_id is not None:
-        raise ListingInvalid("Posting from an analysis through the API is not available yet.")
-    listing = listing_create(seller=request.user, data=listing_data, uploads=uploads, main_index=data.main_image)
+        listing = listing_post_from_analysis(
+            seller=request.user,
+            analysis_id=data.analysis_id,
+            data=listing_data,
+            uploads=uploads,
+            main_index=data.main_image,
+        )
+    else:
+        listing = listing_create(seller=request.user, data=listing_data, uploads=uploads, main_index=data.main_image)
     return Status(201, _listing_out(listing.pk))
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
+from uuid import UUID
 
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, model_validator
@@ -130,9 +131,14 @@ class ListingCreateIn(Schema):
     category: Text = Field(max_length=50, description="A category slug from /api/categories.")
     price: Price = Field(description="In euros, from 0 to 1,000,000.")
     condition: ConditionValue
-    main_image: int = Field(0, ge=0, description="Which of the `images` is the main one, counting from 0.")
-    analysis_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="Reuse the photo of this finished analysis (from /api/analyses)."
+    main_image: int = Field(
+        0,
+        ge=0,
+        description="Which photo is the main one, counting from 0. With `analysis_id` the analysed photo is 0 "
+        "and the `images` follow it.",
+    )
+    analysis_id: UUID | None = Field(
+        None, description="Reuse the photo of your analysis (from POST /api/analyses) as this listing's photo."
     )
 
 

@@ -123,7 +123,7 @@ def test_it_refuses_a_main_image_index_past_the_photos_sent(seller_client):
         "/api/listings", {**_fields(), "images": [photo_upload(), photo_upload()], "main_image": "2"}
     )
 
-    _assert_refused(response, 400, "main_image is 2, but only 2 images were sent; it counts from 0.")
+    _assert_refused(response, 400, "main_image must be a photo's number, from 0 to 1; it was 2.")
 
 
 BAD_FIELDS = {
