@@ -1,0 +1,49 @@
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from ninja import Schema
+
+from ai_prefill.models import Analysis
+from ai_prefill.selectors import analysis_error
+
+AnalysisStatus = Literal["pending", "running", "succeeded", "failed"]
+
+
+class AnalysisCreatedOut(Schema):
+    id: UUID
+    status: AnalysisStatus
+
+
+class SuggestionOut(Schema):
+    title: str
+    description: str
+    category: str  # a category slug, as in GET /api/categories
+    price: Decimal  # euros
+    condition: Literal["new", "like_new", "good", "fair", "for_parts"]
+
+
+class AnalysisErrorOut(Schema):
+    type: str  # machine-readable, e.g. timed_out, queue_unavailable, internal_error
+    message: str  # one sentence for the seller
+
+
+class AnalysisOut(Schema):
+    id: UUID
+    status: AnalysisStatus
+    suggestion: SuggestionOut | None
+    # Also set on an unfinished analysis the seller should stop waiting for (see analysis_error).
+    error: AnalysisErrorOut | None
+
+    @staticmethod
+    def resolve_suggestion(analysis: Analysis) -> dict | None:
+        return analysis.suggestion if analysis.status == Analysis.Status.SUCCEEDED else None
+
+    @staticmethod
+    def resolve_error(analysis: Analysis) -> dict | None:
+        error = analysis_error(analysis=analysis)
+        return None if error is None else {"type": error.type, "message": error.message}
+
+
+class ErrorOut(Schema):
+    detail: str

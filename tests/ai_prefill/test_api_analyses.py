@@ -1,0 +1,196 @@
+"""POST /api/analyses and GET /api/analyses/{id}, end to end through the test client."""
+
+import socket
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from ai_prefill.models import Analysis
+from ai_prefill.services import analysis_run
+from marketplace.auth import token_issue
+from marketplace.models import Category
+from tests.factories import jpeg_bytes, photo_upload
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/analyses"
+
+
+def upload(client, **extra):
+    return client.post(URL, {"image": photo_upload(data=jpeg_bytes(640, 480))}, **extra)
+
+
+def bearer(user) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=user)}"}
+
+
+@pytest.fixture
+def analysis(seller, client):
+    client.force_login(seller)
+    response = upload(client)
+    client.logout()
+    return Analysis.objects.get(pk=response.json()["id"])
+
+
+def test_it_starts_an_analysis_from_a_photo(client, seller, published_tasks, django_capture_on_commit_callbacks):
+    client.force_login(seller)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client)
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "pending"
+    analysis = Analysis.objects.get(pk=body["id"])
+    assert analysis.user == seller
+    assert published_tasks() == [("ai_prefill.tasks.analyze_task", [body["id"]])]
+
+
+def test_it_accepts_a_bearer_token(client, seller):
+    response = upload(client, **bearer(seller))
+
+    assert response.status_code == 202
+    analysis_id = response.json()["id"]
+    assert Analysis.objects.get(pk=analysis_id).user == seller
+    assert client.get(f"{URL}/{analysis_id}", **bearer(seller)).status_code == 200
+
+
+def test_it_refuses_uploads_from_strangers(client):
+    response = upload(client)
+
+    assert response.status_code == 401
+    assert not Analysis.objects.exists()
+
+
+def test_it_rejects_a_file_that_is_not_a_photo_with_a_sentence(client, seller):
+    client.force_login(seller)
+
+    response = client.post(URL, {"image": photo_upload(name="cv.pdf", data=b"%PDF-1.7 not an image")})
+
+    assert response.status_code == 400
+    sentence = "The file is not a photo we can read. Please upload a JPEG, PNG or WebP image."
+    assert response.json() == {"detail": sentence}
+    assert not Analysis.objects.exists()
+
+
+def test_it_asks_for_the_photo_when_it_is_missing(client, seller):
+    client.force_login(seller)
+
+    response = client.post(URL, {})
+
+    assert response.status_code == 422
+    assert "image" in response.json()["detail"]
+
+
+def test_it_answers_429_beyond_the_hourly_limit(client, seller, settings):
+    settings.AI_ANALYSES_PER_HOUR = 1
+    client.force_login(seller)
+    assert upload(client).status_code == 202
+
+    response = upload(client)
+
+    assert response.status_code == 429
+    assert "limit" in response.json()["detail"]
+    assert Analysis.objects.count() == 1
+
+
+def test_the_owner_reads_a_pending_analysis(client, seller, analysis):
+    client.force_login(seller)
+
+    response = client.get(f"{URL}/{analysis.pk}")
+
+    assert response.status_code == 200
+    assert response.json() == {"id": str(analysis.pk), "status": "pending", "suggestion": None, "error": None}
+
+
+def test_the_owner_reads_the_suggestion(client, seller, analysis, fake_openai):
+    analysis_run(analysis_id=analysis.pk)
+    client.force_login(seller)
+
+    body = client.get(f"{URL}/{analysis.pk}").json()
+
+    assert body["status"] == "succeeded"
+    assert body["error"] is None
+    assert body["suggestion"] == {
+        "title": "Red ceramic mug",
+        "description": "Red mug, used a few times, no chips.",
+        "category": Category.objects.order_by("position", "name").first().slug,
+        "price": "6.50",
+        "condition": "good",
+    }
+
+
+def test_the_owner_reads_why_an_analysis_failed(client, seller, analysis, fake_openai):
+    fake_openai.script(["refusal", "refusal"])
+    analysis_run(analysis_id=analysis.pk)
+    client.force_login(seller)
+
+    body = client.get(f"{URL}/{analysis.pk}").json()
+
+    assert body["status"] == "failed"
+    assert body["suggestion"] is None
+    assert body["error"] == {
+        "type": "refusal",
+        "message": "We couldn't suggest details for this photo. Please fill in the form yourself.",
+    }
+
+
+def test_staff_read_anyones_analysis(client, staff, analysis):
+    client.force_login(staff)
+
+    assert client.get(f"{URL}/{analysis.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["buyer", "anonymous"])
+def test_anyone_else_gets_404(client, buyer, analysis, who):
+    if who == "buyer":
+        client.force_login(buyer)
+
+    response = client.get(f"{URL}/{analysis.pk}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "There is no such analysis."}
+
+
+@pytest.mark.parametrize("analysis_id", ["not-a-uuid", "123", str(uuid.uuid4())])
+def test_malformed_and_unknown_ids_get_404(client, seller, analysis_id):
+    client.force_login(seller)
+
+    assert client.get(f"{URL}/{analysis_id}").status_code == 404
+
+
+def test_a_bad_token_is_a_stranger(client, analysis):
+    response = client.get(f"{URL}/{analysis.pk}", HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_succeeds_and_says_so_when_the_broker_is_down(client, seller, celery_broker):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    celery_broker(f"redis://127.0.0.1:{port}/5", {"socket_connect_timeout": 1})
+    client.force_login(seller)
+
+    response = upload(client)  # the on-commit publish runs inside this request: no test transaction here
+
+    assert response.status_code == 202
+    body = client.get(f"{URL}/{response.json()['id']}").json()
+    assert body["status"] == "pending"
+    assert body["error"] == {
+        "type": "queue_unavailable",
+        "message": "We couldn't start the suggestion; please fill in the form yourself.",
+    }
+    assert Analysis.objects.get().enqueue_failed_at <= timezone.now()
+
+
+def test_the_endpoints_are_documented(client):
+    schema = client.get("/api/openapi.json").json()
+
+    assert "post" in schema["paths"]["/api/analyses"]
+    assert "get" in schema["paths"]["/api/analyses/{analysis_id}"]
+    components = schema["components"]["schemas"]
+    assert set(components["AnalysisOut"]["properties"]) == {"id", "status", "suggestion", "error"}
+    assert set(components["SuggestionOut"]["properties"]) == {"title", "description", "category", "price", "condition"}
