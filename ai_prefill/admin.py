@@ -1,0 +1,174 @@
+"""Staff inspect analyses and every model call behind them; nothing here is edited by hand."""
+
+import json
+
+from django.contrib import admin
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils.html import format_html
+
+from ai_prefill.models import Analysis, LLMCall
+
+
+def _pretty_json(value) -> str:
+    return format_html("<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class ReadOnlyAdminMixin:
+    """Records of what happened: staff may look and delete, never invent or rewrite."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LLMCallInline(ReadOnlyAdminMixin, admin.StackedInline):
+    model = LLMCall
+    extra = 0
+    can_delete = False
+    ordering = ["attempt", "started_at"]
+    fields = [
+        ("attempt", "started_at", "latency_ms", "http_status"),
+        ("provider", "model", "api_style", "prompt_version"),
+        ("input_tokens", "output_tokens", "cost"),
+        ("error_type", "error_message"),
+        "raw_output",
+        "request_pretty",
+    ]
+    readonly_fields = [field for row in fields for field in (row if isinstance(row, tuple) else (row,))]
+
+    @admin.display(description="request (image replaced by a reference)")
+    def request_pretty(self, call: LLMCall) -> str:
+        return _pretty_json(call.request)
+
+
+@admin.register(Analysis)
+class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "short_id",
+        "thumbnail",
+        "status",
+        "error_type",
+        "model",
+        "prompt_version",
+        "user",
+        "created_at",
+        "latency",
+        "cost",
+        "attempts",
+    ]
+    list_filter = ["status", "error_type", "model", "provider", "api_style", "prompt_version", "created_at"]
+    search_fields = ["=id", "user__username", "user__email", "error_message"]
+    list_select_related = ["user", "photo"]
+    date_hierarchy = "created_at"
+    inlines = [LLMCallInline]
+    readonly_fields = [
+        "id",
+        "photo_preview",
+        "status",
+        "user",
+        "session_key",
+        "listing",
+        "provider",
+        "model",
+        "api_style",
+        "prompt_version",
+        "variant",
+        "suggestion_pretty",
+        "error_type",
+        "error_message",
+        "attempts",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "latency",
+        "cost",
+        "enqueue_failed_at",
+        "lease_token",
+        "lease_expires_at",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(total_cost=Sum("llm_calls__cost"))
+
+    @admin.display(description="id")
+    def short_id(self, analysis: Analysis) -> str:
+        return str(analysis.id)[:8]
+
+    @admin.display(description="photo")
+    def thumbnail(self, analysis: Analysis) -> str:
+        return format_html('<img src="{}" alt="" style="height: 48px">', analysis.photo.thumbnail.url)
+
+    @admin.display(description="photo")
+    def photo_preview(self, analysis: Analysis) -> str:
+        return format_html('<img src="{}" alt="" style="max-height: 320px">', analysis.photo.image.url)
+
+    @admin.display(description="upload to result", ordering="finished_at")
+    def latency(self, analysis: Analysis) -> str:
+        if analysis.finished_at is None:
+            return "–"
+        return f"{(analysis.finished_at - analysis.created_at).total_seconds():.2f} s"
+
+    @admin.display(description="cost (USD)", ordering="total_cost")
+    def cost(self, analysis: Analysis) -> str:
+        return f"{analysis.total_cost or 0:.6f}"
+
+    @admin.display(description="suggestion")
+    def suggestion_pretty(self, analysis: Analysis) -> str:
+        return _pretty_json(analysis.suggestion)
+
+
+@admin.register(LLMCall)
+class LLMCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "analysis_link",
+        "attempt",
+        "provider",
+        "model",
+        "api_style",
+        "prompt_version",
+        "latency_ms",
+        "input_tokens",
+        "output_tokens",
+        "cost",
+        "http_status",
+        "error_type",
+    ]
+    list_filter = ["error_type", "provider", "model", "api_style", "prompt_version", "started_at"]
+    search_fields = ["=analysis__id", "error_message", "raw_output"]
+    list_select_related = ["analysis"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "analysis_link",
+        "attempt",
+        "provider",
+        "model",
+        "api_style",
+        "prompt_version",
+        "started_at",
+        "latency_ms",
+        "input_tokens",
+        "output_tokens",
+        "cost",
+        "http_status",
+        "error_type",
+        "error_message",
+        "raw_output",
+        "request_pretty",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description="analysis", ordering="analysis")
+    def analysis_link(self, call: LLMCall) -> str:
+        if call.analysis_id is None:
+            return "–"
+        url = reverse("admin:ai_prefill_analysis_change", args=[call.analysis_id])
+        return format_html('<a href="{}">{}</a>', url, str(call.analysis_id)[:8])
+
+    @admin.display(description="request (image replaced by a reference)")
+    def request_pretty(self, call: LLMCall) -> str:
+        return _pretty_json(call.request)
