@@ -4,6 +4,7 @@ import json
 from typing import Annotated, Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from ninja import File, Path, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -139,7 +140,9 @@ def list_listings(request, filters: Query[ListingFiltersIn]):
 )
 def get_listing(request, listing_id: ListingId):
     """Any listing except hidden ones, which only their seller sees."""
-    return _listing_out(_listing_for(request, listing_id).pk)
+    listing = _listing_for(request, listing_id)
+    prefetch_related_objects([listing], "photos")
+    return listing
 
 
 @router.post(

@@ -163,6 +163,17 @@ def test_it_shows_a_listing_with_all_photos_main_first_and_never_the_sellers_ema
     assert seller.email not in response.content.decode()
 
 
+def test_a_listing_with_many_photos_is_read_in_two_queries(client, seller, django_assert_num_queries):
+    listing = ListingFactory(seller=seller)
+    for position in range(8):
+        listing_photo(listing, position=position, is_main=position == 0)
+
+    with django_assert_num_queries(2):
+        response = client.get(f"/api/listings/{listing.pk}")
+
+    assert len(response.json()["images"]) == 8
+
+
 def test_it_shows_a_sold_listing_to_anyone(client, seller):
     listing = ListingFactory(seller=seller, status=Listing.Status.SOLD)
 
