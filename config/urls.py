@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("staff/", include("feedback.urls")),
+    path("feedback/", include("feedback.urls_public")),
     path("", include("ai_prefill.urls")),
     path("", include("marketplace.urls")),
 ]

@@ -1,3 +1,34 @@
-from ninja import Router
+"""The feedback API: a seller's thumbs on a suggestion, and the feed of votes and corrections for staff."""
 
-router = Router()
+from typing import Annotated
+
+from ninja import Query, Router, Status
+
+from feedback.schemas import FeedbackFiltersIn, FeedbackIn, FeedbackPageOut, VoteOut
+from feedback.selectors import analysis_owned, feedback_feed
+from feedback.services import vote_record
+from marketplace.api import Json
+from marketplace.auth import api_auth
+from marketplace.errors import NotAllowed
+
+router = Router(tags=["feedback"])
+
+
+@router.post("/analyses/{analysis_id}/feedback", response={201: VoteOut}, auth=api_auth)
+def create_feedback(request, analysis_id: str, data: Annotated[FeedbackIn, Json(...)]):
+    """Thumbs up or down on your analysis's suggestion; a new vote replaces your previous one."""
+    analysis = analysis_owned(analysis_id=analysis_id, user=request.auth)
+    vote = vote_record(
+        analysis=analysis, user=request.auth, value=data.vote, reasons=data.reasons, comment=data.comment
+    )
+    return Status(201, vote)
+
+
+@router.get("/feedback", response=FeedbackPageOut, auth=api_auth)
+def list_feedback(request, filters: Query[FeedbackFiltersIn]):
+    """Staff only: current votes and all corrections, newest first, filterable by kind and date."""
+    if not request.auth.is_staff:
+        raise NotAllowed("Only staff can read the feedback.")
+    feed = feedback_feed(kind=filters.kind, since=filters.since, until=filters.until)
+    start = (filters.page - 1) * filters.page_size
+    return {"items": list(feed[start : start + filters.page_size]), "count": feed.count()}

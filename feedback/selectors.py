@@ -2,13 +2,15 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from django.conf import settings
 from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from ai_prefill.models import Analysis
-from feedback.models import SUGGESTED_FIELDS, Correction, Outcome, Vote
+from feedback.models import SUGGESTED_FIELDS, AnnotationSkip, Correction, Outcome, Vote
 from marketplace.errors import NotFound
 from marketplace.models import Listing, Message
 
@@ -33,6 +35,23 @@ def vote_current(*, analysis: Analysis, user) -> Vote | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Vote.objects.filter(analysis=analysis, user=user, replaced_at__isnull=True).first()
+
+
+def analysis_posted_values(*, analysis: Analysis) -> dict[str, str]:
+    """What the seller's listing says now, or {} if the suggestion was not posted."""
+    listing = Listing.objects.select_related("category").filter(analysis=analysis).first()
+    return listing_values(listing) if listing else {}
+
+
+def listing_values(listing: Listing) -> dict[str, str]:
+    """A listing's fields in the suggestion's terms: category slug, price as text with cents."""
+    return {
+        "title": listing.title,
+        "description": listing.description,
+        "category": listing.category.slug,
+        "price": f"{listing.price:.2f}",
+        "condition": listing.condition,
+    }
 
 
 @dataclass(frozen=True)
@@ -114,7 +133,7 @@ def feedback_feed(*, kind: str | None = None, since: date | None = None, until: 
             rows = rows.filter(created_at__date__gte=since)
         if until:
             rows = rows.filter(created_at__date__lte=until)
-        parts.append(rows.values(*FEED_COLUMNS))
+        parts.append(rows.order_by().values(*FEED_COLUMNS))
     feed = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return feed.order_by("-feed_created", "-feed_kind", "-feed_id")
 
@@ -208,3 +227,29 @@ def suggestion_stats(*, since: date | None = None, until: date | None = None) ->
         if group is not None and row["field"] in group.fields:
             group.fields[row["field"]] = FieldStats(row["n"], row["kept"], row["mean_similarity"])
     return list(stats.values())
+
+
+SAMPLE_KEY_RANGE = 10_000
+
+
+def annotation_queue(*, user, now: datetime) -> QuerySet[Analysis]:
+    """Suggestions that need a person, which this annotator has not skipped and nobody else holds."""
+    rate = settings.ANNOTATION_SAMPLE_RATE
+    current_down = Vote.objects.filter(analysis=OuterRef("pk"), replaced_at__isnull=True, value=Vote.Value.DOWN)
+    corrected = Correction.objects.filter(
+        analysis=OuterRef("pk"), field__in=[Correction.Field.CATEGORY, Correction.Field.PRICE], changed=True
+    )
+    skipped = AnnotationSkip.objects.filter(analysis=OuterRef("pk"), user=user)
+    return (
+        Analysis.objects.filter(status=Analysis.Status.SUCCEEDED, suggestion__isnull=False, annotation__isnull=True)
+        .annotate(thumbs_down=Exists(current_down), corrected=Exists(corrected), skipped=Exists(skipped))
+        .filter(Q(thumbs_down=True) | Q(corrected=True) | Q(review__sample_key__lt=round(rate * SAMPLE_KEY_RANGE)))
+        .filter(skipped=False)
+        .filter(Q(review__claimed_until__isnull=True) | Q(review__claimed_until__lte=now) | Q(review__claimed_by=user))
+        .order_by("-thumbs_down", "-corrected", "created_at")
+    )
+
+
+def annotation_queue_size(*, user) -> int:
+    """How many items this annotator could still get (including the one they hold)."""
+    return annotation_queue(user=user, now=timezone.now()).count()

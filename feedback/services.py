@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,12 +26,12 @@ from feedback.models import (
     Review,
     Vote,
 )
+from feedback.selectors import SAMPLE_KEY_RANGE, annotation_queue, listing_values
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import Category, Condition, Listing
 
 ABANDONED_AFTER = timedelta(hours=24)
 LATE_CORRECTION_WINDOW = timedelta(days=7)
-SAMPLE_KEY_RANGE = 10_000
 # Eval cases made from one posted price accept this much either side of it.
 EVAL_PRICE_TOLERANCE = Decimal("0.3")
 _TITLE_STOPWORDS = {"and", "the", "for", "with", "from", "set", "pair", "used", "new", "old", "very", "like"}
@@ -43,6 +43,10 @@ class VoteInvalid(DomainError):
 
 class AnnotationInvalid(DomainError):
     pass
+
+
+class AlreadyAnnotated(AnnotationInvalid):
+    status_code = 409
 
 
 # --- Corrections -----------------------------------------------------------------------------------
@@ -101,16 +105,6 @@ def _compare_price(suggested, final) -> FieldComparison:
     return FieldComparison(suggested_text, final_text, suggested_number != final_number, similarity, relative_error)
 
 
-def _listing_values(listing: Listing) -> dict[str, str]:
-    return {
-        "title": listing.title,
-        "description": listing.description,
-        "category": listing.category.slug,
-        "price": _price_text(listing.price),
-        "condition": listing.condition,
-    }
-
-
 def _has_suggestion(analysis: Analysis) -> bool:
     return analysis.status == Analysis.Status.SUCCEEDED and isinstance(analysis.suggestion, dict)
 
@@ -124,7 +118,7 @@ def corrections_record(*, analysis: Analysis, listing: Listing) -> list[Correcti
     )
     if not _has_suggestion(analysis):
         return []
-    final_values = _listing_values(listing)
+    final_values = listing_values(listing)
     corrections = []
     for field in SUGGESTED_FIELDS:
         comparison = compare_field(field, analysis.suggestion.get(field), final_values[field])
@@ -168,7 +162,7 @@ def _record_late_for(analysis_id) -> int:
     last_final: dict[str, str] = {}
     for correction in analysis.corrections.order_by("created_at", "id"):
         last_final[correction.field] = correction.final
-    current = _listing_values(listing)
+    current = listing_values(listing)
     late = []
     for field in SUGGESTED_FIELDS:
         if field not in last_final or current[field].strip() == last_final[field]:
@@ -274,24 +268,6 @@ def reviews_mark(*, analysis_ids, user) -> int:
     return Review.objects.filter(analysis_id__in=analysis_ids).update(reviewed_at=timezone.now(), reviewed_by=user)
 
 
-def annotation_queue(*, user, now: datetime) -> QuerySet[Analysis]:
-    """Suggestions that need a person, which this annotator has not skipped and nobody else holds."""
-    rate = settings.ANNOTATION_SAMPLE_RATE
-    current_down = Vote.objects.filter(analysis=OuterRef("pk"), replaced_at__isnull=True, value=Vote.Value.DOWN)
-    corrected = Correction.objects.filter(
-        analysis=OuterRef("pk"), field__in=[Correction.Field.CATEGORY, Correction.Field.PRICE], changed=True
-    )
-    skipped = AnnotationSkip.objects.filter(analysis=OuterRef("pk"), user=user)
-    return (
-        Analysis.objects.filter(status=Analysis.Status.SUCCEEDED, suggestion__isnull=False, annotation__isnull=True)
-        .annotate(thumbs_down=Exists(current_down), corrected=Exists(corrected), skipped=Exists(skipped))
-        .filter(Q(thumbs_down=True) | Q(corrected=True) | Q(review__sample_key__lt=round(rate * SAMPLE_KEY_RANGE)))
-        .filter(skipped=False)
-        .filter(Q(review__claimed_until__isnull=True) | Q(review__claimed_until__lte=now) | Q(review__claimed_by=user))
-        .order_by("-thumbs_down", "-corrected", "created_at")
-    )
-
-
 def annotation_claim(*, analysis_id, user, now: datetime) -> bool:
     """Compare-and-set: take the item when nobody holds it, or their lease ran out. True when taken."""
     _review_for(analysis_id)
@@ -353,7 +329,7 @@ def annotation_record(
                 annotation.eval_case = _evalcase_from_annotation(analysis, verdicts, notes, dataset)
                 annotation.save(update_fields=["eval_case"])
     except IntegrityError:
-        raise AnnotationInvalid("Someone else annotated this suggestion a moment ago; here is the next one.") from None
+        raise AlreadyAnnotated("Someone else annotated this suggestion a moment ago; here is the next one.") from None
     return annotation
 
 
@@ -412,7 +388,7 @@ def evalcase_create_from_analysis(*, analysis: Analysis, dataset: str = "default
         analysis=analysis,
         source=EvalCase.Source.CORRECTION,
         dataset=dataset,
-        values=_listing_values(listing),
+        values=listing_values(listing),
         notes="From the seller's posted values; the title words were picked automatically, edit them if too strict.",
     )
 
@@ -420,7 +396,7 @@ def evalcase_create_from_analysis(*, analysis: Analysis, dataset: str = "default
 def _evalcase_from_annotation(analysis: Analysis, verdicts: dict[str, FieldVerdict], notes: str, dataset: str):
     suggestion = analysis.suggestion or {}
     listing = Listing.objects.select_related("category").filter(analysis=analysis).first()
-    posted = _listing_values(listing) if listing else {}
+    posted = listing_values(listing) if listing else {}
     values = {}
     for field in SUGGESTED_FIELDS:
         verdict = verdicts.get(field, FieldVerdict(correct=True))

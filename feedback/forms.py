@@ -1,0 +1,80 @@
+"""Forms parse and check the shape of input; the rules live in feedback.services."""
+
+from django import forms
+
+from feedback.models import COMMENT_MAX_LENGTH, SUGGESTED_FIELDS, Vote
+from feedback.services import FieldVerdict
+from marketplace.models import DESCRIPTION_MAX_LENGTH, PRICE_MAX, TITLE_MAX_LENGTH, Category, Condition
+
+
+class VoteForm(forms.Form):
+    vote = forms.ChoiceField(choices=Vote.Value.choices, error_messages={"invalid_choice": "A vote is up or down."})
+    reasons = forms.MultipleChoiceField(
+        choices=Vote.Reason.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Please pick the reasons from the list."},
+    )
+    comment = forms.CharField(
+        max_length=COMMENT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": f"Please keep the comment under {COMMENT_MAX_LENGTH} characters."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        # Ticks left from an earlier thumbs down do not travel with a thumbs up.
+        if data.get("vote") == Vote.Value.UP:
+            data["reasons"] = []
+        return data
+
+
+VERDICT_CHOICES = [("right", "Right"), ("wrong", "Wrong")]
+
+
+def _value_field(name: str) -> forms.Field:
+    if name == "title":
+        return forms.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+    if name == "description":
+        return forms.CharField(
+            max_length=DESCRIPTION_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        )
+    if name == "category":
+        return forms.ModelChoiceField(
+            queryset=Category.objects.all(), to_field_name="slug", required=False, empty_label="—"
+        )
+    if name == "price":
+        return forms.DecimalField(min_value=0, max_value=PRICE_MAX, decimal_places=2, max_digits=10, required=False)
+    return forms.ChoiceField(choices=[("", "—"), *Condition.choices], required=False)
+
+
+class AnnotationForm(forms.Form):
+    """Right or wrong for each suggested field, with the right value where the annotator knows it."""
+
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    add_to_eval_set = forms.BooleanField(required=False, label="Add to the evaluation set")
+    dataset = forms.SlugField(max_length=50, initial="default", label="Evaluation set")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in SUGGESTED_FIELDS:
+            self.fields[f"{name}_verdict"] = forms.ChoiceField(
+                choices=VERDICT_CHOICES, initial="right", widget=forms.RadioSelect, label=name.capitalize()
+            )
+            self.fields[f"{name}_value"] = _value_field(name)
+            self.fields[f"{name}_value"].label = f"Right {name}"
+
+    def field_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(name, self[f"{name}_verdict"], self[f"{name}_value"]) for name in SUGGESTED_FIELDS]
+
+    def verdicts(self) -> dict[str, FieldVerdict]:
+        result = {}
+        for name in SUGGESTED_FIELDS:
+            value = self.cleaned_data.get(f"{name}_value")
+            if isinstance(value, Category):
+                value = value.slug
+            text = "" if value in (None, "") else str(value)
+            correct = self.cleaned_data[f"{name}_verdict"] == "right"
+            result[name] = FieldVerdict(correct=correct, value="" if correct else text)
+        return result

@@ -1,0 +1,26 @@
+from django import template
+
+from feedback.models import Vote
+
+register = template.Library()
+
+
+@register.simple_tag
+def vote_state(vote: Vote | None = None, form=None) -> dict:
+    """What the vote widget shows: the current thumbs, the reasons ticked and the comment.
+
+    After a rejected post the seller's own input wins, so nothing they typed is lost.
+    """
+    if getattr(form, "is_bound", False):
+        current = form.data.get("vote", "")
+        chosen = form.data.getlist("reasons") if hasattr(form.data, "getlist") else []
+        comment = form.data.get("comment", "")
+    else:
+        current = vote.value if vote else ""
+        chosen = vote.reasons if vote else []
+        comment = vote.comment if vote else ""
+    return {
+        "current": current,
+        "reasons": [(value, label, value in chosen) for value, label in Vote.Reason.choices],
+        "comment": comment,
+    }
