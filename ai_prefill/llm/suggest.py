@@ -60,10 +60,16 @@ def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, im
         retryable = attempt.error_type in TRANSIENT_ERRORS or (
             attempt.error_type in OUTPUT_ERRORS and output_failures < MAX_OUTPUT_FAILURES
         )
-        logger.info(
-            "Model attempt %d/%d failed (%s): %s", number, MAX_ATTEMPTS, attempt.error_type, attempt.error_message
+        final = not retryable or number == MAX_ATTEMPTS
+        logger.log(
+            logging.WARNING if final else logging.INFO,
+            "Model attempt %d failed (%s), %s: %s",
+            number,
+            attempt.error_type,
+            "giving up" if final else "retrying",
+            attempt.error_message,
         )
-        if not retryable or number == MAX_ATTEMPTS:
+        if final:
             raise PrefillFailed(attempt.error_type, attempt.error_message, attempts=number)
         _release_database_connection()
         time.sleep(retry_wait_seconds(attempt, number=number))
