@@ -159,6 +159,9 @@ def listing_photo_set_main(*, photo: Photo, actor) -> None:
 def listing_mark_sold(*, listing: Listing, actor) -> Listing:
     """Mark a listing as sold; it leaves the browse page."""
     _ensure_owner(listing, actor)
+    if listing.status == Listing.Status.HIDDEN:
+        # Otherwise a seller could bring back a listing staff took down by "selling" it.
+        raise NotAllowed("This listing was taken down by our staff and cannot be changed.")
     listing.status, listing.sold_at = Listing.Status.SOLD, timezone.now()
     listing.save(update_fields=["status", "sold_at", "updated_at"])
     return listing
