@@ -34,7 +34,7 @@ ABANDONED_AFTER = timedelta(hours=24)
 LATE_CORRECTION_WINDOW = timedelta(days=7)
 # Eval cases made from one posted price accept this much either side of it.
 EVAL_PRICE_TOLERANCE = Decimal("0.3")
-_TITLE_STOPWORDS = {"and", "the", "for", "with", "from", "set", "pair", "used", "new", "old", "very", "like"}
+_TITLE_STOPWORDS = {"the", "used", "new", "old", "very", "like", "good", "great", "condition", "working"}
 
 
 class VoteInvalid(DomainError):
@@ -336,12 +336,12 @@ def annotation_record(
 # --- Evaluation cases ------------------------------------------------------------------------------
 
 
-def title_words(title: str, *, limit: int = 2) -> list[str]:
-    """The longest distinct words of a title: likely the nouns a good suggestion must name."""
-    words = [word for word in re.findall(r"[^\W\d_]{3,}", title.lower()) if word not in _TITLE_STOPWORDS]
-    unique = list(dict.fromkeys(words))
-    longest = set(sorted(unique, key=len, reverse=True)[:limit])
-    return [word for word in unique if word in longest]
+def title_words(title: str) -> list[str]:
+    """The word a good suggestion's title must name: the head noun of the title's first phrase, which in
+    English comes last ("Brass desk lamp, barely used" -> "lamp"). Staff can edit it in admin."""
+    first_phrase = re.split(r"[,;:(|/\u2013\u2014]| - | with | for | and ", title.lower(), maxsplit=1)[0]
+    words = [word for word in re.findall(r"[^\W\d_]{3,}", first_phrase) if word not in _TITLE_STOPWORDS]
+    return words[-1:]
 
 
 def price_range(price: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
@@ -389,7 +389,7 @@ def evalcase_create_from_analysis(*, analysis: Analysis, dataset: str = "default
         source=EvalCase.Source.CORRECTION,
         dataset=dataset,
         values=listing_values(listing),
-        notes="From the seller's posted values; the title words were picked automatically, edit them if too strict.",
+        notes="From the seller's posted values; the title word was picked automatically, edit it if it is wrong.",
     )
 
 
