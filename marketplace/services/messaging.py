@@ -1,0 +1,81 @@
+"""Messages between a buyer and a seller: one conversation per listing and buyer."""
+
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from marketplace.errors import DomainError, NotAllowed
+from marketplace.models import MESSAGE_MAX_LENGTH, Conversation, Listing, Message, Photo
+
+
+class MessageInvalid(DomainError):
+    pass
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise MessageInvalid("Please write a message.")
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise MessageInvalid(f"A message can be at most {MESSAGE_MAX_LENGTH} characters long.")
+    return body
+
+
+def is_participant(*, conversation: Conversation, user) -> bool:
+    return user.pk in (conversation.buyer_id, conversation.listing.seller_id)
+
+
+def _post(*, conversation: Conversation, sender, body: str) -> Message:
+    message = Message.objects.create(conversation=conversation, sender=sender, body=body)
+    # Keeps the inbox ordered by the latest message.
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
+    return message
+
+
+@transaction.atomic
+def conversation_contact(*, listing: Listing, buyer, body: str) -> Message:
+    """A buyer writes to a seller about a listing, starting the conversation or continuing it."""
+    body = _clean_body(body)
+    if listing.seller_id == buyer.pk:
+        raise NotAllowed("This is your own listing.")
+    conversation = Conversation.objects.filter(listing=listing, buyer=buyer).first()
+    if conversation is None:
+        if listing.status != Listing.Status.ACTIVE:
+            raise NotAllowed("This listing is no longer available, so the seller cannot be contacted about it.")
+        conversation, _ = Conversation.objects.get_or_create(listing=listing, buyer=buyer)
+    return _post(conversation=conversation, sender=buyer, body=body)
+
+
+@transaction.atomic
+def conversation_reply(*, conversation: Conversation, sender, body: str) -> Message:
+    """Either participant adds a message to the conversation."""
+    body = _clean_body(body)
+    if not is_participant(conversation=conversation, user=sender):
+        raise NotAllowed("Only the buyer and the seller can write in this conversation.")
+    return _post(conversation=conversation, sender=sender, body=body)
+
+
+def conversation_mark_read(*, conversation: Conversation, reader) -> int:
+    """Mark the messages the other side sent as read by the reader; returns how many changed."""
+    return (
+        Message.objects.filter(conversation=conversation, read_at__isnull=True)
+        .exclude(sender=reader)
+        .update(read_at=timezone.now())
+    )
+
+
+def conversations_for_user(*, user) -> QuerySet[Conversation]:
+    """The user's conversations as buyer or seller, newest first, with what the inbox row shows."""
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
+    thumbnail = Photo.objects.filter(listing=OuterRef("listing_id")).order_by("-is_main", "position", "id")
+    return (
+        Conversation.objects.filter(Q(buyer=user) | Q(listing__seller=user))
+        .select_related("listing__seller", "buyer")
+        .annotate(
+            unread=Count("messages", filter=Q(messages__read_at__isnull=True) & ~Q(messages__sender=user)),
+            last_body=Subquery(last.values("body")[:1]),
+            last_sender_id=Subquery(last.values("sender_id")[:1]),
+            listing_thumbnail=Subquery(thumbnail.values("thumbnail")[:1]),
+        )
+        .order_by("-updated_at", "-id")
+    )
