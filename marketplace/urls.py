@@ -1,3 +1,25 @@
+from django.urls import path
+
+from marketplace.views import accounts, browse, listings, messaging, reports
+
 app_name = "marketplace"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", browse.browse, name="browse"),
+    path("listings/<int:pk>/", listings.detail, name="listing_detail"),
+    path("listings/<int:pk>/contact/", messaging.contact, name="listing_contact"),
+    path("listings/<int:pk>/report/", reports.report, name="listing_report"),
+    path("listings/<int:pk>/edit/", listings.edit, name="listing_edit"),
+    path("listings/<int:pk>/photos/", listings.photos_add, name="listing_photos_add"),
+    path("listings/<int:pk>/photos/<int:photo_id>/remove/", listings.photo_remove, name="listing_photo_remove"),
+    path("listings/<int:pk>/photos/<int:photo_id>/main/", listings.photo_main, name="listing_photo_main"),
+    path("listings/<int:pk>/sold/", listings.mark_sold, name="listing_mark_sold"),
+    path("listings/<int:pk>/delete/", listings.delete, name="listing_delete"),
+    path("sell/", listings.sell, name="sell"),
+    path("my/listings/", listings.my_listings, name="my_listings"),
+    path("messages/", messaging.inbox, name="messages"),
+    path("messages/<int:pk>/", messaging.conversation, name="conversation"),
+    path("signup/", accounts.signup, name="signup"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", accounts.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,259 @@
+"""Forms parse and check the shape of input; the rules live in the services they feed."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+
+from marketplace.errors import DomainError
+from marketplace.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    PRICE_MAX,
+    TITLE_MAX_LENGTH,
+    Category,
+    Condition,
+    Report,
+    User,
+)
+from marketplace.selectors import SORTS, ListingFilters
+from marketplace.services.listings import ListingData
+from marketplace.services.reports import COMMENT_MAX_LENGTH
+
+PRICE_ERRORS = {
+    "required": "Please enter a price.",
+    "invalid": "Please enter the price as a number, like 25 or 12.50.",
+    "min_value": "The price cannot be negative.",
+    "max_value": f"The price can be at most €{PRICE_MAX:,.0f}.",
+    "max_digits": f"The price can be at most €{PRICE_MAX:,.0f}.",
+    "max_decimal_places": "Please use at most two decimals for cents.",
+    "max_whole_digits": f"The price can be at most €{PRICE_MAX:,.0f}.",
+}
+
+
+def add_domain_error(form: forms.Form, error: DomainError, *, field: str | None = None) -> None:
+    """Show a service's sentence on the form: on the fields it names, else on `field`, else on top."""
+    field_errors = getattr(error, "errors", None) or {}
+    shown = False
+    for name, messages in field_errors.items():
+        if name in form.fields:
+            for message in messages:
+                form.add_error(name, message)
+            shown = True
+    if not shown:
+        form.add_error(field if field in form.fields else None, error.message)
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("error_messages", {"invalid_choice": "Please pick a category from the list."})
+        super().__init__(queryset=Category.objects.all(), to_field_name="slug", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.Field):
+    """Several uploaded files. Only their number is checked here; photos.py checks their content."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *, maximum: int = settings.PHOTOS_PER_LISTING, **kwargs) -> None:
+        self.maximum = maximum
+        kwargs.setdefault("error_messages", {"required": "Please add at least one photo."})
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
+
+    def to_python(self, data) -> list:
+        if not data:
+            return []
+        return list(data) if isinstance(data, list | tuple) else [data]
+
+    def validate(self, value: list) -> None:
+        super().validate(value)
+        if len(value) > self.maximum:
+            raise forms.ValidationError(f"Please pick at most {self.maximum} photos (you picked {len(value)}).")
+
+
+class ListingFieldsForm(forms.Form):
+    """The listing's own fields, shared by the sell and edit pages (and the pre-fill's targets)."""
+
+    title = forms.CharField(
+        max_length=TITLE_MAX_LENGTH,
+        error_messages={
+            "required": "Please give your listing a title.",
+            "max_length": f"The title can be at most {TITLE_MAX_LENGTH} characters long (it has %(show_value)d).",
+        },
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Oak dining table, seats 6", "autocomplete": "off"}),
+    )
+    description = forms.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": (
+                f"The description can be at most {DESCRIPTION_MAX_LENGTH} characters long (it has %(show_value)d)."
+            )
+        },
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Size, age, condition, what is included…"}),
+    )
+    category = CategoryChoiceField(
+        empty_label="Choose a category",
+        error_messages={
+            "required": "Please pick a category.",
+            "invalid_choice": "Please pick a category from the list.",
+        },
+    )
+    price = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_value=PRICE_MAX,
+        max_digits=10,
+        decimal_places=2,
+        error_messages=PRICE_ERRORS,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal", "placeholder": "0"}),
+    )
+    condition = forms.ChoiceField(
+        choices=[("", "Choose a condition"), *Condition.choices],
+        error_messages={
+            "required": "Please pick a condition.",
+            "invalid_choice": "Please pick a condition from the list.",
+        },
+    )
+
+    def listing_data(self) -> ListingData:
+        data = self.cleaned_data
+        return ListingData(
+            title=data["title"],
+            description=data["description"],
+            category=data["category"],
+            price=data["price"],
+            condition=data["condition"],
+        )
+
+
+class SellForm(ListingFieldsForm):
+    photos = PhotosField(label="Photos", widget=MultipleFileInput(attrs={"aria-describedby": "id_photos_helptext"}))
+    main_photo = forms.TypedChoiceField(
+        label="Main photo",
+        coerce=int,
+        choices=[(index, f"Photo {index + 1}") for index in range(settings.PHOTOS_PER_LISTING)],
+        initial=0,
+        required=False,
+        empty_value=0,
+        help_text="The one shown first, in search results.",
+        error_messages={"invalid_choice": "Please pick which photo is the main one."},
+    )
+
+
+class PhotosAddForm(forms.Form):
+    photos = PhotosField(label="Add photos")
+
+
+class BrowseForm(forms.Form):
+    """The browse filters. A bad value is dropped with a note; the rest of the search still runs."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    category = forms.ChoiceField(required=False)
+    min_price = forms.DecimalField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
+    max_price = forms.DecimalField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("newest", "Newest first"), ("price_asc", "Price: low to high"), ("price_desc", "Price: high to low")],
+    )
+
+    NOTES = {
+        "q": "The search text was too long, so we searched without it.",
+        "category": "We don't know that category, so we show every category.",
+        "min_price": "The minimum price is not a number of 0 or more, so we ignored it.",
+        "max_price": "The maximum price is not a number of 0 or more, so we ignored it.",
+        "sort": "We don't know that sort order, so we show the newest first.",
+    }
+
+    def __init__(self, *args, categories: list[Category], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
+        for name in ("min_price", "max_price"):
+            self.fields[name].widget.attrs.update({"min": "0", "step": "any", "inputmode": "decimal"})
+        self.fields["min_price"].widget.attrs["placeholder"] = "Min €"
+        self.fields["max_price"].widget.attrs["placeholder"] = "Max €"
+        self.fields["q"].widget.attrs["placeholder"] = "Search listings"
+        self.fields["q"].widget.input_type = "search"
+
+    def filters(self) -> tuple[ListingFilters, list[str]]:
+        """The valid filters and a note for each value that was ignored."""
+        self.is_valid()
+        data = self.cleaned_data
+        notes = [self.NOTES[name] for name in self.errors if name in self.NOTES]
+        min_price, max_price = data.get("min_price"), data.get("max_price")
+        if min_price is not None and max_price is not None and min_price > max_price:
+            notes.append("The minimum price is above the maximum, so we swapped them.")
+            min_price, max_price = max_price, min_price
+        sort = data.get("sort") or "newest"
+        filters = ListingFilters(
+            q=data.get("q") or "",
+            category=data.get("category") or "",
+            min_price=min_price,
+            max_price=max_price,
+            sort=sort if sort in SORTS else "newest",
+        )
+        return filters, notes
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        max_length=MESSAGE_MAX_LENGTH,
+        error_messages={
+            "required": "Please write a message.",
+            "max_length": f"A message can be at most {MESSAGE_MAX_LENGTH} characters long (it has %(show_value)d).",
+        },
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please pick a reason.", "invalid_choice": "Please pick a reason from the list."},
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        label="Anything else we should know? (optional)",
+        error_messages={
+            "max_length": f"The comment can be at most {COMMENT_MAX_LENGTH} characters long (it has %(show_value)d)."
+        },
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only. You log in with it.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    display_name = forms.CharField(
+        max_length=User._meta.get_field("display_name").max_length,
+        label="Display name",
+        help_text="What buyers and sellers see, e.g. “Anna R.”",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    email = forms.EmailField(
+        label="E-mail",
+        help_text="Never shown to other people.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        strip=False, label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        strip=False, label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", "The two passwords are not the same.")
+        return data

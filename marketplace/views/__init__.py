@@ -1,0 +1,1 @@
+"""The marketplace's server-rendered pages, one module per area."""

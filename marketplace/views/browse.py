@@ -1,0 +1,31 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
+
+from marketplace.forms import BrowseForm
+from marketplace.models import Category
+from marketplace.selectors import listing_search
+
+PER_PAGE = 24
+
+
+@vary_on_headers("HX-Request")
+def browse(request):
+    """Search and filter active listings; an htmx request gets only the results area."""
+    categories = list(Category.objects.all())
+    form = BrowseForm(request.GET, categories=categories)
+    filters, notes = form.filters()
+    page = Paginator(listing_search(filters=filters), PER_PAGE).get_page(request.GET.get("page"))
+    requested_page = request.GET.get("page", "")
+    if requested_page and requested_page != str(page.number):
+        notes.append(f"There is no page {requested_page[:10]}, so here is page {page.number}.")
+    context = {
+        "form": form,
+        "page": page,
+        "notes": notes,
+        "filtered": any((filters.q, filters.category, filters.min_price is not None, filters.max_price is not None)),
+        "category_name": next((c.name for c in categories if c.slug == filters.category), ""),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "marketplace/_browse_results.html", context)
+    return render(request, "marketplace/browse.html", context)

@@ -1,0 +1,37 @@
+"""Reporting a listing to staff."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from marketplace.errors import DomainError
+from marketplace.forms import ReportForm, add_domain_error
+from marketplace.models import Report
+from marketplace.services.reports import report_create
+from marketplace.views.listings import visible_listing
+
+
+@login_required
+def report(request, pk: int):
+    listing = visible_listing(request, pk)
+    already = Report.objects.filter(listing=listing, reporter=request.user).exists()
+    if already and request.method == "POST":
+        messages.info(request, "You have already reported this listing. Thank you.")
+        return redirect(listing)
+    form = ReportForm(request.POST) if request.method == "POST" else ReportForm()
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                report_create(
+                    listing=listing,
+                    reporter=request.user,
+                    reason=form.cleaned_data["reason"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, "Thank you. Our team will look at this listing.")
+                return redirect(listing)
+        return render(request, "marketplace/listing_report.html", {"listing": listing, "form": form}, status=400)
+    return render(request, "marketplace/listing_report.html", {"listing": listing, "form": form, "already": already})
