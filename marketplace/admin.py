@@ -1,0 +1,188 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.html import format_html
+
+from marketplace.models import ApiToken, Category, Conversation, Listing, Message, Photo, Report, User
+from marketplace.services.listings import listing_hide
+from marketplace.services.reports import listings_hide_reported, reports_resolve
+
+
+def _thumbnail(storage_name: str | None, field) -> str:
+    if not storage_name:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="" style="height:48px;width:64px;object-fit:cover;border-radius:4px">',
+        field.storage.url(storage_name),
+    )
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
+    search_fields = ("username", "display_name", "email")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets[:1],
+        ("Personal info", {"fields": ("display_name", "first_name", "last_name", "email")}),
+        *DjangoUserAdmin.fieldsets[2:],
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "display_name", "email", "password1", "password2")}),
+    )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position", "active_listings")
+    list_editable = ("position",)
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name", "slug")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(active=Count("listings", filter=Q(listings__status=Listing.Status.ACTIVE)))
+        )
+
+    @admin.display(description="Active listings", ordering="active")
+    def active_listings(self, category) -> int:
+        return category.active
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    extra = 0
+    fields = ("preview", "is_main", "position", "width", "height", "created_at")
+    readonly_fields = ("preview", "width", "height", "created_at")
+    ordering = ("-is_main", "position", "id")
+    # Photos are validated and re-encoded by the service; staff reorder or drop them, never upload here.
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Photo")
+    def preview(self, photo) -> str:
+        return _thumbnail(photo.thumbnail.name, Photo._meta.get_field("thumbnail"))
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin):
+    list_display = ("thumbnail", "title", "price", "category", "condition", "status", "seller", "created_at")
+    list_display_links = ("thumbnail", "title")
+    list_filter = ("status", "category", "condition", "created_at")
+    search_fields = ("title", "seller__username", "seller__display_name")
+    list_select_related = ("category", "seller")
+    raw_id_fields = ("seller",)
+    readonly_fields = ("created_at", "updated_at", "sold_at")
+    date_hierarchy = "created_at"
+    inlines = (PhotoInline,)
+    actions = ("hide_listings",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        main = Photo.objects.filter(listing=OuterRef("pk")).order_by("-is_main", "position", "id")
+        return super().get_queryset(request).annotate(main_thumbnail=Subquery(main.values("thumbnail")[:1]))
+
+    @admin.display(description="Photo")
+    def thumbnail(self, listing) -> str:
+        return _thumbnail(listing.main_thumbnail, Photo._meta.get_field("thumbnail"))
+
+    @admin.action(description="Hide the selected listings from the site")
+    def hide_listings(self, request, queryset) -> None:
+        hidden = 0
+        for listing in queryset.exclude(status=Listing.Status.HIDDEN):
+            listing_hide(listing=listing)
+            hidden += 1
+        self.message_user(request, f"{hidden} listing(s) hidden.", messages.SUCCESS)
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = ("sender", "body", "created_at", "read_at")
+    readonly_fields = ("sender", "body", "created_at", "read_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("sender")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("listing", "buyer", "seller", "message_count", "updated_at")
+    list_select_related = ("listing__seller", "buyer")
+    search_fields = ("listing__title", "buyer__username", "listing__seller__username")
+    raw_id_fields = ("listing", "buyer")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (MessageInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(messages_total=Count("messages"))
+
+    @admin.display(description="Seller")
+    def seller(self, conversation) -> str:
+        return conversation.listing.seller.public_name
+
+    @admin.display(description="Messages", ordering="messages_total")
+    def message_count(self, conversation) -> int:
+        return conversation.messages_total
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("short_body", "sender", "conversation", "created_at", "read_at")
+    list_select_related = ("sender", "conversation__listing", "conversation__buyer")
+    list_filter = (("read_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("body", "sender__username", "conversation__listing__title")
+    raw_id_fields = ("conversation", "sender")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Message")
+    def short_body(self, message) -> str:
+        return message.body[:80]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("listing", "listing_status", "reason", "reporter", "created_at", "resolved")
+    list_filter = ("resolved", "reason", "listing__status")
+    list_select_related = ("listing", "reporter")
+    search_fields = ("listing__title", "reporter__username", "comment")
+    raw_id_fields = ("listing", "reporter")
+    readonly_fields = ("created_at",)
+    actions = ("hide_listing", "mark_resolved")
+
+    @admin.display(description="Listing status", ordering="listing__status")
+    def listing_status(self, report) -> str:
+        return report.listing.get_status_display()
+
+    @admin.action(description="Hide the reported listings (and resolve their reports)")
+    def hide_listing(self, request, queryset) -> None:
+        count = listings_hide_reported(reports=queryset)
+        self.message_user(request, f"{count} listing(s) hidden and their reports resolved.", messages.SUCCESS)
+
+    @admin.action(description="Mark the selected reports as resolved")
+    def mark_resolved(self, request, queryset) -> None:
+        count = reports_resolve(reports=queryset)
+        self.message_user(request, f"{count} report(s) marked as resolved.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff can see and revoke tokens; `manage.py issue_token` creates them (the secret is shown once)."""
+
+    list_display = ("user", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
