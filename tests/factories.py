@@ -1,4 +1,6 @@
+import functools
 import io
+import os
 from decimal import Decimal
 
 import factory
@@ -59,6 +61,48 @@ def listing_photo(listing: Listing, *, is_main: bool = False, position: int = 0,
     return photo_create(
         owner=listing.seller, renditions=renditions, listing=listing, position=position, is_main=is_main
     )
+
+
+def listing_with_photo(**fields) -> Listing:
+    """A listing with one real main photo, as the sell page would leave it."""
+    listing = ListingFactory(**fields)
+    listing_photo(listing, is_main=True)
+    return listing
+
+
+def truncated_jpeg_bytes() -> bytes:
+    """The first half of a noisy JPEG, as an interrupted upload leaves it."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (400, 300), os.urandom(400 * 300 * 3)).save(out, format="JPEG", quality=90)
+    return out.getvalue()[: len(out.getvalue()) // 2]
+
+
+@functools.cache
+def bomb_png_bytes(width: int = 30_000, height: int = 30_000) -> bytes:
+    """A small PNG that decodes to width x height pixels (a decompression bomb when large)."""
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@functools.cache
+def bad_photo_files() -> dict[str, tuple[str, bytes, str, str]]:
+    """Uploads every photo form must refuse: name -> (file name, bytes, content type, start of the sentence)."""
+    unreadable = "The file is not a photo we can read."
+    return {
+        "empty file": ("photo.jpg", b"", "image/jpeg", "The file is empty."),
+        "text renamed .jpg": ("photo.jpg", b"Shopping list: milk, eggs.\n" * 40, "image/jpeg", unreadable),
+        "truncated jpeg": ("photo.jpg", truncated_jpeg_bytes(), "image/jpeg", "The photo file is damaged"),
+        "svg": (
+            "photo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><rect width="9" height="9"/></svg>',
+            "image/svg+xml",
+            unreadable,
+        ),
+        "html": ("photo.jpg", b"<!doctype html><p onclick=alert(1)>hi</p>", "text/html", unreadable),
+        "decompression bomb": ("bomb.png", bomb_png_bytes(), "image/png", "The photo "),
+        "20 MB file": ("big.jpg", jpeg_bytes() + b"\0" * (20 * 1024 * 1024), "image/jpeg", "The photo is larger than"),
+    }
 
 
 SUGGESTION = {
