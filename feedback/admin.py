@@ -1,0 +1,557 @@
+"""Staff review of suggestions: what the model said beside what the seller posted, votes, costs, and outcomes."""
+
+import csv
+import re
+from difflib import SequenceMatcher
+
+from django.contrib import admin, messages
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from ai_prefill.models import Analysis
+from feedback.models import SUGGESTED_FIELDS, Correction, EvalCase, SuggestionReview, Vote
+from feedback.selectors import analysis_posted_values, outcome_for_analysis
+from feedback.services import evalcase_create_from_analysis, reviews_mark
+from marketplace.models import Category
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+def diff_pair(suggested: str, posted: str) -> tuple[SafeString, SafeString]:
+    """Both texts with the words the seller removed in <del> and the ones they added in <ins>, escaped."""
+    old, new = _TOKENS.findall(suggested), _TOKENS.findall(posted)
+    left, right = [], []
+    for op, a1, a2, b1, b2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        removed, added = "".join(old[a1:a2]), "".join(new[b1:b2])
+        if op == "equal":
+            left.append(format_html("{}", removed))
+            right.append(format_html("{}", added))
+            continue
+        if removed:
+            left.append(format_html("<del>{}</del>", removed))
+        if added:
+            right.append(format_html("<ins>{}</ins>", added))
+    return format_html_join("", "{}", ((part,) for part in left)), format_html_join(
+        "", "{}", ((part,) for part in right)
+    )
+
+
+def _current_votes():
+    return Vote.objects.filter(analysis=OuterRef("pk"), replaced_at__isnull=True)
+
+
+def _changed(field: str):
+    return Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL, field=field, changed=True)
+
+
+class VoteFilter(admin.SimpleListFilter):
+    title = "vote"
+    parameter_name = "vote"
+
+    def lookups(self, request, model_admin):
+        return [*Vote.Value.choices, ("none", "No vote")]
+
+    def queryset(self, request, queryset):
+        if self.value() in Vote.Value.values:
+            return queryset.filter(Exists(_current_votes().filter(value=self.value())))
+        if self.value() == "none":
+            return queryset.exclude(Exists(_current_votes()))
+        return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "thumbs-down reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return Vote.Reason.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Vote.Reason.values:
+            return queryset
+        # Matching the quoted value in the JSON text works on SQLite and PostgreSQL alike.
+        return queryset.filter(Exists(_current_votes().filter(reasons__icontains=f'"{self.value()}"')))
+
+
+class ChangedFieldFilter(admin.SimpleListFilter):
+    title = "changed by the seller"
+    parameter_name = "changed"
+
+    def lookups(self, request, model_admin):
+        return [*Correction.Field.choices, ("none", "Nothing changed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in Correction.Field.values:
+            return queryset.filter(Exists(_changed(self.value())))
+        if self.value() == "none":
+            initial = Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL)
+            return queryset.filter(Exists(initial)).exclude(Exists(initial.filter(changed=True)))
+        return queryset
+
+
+class SuggestedCategoryFilter(admin.SimpleListFilter):
+    title = "suggested category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return list(Category.objects.values_list("slug", "name"))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(suggestion__category=self.value()) if self.value() else queryset
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [("posted", "Posted"), ("abandoned", "Abandoned"), ("open", "Neither yet")]
+
+    def queryset(self, request, queryset):
+        posted = Q(outcome__posted_at__isnull=False) | Q(listing__isnull=False)
+        abandoned = Q(outcome__abandoned_at__isnull=False)
+        if self.value() == "posted":
+            return queryset.filter(posted)
+        if self.value() == "abandoned":
+            return queryset.filter(abandoned).exclude(posted)
+        if self.value() == "open":
+            return queryset.exclude(posted).exclude(abandoned)
+        return queryset
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    title = "reviewed"
+    parameter_name = "reviewed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reviewed"), ("no", "Not reviewed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(review__reviewed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.exclude(review__reviewed_at__isnull=False)
+        return queryset
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell starting with these as a formula; seller text must stay text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@admin.register(SuggestionReview)
+class SuggestionReviewAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "created_at",
+        "user",
+        "suggested_title",
+        "suggested_category",
+        "model",
+        "prompt_version",
+        "vote_column",
+        "changed_column",
+        "outcome_column",
+        "reviewed_column",
+    ]
+    list_display_links = ["thumbnail", "created_at"]
+    list_filter = [
+        VoteFilter,
+        ReasonFilter,
+        ChangedFieldFilter,
+        SuggestedCategoryFilter,
+        "model",
+        "prompt_version",
+        OutcomeFilter,
+        ReviewedFilter,
+        "created_at",
+    ]
+    search_fields = ["listing__title", "user__username", "user__email"]
+    search_help_text = "Search by the suggested or posted title, or the seller's username or e-mail."
+    list_select_related = ["user", "photo"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    actions = ["mark_reviewed", "add_to_eval_set", "export_csv"]
+    list_per_page = 50
+    fieldsets = [
+        ("Photo and suggestion", {"fields": ["photo_preview", "comparison"]}),
+        ("What the seller said and did", {"fields": ["vote_detail", "vote_history", "outcome_detail"]}),
+        (
+            "Model",
+            {"fields": ["status", "model", "prompt_version", "provider", "api_style", "variant", "calls", "error"]},
+        ),
+        ("Staff", {"fields": ["user", "created_at", "review_detail", "annotation_detail"]}),
+    ]
+    readonly_fields = [
+        "photo_preview",
+        "comparison",
+        "vote_detail",
+        "vote_history",
+        "outcome_detail",
+        "status",
+        "model",
+        "prompt_version",
+        "provider",
+        "api_style",
+        "variant",
+        "calls",
+        "error",
+        "user",
+        "created_at",
+        "review_detail",
+        "annotation_detail",
+    ]
+
+    class Media:
+        css = {"all": ["feedback/review.css"]}
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                current_vote=Subquery(_current_votes().values("value")[:1]),
+                posted_at=F("outcome__posted_at"),
+                abandoned_at=F("outcome__abandoned_at"),
+                reviewed_at=F("review__reviewed_at"),
+            )
+            .prefetch_related(
+                Prefetch(
+                    "corrections",
+                    queryset=Correction.objects.filter(kind=Correction.Kind.INITIAL, changed=True).order_by("id"),
+                    to_attr="initial_changes",
+                )
+            )
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # The suggested title lives in JSON, which search_fields cannot reach; every word must match somewhere.
+        for word in search_term.split()[:8]:
+            queryset = queryset.filter(
+                Q(suggestion__title__icontains=word)
+                | Q(listing__title__icontains=word)
+                | Q(user__username__icontains=word)
+                | Q(user__email__icontains=word)
+            )
+        return queryset, False
+
+    # --- The list ---------------------------------------------------------------------------------
+
+    @admin.display(description="photo")
+    def thumbnail(self, analysis: Analysis) -> str:
+        return format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', analysis.photo.thumbnail.url)
+
+    @admin.display(description="suggested title")
+    def suggested_title(self, analysis: Analysis) -> str:
+        return (analysis.suggestion or {}).get("title", "—")
+
+    @admin.display(description="category")
+    def suggested_category(self, analysis: Analysis) -> str:
+        return (analysis.suggestion or {}).get("category", "—")
+
+    @admin.display(description="vote", ordering="current_vote")
+    def vote_column(self, analysis: Analysis) -> str:
+        return {"up": "👍", "down": "👎"}.get(analysis.current_vote, "—")
+
+    @admin.display(description="changed")
+    def changed_column(self, analysis: Analysis) -> str:
+        return ", ".join(correction.field for correction in analysis.initial_changes) or "—"
+
+    @admin.display(description="outcome")
+    def outcome_column(self, analysis: Analysis) -> str:
+        if analysis.posted_at or analysis.listing_id:
+            return "posted"
+        return "abandoned" if analysis.abandoned_at else "—"
+
+    @admin.display(description="reviewed", boolean=True, ordering="reviewed_at")
+    def reviewed_column(self, analysis: Analysis) -> bool:
+        return analysis.reviewed_at is not None
+
+    # --- The review screen ------------------------------------------------------------------------
+
+    @admin.display(description="photo")
+    def photo_preview(self, analysis: Analysis) -> str:
+        return format_html(
+            '<a href="{}"><img src="{}" alt="The seller\'s photo" class="review-photo"></a>',
+            analysis.photo.image.url,
+            analysis.photo.thumbnail.url,
+        )
+
+    @admin.display(description="suggested vs posted")
+    def comparison(self, analysis: Analysis) -> str:
+        suggestion = analysis.suggestion or {}
+        posted = analysis_posted_values(analysis=analysis) or self._recorded_finals(analysis)
+        if not suggestion:
+            return "No suggestion."
+        rows = []
+        for field in SUGGESTED_FIELDS:
+            suggested_text, posted_text = str(suggestion.get(field, "")), posted.get(field)
+            if posted_text is None:
+                rows.append((field, suggested_text, "not posted"))
+            else:
+                rows.append((field, *diff_pair(suggested_text, posted_text)))
+        body = format_html_join(
+            "", "<tr><th>{}</th><td class='review-text'>{}</td><td class='review-text'>{}</td></tr>", rows
+        )
+        return format_html(
+            "<table class='review-compare'><thead><tr><th>field</th><th>suggested</th><th>posted</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            body,
+        )
+
+    @staticmethod
+    def _recorded_finals(analysis: Analysis) -> dict[str, str]:
+        # The listing may be gone; the corrections still say what the seller last had.
+        finals: dict[str, str] = {}
+        for field, final in analysis.corrections.order_by("created_at", "id").values_list("field", "final"):
+            finals[field] = final
+        return finals
+
+    @admin.display(description="vote")
+    def vote_detail(self, analysis: Analysis) -> str:
+        vote = Vote.objects.filter(analysis=analysis, replaced_at__isnull=True).first()
+        if vote is None:
+            return "No vote."
+        return format_html(
+            "{} · reasons: {} · comment: {}",
+            vote.get_value_display(),
+            ", ".join(vote.reason_labels) or "none",
+            vote.comment or "none",
+        )
+
+    @admin.display(description="earlier votes")
+    def vote_history(self, analysis: Analysis) -> str:
+        earlier = Vote.objects.filter(analysis=analysis, replaced_at__isnull=False).order_by("created_at")
+        lines = [
+            (timezone.localtime(vote.created_at).strftime("%Y-%m-%d %H:%M"), vote.get_value_display(), vote.comment)
+            for vote in earlier
+        ]
+        return format_html_join("", "<div>{}: {} {}</div>", lines) or "None."
+
+    @admin.display(description="outcome")
+    def outcome_detail(self, analysis: Analysis) -> str:
+        outcome = outcome_for_analysis(analysis=analysis)
+        minutes = f"{outcome.seconds_to_post / 60:.1f} min" if outcome.seconds_to_post is not None else "—"
+        return format_html(
+            "{} · time to post: {} · regenerated: {} · sold: {} · messages received: {}",
+            outcome.state,
+            minutes,
+            outcome.regenerate_count,
+            "yes" if outcome.sold else "no",
+            outcome.messages_received,
+        )
+
+    @admin.display(description="model calls")
+    def calls(self, analysis: Analysis) -> str:
+        calls = analysis.llm_calls.order_by("attempt", "started_at")
+        totals = calls.aggregate(
+            latency=Sum("latency_ms"),
+            tokens_in=Sum("input_tokens"),
+            tokens_out=Sum("output_tokens"),
+            cost=Sum("cost"),
+            n=Count("pk"),
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{} ms</td><td>{} / {}</td><td>${}</td><td>{}</td></tr>",
+            (
+                (
+                    call.attempt,
+                    call.latency_ms,
+                    call.input_tokens,
+                    call.output_tokens,
+                    call.cost,
+                    call.error_type or "ok",
+                )
+                for call in calls
+            ),
+        )
+        return format_html(
+            "<table class='review-calls'><thead><tr><th>attempt</th><th>latency</th><th>tokens in / out</th>"
+            "<th>cost</th><th>result</th></tr></thead><tbody>{}</tbody></table>"
+            "<p>{} call(s): {} ms, {} / {} tokens, ${} in all.</p>",
+            rows,
+            totals["n"],
+            totals["latency"] or 0,
+            totals["tokens_in"] or 0,
+            totals["tokens_out"] or 0,
+            totals["cost"] or 0,
+        )
+
+    @admin.display(description="error")
+    def error(self, analysis: Analysis) -> str:
+        if not analysis.error_type:
+            return "—"
+        return format_html("{}: {}", analysis.error_type, analysis.error_message)
+
+    @admin.display(description="reviewed")
+    def review_detail(self, analysis: Analysis) -> str:
+        review = getattr(analysis, "review", None)
+        if review is None or review.reviewed_at is None:
+            return "Not yet."
+        return format_html(
+            "{} by {}", timezone.localtime(review.reviewed_at).strftime("%Y-%m-%d %H:%M"), review.reviewed_by or "?"
+        )
+
+    @admin.display(description="annotation")
+    def annotation_detail(self, analysis: Analysis) -> str:
+        annotation = getattr(analysis, "annotation", None)
+        if annotation is None:
+            return "None."
+        wrong = format_html_join(
+            ", ",
+            "{} → {}",
+            ((field, annotation.verdicts[field].get("value") or "?") for field in annotation.wrong_fields),
+        )
+        return format_html("By {}: wrong {} {}", annotation.annotator or "?", wrong or "nothing", annotation.notes)
+
+    # --- Actions ----------------------------------------------------------------------------------
+
+    @admin.action(description="Mark as reviewed")
+    def mark_reviewed(self, request, queryset):
+        count = reviews_mark(analysis_ids=list(queryset.values_list("pk", flat=True)), user=request.user)
+        self.message_user(request, f"Marked {count} suggestion(s) as reviewed.", messages.SUCCESS)
+
+    @admin.action(description="Add to the evaluation set (expected values = what the seller posted)")
+    def add_to_eval_set(self, request, queryset):
+        added = skipped = 0
+        for analysis in queryset.select_related("photo"):
+            if evalcase_create_from_analysis(analysis=analysis) is None:
+                skipped += 1
+            else:
+                added += 1
+        message = f"Added {added} evaluation case(s)."
+        if skipped:
+            message += f" Skipped {skipped}: not posted, or already in the set."
+        self.message_user(request, message, messages.SUCCESS if added else messages.WARNING)
+
+    @admin.action(description="Export as CSV")
+    def export_csv(self, request, queryset):
+        analyses = queryset.prefetch_related(
+            Prefetch(
+                "corrections",
+                queryset=Correction.objects.filter(kind=Correction.Kind.INITIAL),
+                to_attr="initial_corrections",
+            ),
+            Prefetch("votes", queryset=Vote.objects.filter(replaced_at__isnull=True), to_attr="current_votes"),
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="suggestions-{timezone.localdate():%Y-%m-%d}.csv"'
+        writer = csv.writer(response)
+        per_field = [
+            f"{field}_{part}" for field in SUGGESTED_FIELDS for part in ("suggested", "posted", "changed", "similarity")
+        ]
+        writer.writerow(
+            [
+                "analysis_id",
+                "created_at",
+                "user",
+                "model",
+                "prompt_version",
+                "status",
+                "vote",
+                "reasons",
+                "comment",
+                "outcome",
+                "reviewed",
+                *per_field,
+            ]
+        )
+        for analysis in analyses:
+            vote = analysis.current_votes[0] if analysis.current_votes else None
+            corrections = {correction.field: correction for correction in analysis.initial_corrections}
+            cells = []
+            for field in SUGGESTED_FIELDS:
+                correction = corrections.get(field)
+                suggested = (analysis.suggestion or {}).get(field, "")
+                cells += (
+                    [correction.suggested, correction.final, correction.changed, f"{correction.similarity:.3f}"]
+                    if correction
+                    else [suggested, "", "", ""]
+                )
+            row = [
+                analysis.pk,
+                timezone.localtime(analysis.created_at).isoformat(),
+                analysis.user or "",
+                analysis.model,
+                analysis.prompt_version,
+                analysis.status,
+                vote.value if vote else "",
+                " ".join(vote.reasons) if vote else "",
+                vote.comment if vote else "",
+                self.outcome_column(analysis),
+                "yes" if analysis.reviewed_at else "no",
+                *cells,
+            ]
+            writer.writerow([_csv_cell(cell) for cell in row])
+        return response
+
+
+@admin.register(EvalCase)
+class EvalCaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "image_thumbnail",
+        "dataset",
+        "expected_category",
+        "price_range",
+        "title_must_mention",
+        "source",
+        "created_at",
+    ]
+    list_filter = ["dataset", "source", "expected_category"]
+    search_fields = ["expected_title", "notes", "dataset"]
+    readonly_fields = ["image_preview", "source_analysis_link", "created_at"]
+    fields = [
+        "dataset",
+        "image",
+        "image_preview",
+        "expected_category",
+        ("expected_price_min", "expected_price_max"),
+        "title_must_mention",
+        "expected_title",
+        "expected_description",
+        "expected_condition",
+        "notes",
+        "source",
+        "source_analysis_link",
+        "created_at",
+    ]
+
+    @admin.display(description="photo")
+    def image_thumbnail(self, case: EvalCase) -> str:
+        return (
+            format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', case.image.url)
+            if case.image
+            else "—"
+        )
+
+    @admin.display(description="photo")
+    def image_preview(self, case: EvalCase) -> str:
+        return format_html('<img src="{}" alt="" class="review-photo">', case.image.url) if case.image else "—"
+
+    @admin.display(description="price range")
+    def price_range(self, case: EvalCase) -> str:
+        if case.expected_price_min is None and case.expected_price_max is None:
+            return "—"
+        return f"{case.expected_price_min or 0} – {case.expected_price_max or '∞'}"
+
+    @admin.display(description="source analysis")
+    def source_analysis_link(self, case: EvalCase) -> str:
+        if case.source_analysis_id is None:
+            return "—"
+        url = reverse("admin:feedback_suggestionreview_change", args=[case.source_analysis_id])
+        return format_html('<a href="{}">{}</a>', url, case.source_analysis_id)
