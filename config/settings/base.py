@@ -152,6 +152,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ai_prefill.tasks.sweep_stale_analyses_task",
         "schedule": env_int("AI_SWEEP_EVERY_SECONDS", 60, minimum=1),
     },
+    "feedback-record-late-corrections": {
+        "task": "feedback.tasks.record_late_corrections_task",
+        "schedule": env_int("FEEDBACK_SWEEP_EVERY_SECONDS", 900, minimum=1),
+    },
+    "feedback-mark-abandoned": {
+        "task": "feedback.tasks.mark_abandoned_task",
+        "schedule": env_int("FEEDBACK_SWEEP_EVERY_SECONDS", 900, minimum=1),
+    },
 }
 
 # The AI pre-fill.
@@ -188,6 +196,13 @@ if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
         "No OPENAI_API_KEY or OPENAI_BASE_URL is set, so the pre-fill would use the demo provider. "
         "With DEBUG off that needs AI_PROVIDER=demo set explicitly."
     )
+
+# Feedback: the annotation queue takes every thumbs-down and corrected category or price, plus this share
+# of the other suggestions (0 to 1, decided per analysis from a hash of its id); a claim lasts the lease.
+ANNOTATION_SAMPLE_RATE = env_number("ANNOTATION_SAMPLE_RATE", 0.1, minimum=0)
+if ANNOTATION_SAMPLE_RATE > 1:
+    raise ImproperlyConfigured(f"ANNOTATION_SAMPLE_RATE={ANNOTATION_SAMPLE_RATE!r} is a share: use a number from 0 to 1.")
+ANNOTATION_LEASE_SECONDS = env_int("ANNOTATION_LEASE_SECONDS", 600, minimum=30)
 
 # Production hardening; switched by DEBUG so development over plain HTTP keeps working.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
