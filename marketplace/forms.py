@@ -1,5 +1,6 @@
 """Forms parse and check the shape of input; the rules live in the services they feed."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -20,6 +21,7 @@ from marketplace.selectors import SORTS, ListingFilters
 from marketplace.services.listings import ListingData
 from marketplace.services.reports import COMMENT_MAX_LENGTH
 
+DECIMAL_COMMA = re.compile(r"\d*,\d{1,2}")
 PRICE_ERRORS = {
     "required": "Please enter a price.",
     "invalid": "Please enter the price as a number, like 25 or 12.50.",
@@ -48,6 +50,24 @@ class CategoryChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("error_messages", {"invalid_choice": "Please pick a category from the list."})
         super().__init__(queryset=Category.objects.all(), to_field_name="slug", **kwargs)
+
+
+class PriceField(forms.DecimalField):
+    """A euro amount as people type it: "12,50", "€ 1,250" and "1 250" are read as numbers too."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # A text input: a number input would silently blank what it cannot parse, losing what was typed.
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s€]", "", value)
+            # "12,50" is a decimal comma; in "1,250" or "1,250.50" commas only group thousands.
+            value = value.replace(",", "." if DECIMAL_COMMA.fullmatch(value) else "")
+        return super().to_python(value)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -104,13 +124,12 @@ class ListingFieldsForm(forms.Form):
             "invalid_choice": "Please pick a category from the list.",
         },
     )
-    price = forms.DecimalField(
+    price = PriceField(
         min_value=Decimal("0"),
         max_value=PRICE_MAX,
         max_digits=10,
         decimal_places=2,
         error_messages=PRICE_ERRORS,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal", "placeholder": "0"}),
     )
     condition = forms.ChoiceField(
         choices=[("", "Choose a condition"), *Condition.choices],
@@ -154,11 +173,11 @@ class BrowseForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=200, label="Search")
     category = forms.ChoiceField(required=False)
-    min_price = forms.DecimalField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
-    max_price = forms.DecimalField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
+    min_price = PriceField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
+    max_price = PriceField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
     sort = forms.ChoiceField(
         required=False,
-        choices=[("newest", "Newest first"), ("price_asc", "Price: low to high"), ("price_desc", "Price: high to low")],
+        choices=[("newest", "Newest first"), ("price_asc", "Lowest price"), ("price_desc", "Highest price")],
     )
 
     NOTES = {
@@ -172,8 +191,6 @@ class BrowseForm(forms.Form):
     def __init__(self, *args, categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
-        for name in ("min_price", "max_price"):
-            self.fields[name].widget.attrs.update({"min": "0", "step": "any", "inputmode": "decimal"})
         self.fields["min_price"].widget.attrs["placeholder"] = "Min €"
         self.fields["max_price"].widget.attrs["placeholder"] = "Max €"
         self.fields["q"].widget.attrs["placeholder"] = "Search listings"
@@ -220,7 +237,7 @@ class ReportForm(forms.Form):
     comment = forms.CharField(
         required=False,
         max_length=COMMENT_MAX_LENGTH,
-        label="Anything else we should know? (optional)",
+        label="Anything else we should know?",
         error_messages={
             "max_length": f"The comment can be at most {COMMENT_MAX_LENGTH} characters long (it has %(show_value)d)."
         },

@@ -196,3 +196,11 @@ def test_an_empty_post_names_every_missing_field(seller_client):
         "Please add at least one photo.",
     ):
         assert sentence in page
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("12,50", "12.50"), ("€ 1,250", "1250.00"), ("1 250.5", "1250.50")])
+def test_it_reads_prices_the_way_people_type_them(seller_client, typed, stored):
+    response = seller_client.post(SELL, {**_fields(price=typed), "photos": [photo_upload()]})
+
+    assert response.status_code == 302
+    assert str(Listing.objects.get().price) == stored
