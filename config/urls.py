@@ -2,11 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from ai_prefill.monitoring.urls import probe_urlpatterns
 from config.api import api
 
 urlpatterns = [
+    path("", include((probe_urlpatterns, "monitoring"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("staff/ai/", include("ai_prefill.monitoring.urls")),
     path("staff/", include("feedback.urls")),
     path("feedback/", include("feedback.urls_public")),
     path("", include("ai_prefill.urls")),

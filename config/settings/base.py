@@ -1,11 +1,13 @@
 """Trova settings. Everything that differs between environments comes from environment variables."""
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_number, env_str
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("TROVA_VAR_DIR") or BASE_DIR / "var")
@@ -39,6 +41,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every log line of the request carries its id, and the timing covers the whole stack.
+    "config.middleware.RequestIdMiddleware",
+    "config.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,7 +165,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.mark_abandoned_task",
         "schedule": env_int("FEEDBACK_SWEEP_EVERY_SECONDS", 900, minimum=1),
     },
+    "check-ai-alerts": {
+        "task": "ai_prefill.monitoring.check_alerts",
+        "schedule": env_int("AI_ALERT_EVERY_SECONDS", 60, minimum=1),
+    },
 }
+# Autodiscovery finds only <app>.tasks modules; the worker imports the monitoring tasks from here.
+CELERY_IMPORTS = ["ai_prefill.monitoring.tasks"]
 
 # The AI pre-fill.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
@@ -204,11 +215,42 @@ if ANNOTATION_SAMPLE_RATE > 1:
     raise ImproperlyConfigured(f"ANNOTATION_SAMPLE_RATE={ANNOTATION_SAMPLE_RATE!r} is a share: use a number from 0 to 1.")
 ANNOTATION_LEASE_SECONDS = env_int("ANNOTATION_LEASE_SECONDS", 600, minimum=30)
 
+# Monitoring (ai_prefill.monitoring): the /staff/ai/ dashboard, /metrics, probes and alerts.
+# Daily LLM budget in US dollars (the currency of AI_PRICES); 0 turns the budget alert off.
+AI_DAILY_BUDGET = env_number("AI_DAILY_BUDGET", 20, minimum=0)
+# Alert when, of the analyses of the last AI_ALERT_WINDOW_MINUTES that finished, at least
+# AI_ALERT_MIN_SAMPLE did and this share failed; the same alert is repeated at most every REPEAT minutes.
+AI_ALERT_ERROR_RATE = env_number("AI_ALERT_ERROR_RATE", 0.2, minimum=0)
+if AI_ALERT_ERROR_RATE > 1:
+    raise ImproperlyConfigured(f"AI_ALERT_ERROR_RATE={AI_ALERT_ERROR_RATE!r} is a share: use a number from 0 to 1.")
+AI_ALERT_WINDOW_MINUTES = env_int("AI_ALERT_WINDOW_MINUTES", 15, minimum=1)
+AI_ALERT_MIN_SAMPLE = env_int("AI_ALERT_MIN_SAMPLE", 20, minimum=1)
+AI_ALERT_REPEAT_MINUTES = env_int("AI_ALERT_REPEAT_MINUTES", 60, minimum=1)
+ADMINS = [(address, address) for address in env_list("ADMINS")]
+SERVER_EMAIL = env_str("SERVER_EMAIL") or "trova@localhost"
+EMAIL_SUBJECT_PREFIX = "[Trova] "
+# /metrics is open with DEBUG on; otherwise it needs "Authorization: Bearer METRICS_TOKEN" or a client
+# address inside METRICS_ALLOWED_IPS (addresses or networks, comma-separated).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS contains {_network!r}, which is not an IP address or network (e.g. 10.0.0.0/8)."
+        ) from None
+# The database part of /metrics is cached this long, so several scrapers cost one set of queries.
+METRICS_CACHE_SECONDS = env_number("METRICS_CACHE_SECONDS", 10, minimum=0)
+HEALTH_BROKER_TIMEOUT_SECONDS = env_number("HEALTH_BROKER_TIMEOUT_SECONDS", 1.5, minimum=0.1)
+
 # Production hardening; switched by DEBUG so development over plain HTTP keeps working.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes and scrapers talk plain HTTP to the process, behind the TLS-terminating proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -219,10 +261,6 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
-}
+# One JSON object per line in production, readable lines in development (LOG_FORMAT=json|text overrides).
+LOG_FORMAT = env_choice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env_str("LOG_LEVEL") or "INFO")

@@ -1,0 +1,145 @@
+"""Prometheus metrics for /metrics.
+
+Two kinds:
+- What lives in the database (analyses by status and variant, queue depth, LLM calls, tokens, cost and
+  latency) is read at scrape time by DatabaseCollector, so it is right however many web and worker
+  processes there are and nobody has to feed it.
+- HTTP request counts and latencies are per process (RequestMetricsMiddleware). Under a multi-process
+  server (gunicorn workers) set PROMETHEUS_MULTIPROC_DIR to an empty directory shared by those processes
+  (prometheus_client's multiprocess mode) and /metrics adds them up.
+"""
+
+import logging
+import os
+from collections import defaultdict
+
+from django.core.cache import cache
+from django.db import DatabaseError
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+from ai_prefill.monitoring import selectors
+
+logger = logging.getLogger(__name__)
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+REGISTRY = CollectorRegistry()
+if not MULTIPROCESS:
+    ProcessCollector(registry=REGISTRY)
+    PlatformCollector(registry=REGISTRY)
+    GCCollector(registry=REGISTRY)
+
+HTTP_REQUESTS = Counter(
+    "trova_http_requests",
+    "HTTP requests answered, by method, route name and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "trova_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route name.",
+    ["method", "route"],
+    registry=REGISTRY,
+)
+
+
+def observe_http_request(*, method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in _KNOWN_METHODS else "other"
+    HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+    HTTP_LATENCY.labels(method=method, route=route).observe(seconds)
+
+
+class DatabaseCollector:
+    """Reads the pre-fill's state at scrape time; the result is cached briefly so that several
+    Prometheus servers scraping every few seconds cost one set of queries."""
+
+    cache_key = "monitoring:metrics-snapshot"
+
+    def __init__(self, *, cache_seconds: float) -> None:
+        self.cache_seconds = cache_seconds
+
+    def collect(self):
+        database_up = GaugeMetricFamily("trova_ai_metrics_database_up", "1 when the database answered this scrape.")
+        snapshot = cache.get(self.cache_key)
+        if snapshot is None:
+            try:
+                snapshot = selectors.metrics_snapshot()
+            except DatabaseError:
+                logger.exception("Metrics: the database part of the scrape failed")
+                database_up.add_metric([], 0)
+                yield database_up
+                return
+            if self.cache_seconds:
+                cache.set(self.cache_key, snapshot, self.cache_seconds)
+        database_up.add_metric([], 1)
+        yield database_up
+        yield from _families(snapshot)
+
+
+def _families(snapshot: selectors.MetricsSnapshot):
+    analyses = GaugeMetricFamily(
+        "trova_ai_analyses", "Analyses in the database, by status and variant.", labels=["status", "variant"]
+    )
+    for (status, variant), count in sorted(snapshot.analyses_by_status_variant.items()):
+        analyses.add_metric([status, variant], count)
+    yield analyses
+    yield GaugeMetricFamily("trova_ai_queue_depth", "Analyses waiting for a worker.", value=snapshot.queue_depth)
+    yield GaugeMetricFamily(
+        "trova_ai_oldest_pending_age_seconds",
+        "Age of the oldest analysis waiting for a worker (0 when none waits).",
+        value=snapshot.oldest_pending_age_seconds,
+    )
+
+    calls = CounterMetricFamily(
+        "trova_llm_calls", "LLM calls made, by model and error type.", labels=["model", "error_type"]
+    )
+    input_tokens = CounterMetricFamily("trova_llm_input_tokens", "Input tokens sent to the LLM.", labels=["model"])
+    output_tokens = CounterMetricFamily(
+        "trova_llm_output_tokens", "Output tokens returned by the LLM.", labels=["model"]
+    )
+    cost = CounterMetricFamily("trova_llm_cost", "Estimated LLM cost (price table currency).", labels=["model"])
+    latency = HistogramMetricFamily(
+        "trova_llm_call_duration_seconds", "Latency of LLM calls, all outcomes, by model.", labels=["model"]
+    )
+    by_model: dict[str, dict] = defaultdict(lambda: {"input": 0, "output": 0, "cost": 0.0})
+    for row in snapshot.llm_calls:
+        calls.add_metric([row.model, row.error_type], row.calls)
+        totals = by_model[row.model]
+        totals["input"] += row.input_tokens
+        totals["output"] += row.output_tokens
+        totals["cost"] += row.cost
+    for model, totals in sorted(by_model.items()):
+        input_tokens.add_metric([model], totals["input"])
+        output_tokens.add_metric([model], totals["output"])
+        cost.add_metric([model], totals["cost"])
+    for model, histogram in sorted(snapshot.llm_latency.items()):
+        buckets = [(_le(bound), count) for bound, count in histogram.cumulative_counts]
+        latency.add_metric([model], buckets=[*buckets, ("+Inf", histogram.count)], sum_value=histogram.sum_seconds)
+    yield from (calls, input_tokens, output_tokens, cost, latency)
+
+
+def _le(seconds: float) -> str:
+    return repr(float(seconds))
+
+
+def render(*, cache_seconds: float) -> bytes:
+    """The Prometheus text exposition of everything above."""
+    registry = CollectorRegistry()
+    if MULTIPROCESS:
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessMetrics())
+    registry.register(DatabaseCollector(cache_seconds=cache_seconds))
+    return generate_latest(registry)
+
+
+class _ProcessMetrics:
+    """This process's own registry, merged into the scrape registry."""
+
+    def collect(self):
+        return REGISTRY.collect()
