@@ -56,9 +56,9 @@ class PhotoInline(admin.TabularInline):
     fields = ("preview", "is_main", "position", "width", "height", "created_at")
     readonly_fields = ("preview", "width", "height", "created_at")
     ordering = ("-is_main", "position", "id")
-    # Photos are validated and re-encoded by the service; staff reorder or drop them, never upload here.
 
     def has_add_permission(self, request, obj=None) -> bool:
+        # Photos are validated and re-encoded by the service; staff reorder or drop them, never upload here.
         return False
 
     @admin.display(description="Photo")
@@ -66,8 +66,15 @@ class PhotoInline(admin.TabularInline):
         return _thumbnail(photo.thumbnail.name, Photo._meta.get_field("thumbnail"))
 
 
+class CreatedOnTheSiteAdmin(admin.ModelAdmin):
+    """Rows people create on the site, through the services' checks; staff moderate them here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(CreatedOnTheSiteAdmin):
     list_display = ("thumbnail", "title", "price", "category", "condition", "status", "seller", "created_at")
     list_display_links = ("thumbnail", "title")
     list_filter = ("status", "category", "condition", "created_at")
@@ -112,7 +119,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(CreatedOnTheSiteAdmin):
     list_display = ("listing", "buyer", "seller", "message_count", "updated_at")
     list_select_related = ("listing__seller", "buyer")
     search_fields = ("listing__title", "buyer__username", "listing__seller__username")
@@ -133,7 +140,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(CreatedOnTheSiteAdmin):
     list_display = ("short_body", "sender", "conversation", "created_at", "read_at")
     list_select_related = ("sender", "conversation__listing", "conversation__buyer")
     list_filter = (("read_at", admin.EmptyFieldListFilter), "created_at")
@@ -147,7 +154,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(CreatedOnTheSiteAdmin):
     list_display = ("listing", "listing_status", "reason", "reporter", "created_at", "resolved")
     list_filter = ("resolved", "reason", "listing__status")
     list_select_related = ("listing", "reporter")

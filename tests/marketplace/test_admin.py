@@ -114,3 +114,10 @@ def test_the_user_admin_edits_the_display_name(client, staff):
 
     assert 'name="display_name"' in page
     assert 'value="Piero"' in page
+
+
+@pytest.mark.parametrize("model", ["listing", "conversation", "message", "report"])
+def test_staff_moderate_but_do_not_create_what_people_post(client, staff, model):
+    client.force_login(staff)
+
+    assert client.get(reverse(f"admin:marketplace_{model}_add")).status_code == 403

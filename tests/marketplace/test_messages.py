@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marketplace.models import Conversation, Listing, Message
-from tests.factories import ListingFactory, UserFactory
+from tests.factories import ListingFactory, UserFactory, listing_with_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,24 @@ def test_the_unread_count_costs_one_query_and_none_on_htmx_partials(client, list
     message_queries = [q for q in full.captured_queries if "marketplace_message" in q["sql"]]
     assert len(message_queries) == 1
     assert not [q for q in partial.captured_queries if "marketplace_message" in q["sql"]]
+
+
+def test_the_inbox_costs_the_same_queries_for_few_or_many_conversations(client, seller):
+    def add_conversations(count: int) -> None:
+        for _ in range(count):
+            listing = listing_with_photo(seller=seller)
+            buyer = UserFactory()
+            conversation = Conversation.objects.create(listing=listing, buyer=buyer)
+            Message.objects.create(conversation=conversation, sender=buyer, body="Hello")
+
+    def inbox_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(INBOX).status_code == 200
+        return len(queries)
+
+    client.force_login(seller)
+    add_conversations(2)
+    few = inbox_queries()
+    add_conversations(10)
+
+    assert inbox_queries() == few

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marketplace.models import Listing, Photo
@@ -259,3 +261,18 @@ def test_the_owner_deletes_a_listing_after_confirming(client, seller, listing, d
     assert response["Location"] == MY_LISTINGS
     assert not Listing.objects.exists()
     assert not image_path.exists()
+
+
+def test_my_listings_costs_the_same_queries_for_few_or_many_listings(client, seller):
+    def my_listings_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(MY_LISTINGS).status_code == 200
+        return len(queries)
+
+    client.force_login(seller)
+    listing_with_photo(seller=seller)
+    few = my_listings_queries()
+    for _ in range(10):
+        listing_with_photo(seller=seller)
+
+    assert my_listings_queries() == few
