@@ -198,7 +198,9 @@ def test_an_eval_case_needs_a_category(seller, annotators, no_sample):
     assert not Annotation.objects.exists() and not EvalCase.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a committing test must leave migration data (categories,
+# content types) as the next committing tests expect it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_annotators_claiming_at_the_same_instant_never_share_an_item(settings):
     require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL=postgres://…)")
     settings.ANNOTATION_SAMPLE_RATE = 0
