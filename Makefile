@@ -10,7 +10,7 @@ PORT ?= 8000
 # Development defaults; any of them can be overridden from the environment.
 export DEBUG ?= 1
 
-.PHONY: run test install migrate seed worker web lint format bench clean
+.PHONY: run test install migrate seed var worker web lint format bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Trova needs Python 3.11 or newer; set PYTHON=python3.X")'
@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# SQLite, uploaded photos and the broker's files live here (the settings read the same TROVA_VAR_DIR).
+# Phony: the folders are checked on every run, also when var/ exists but a subfolder was removed.
+VAR_DIR := $(or $(TROVA_VAR_DIR),var)
 var:
-	mkdir -p var/broker/queue var/broker/processed var/media
+	@mkdir -p $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/media
 
 migrate: install var
 	$(BIN)/python manage.py migrate --noinput
@@ -30,12 +33,21 @@ migrate: install var
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web on http://$(HOST):$(PORT) and a Celery worker (with the periodic sweeps embedded); Ctrl-C stops both.
+# Threads in one worker process: the pre-fill's LLM calls wait on the network, so many run at once.
+WORKER_CONCURRENCY ?= 16
+
+# Web on http://$(HOST):$(PORT) and a Celery worker (with the periodic sweeps embedded). Ctrl-C (or SIGTERM
+# to make) stops both; if either one dies, the other is stopped too. PIDs are tracked rather than
+# `kill 0`, which would also kill whatever started make.
 run: seed
 	@echo "Trova: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A config worker -B --schedule var/celerybeat-schedule --pool threads --concurrency 16 --loglevel INFO & \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@$(BIN)/celery -A config worker -B --schedule $(VAR_DIR)/celerybeat-schedule --pool threads \
+		--concurrency $(WORKER_CONCURRENCY) --loglevel INFO & worker=$$!; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT) & web=$$!; \
+	stop() { kill $$web $$worker 2>/dev/null; wait; }; \
+	trap 'stop; exit 0' INT TERM HUP; \
+	while kill -0 $$web 2>/dev/null && kill -0 $$worker 2>/dev/null; do sleep 1; done; \
+	echo "The web server or the worker stopped, so make run stops the other one too."; stop; exit 1
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
