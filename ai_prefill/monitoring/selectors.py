@@ -48,6 +48,24 @@ DEFAULT_WINDOW = "24h"
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A share such as failed / finished; prints as a percentage, with a decimal when it is small."""
+
+    part: float
+    whole: float
+
+    @property
+    def value(self) -> float | None:
+        return float(self.part) / float(self.whole) if self.whole else None
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return "–"
+        percent = self.value * 100
+        return f"{percent:.1f}%" if 0 < percent < 10 else f"{percent:.0f}%"
+
+
+@dataclass(frozen=True)
 class Figure:
     """A number and the admin changelist lookups that list the rows behind it."""
 
@@ -104,9 +122,8 @@ class VariantRow:
     variant: str
     analyses: Figure
     succeeded: int = 0
-    finished: int = 0
     failed: Figure | None = None
-    success_rate: float | None = None
+    success_rate: Rate = Rate(0, 0)
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
     calls: int = 0
@@ -123,10 +140,10 @@ class WindowData:
     analyses: Figure
     failed: Figure
     finished: int
-    error_rate: float | None
+    error_rate: Rate
     analyses_by_status: dict[str, list[int]]
     error_rate_by_type: dict[str, list[float | None]]
-    errors_by_type: list[tuple[str, Figure, float]]
+    errors_by_type: list[tuple[str, Figure, Rate]]
     latency_ms: dict[float, list[float | None]]
     cost_buckets: list[datetime]
     input_tokens: list[int]
@@ -208,7 +225,7 @@ def dashboard_window(*, window: Window, now: datetime) -> WindowData:
                         **window_lookups,
                     },
                 ),
-                sum(series) / finished_total,
+                Rate(sum(series), finished_total),
             )
             for error_type, series in failed_by_type.items()
         ),
@@ -261,7 +278,7 @@ def dashboard_window(*, window: Window, now: datetime) -> WindowData:
         analyses=Figure(total, "analysis", window_lookups),
         failed=Figure(failed_total, "analysis", {"status__exact": Status.FAILED, **window_lookups}),
         finished=finished_total,
-        error_rate=failed_total / finished_total if finished_total else None,
+        error_rate=Rate(failed_total, finished_total),
         analyses_by_status=by_status,
         error_rate_by_type=error_rate_by_type,
         errors_by_type=errors_by_type,
@@ -295,9 +312,8 @@ def _variant_rows(per_variant, usage_per_variant, successful_calls, window_looku
                 variant=variant,
                 analyses=Figure(counts["total"], "analysis", lookups),
                 succeeded=counts[Status.SUCCEEDED],
-                finished=done,
                 failed=Figure(counts[Status.FAILED], "analysis", {"status__exact": Status.FAILED, **lookups}),
-                success_rate=counts[Status.SUCCEEDED] / done if done else None,
+                success_rate=Rate(counts[Status.SUCCEEDED], done),
                 latency_p50_ms=latency.get(variant, {}).get(0.5),
                 latency_p95_ms=latency.get(variant, {}).get(0.95),
                 calls=usage["calls"],
@@ -408,9 +424,13 @@ class FeedbackRow:
         return self.thumbs_up / self.votes if self.votes else None
 
     @property
-    def fields(self) -> list[tuple[str, int, int]]:
-        """(field, kept unchanged, suggestions posted) for each suggested field."""
-        return [(name, self.kept[name], self.corrections[name]) for name in SUGGESTED_FIELDS]
+    def thumbs_up_share(self) -> Rate:
+        return Rate(self.thumbs_up, self.votes)
+
+    @property
+    def fields(self) -> list[tuple[str, Rate]]:
+        """Each suggested field with the share of posted suggestions that kept it unchanged."""
+        return [(name, Rate(self.kept[name], self.corrections[name])) for name in SUGGESTED_FIELDS]
 
     @property
     def acceptance(self) -> dict[str, float | None]:

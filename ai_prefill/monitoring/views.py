@@ -62,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if current.oldest_pending_at
         else None,
         "budget": budget,
-        "budget_used": current.spend_today.value / budget if budget > 0 else None,
+        "budget_used": selectors.Rate(current.spend_today.value, budget),
         "data": data,
         "feedback": feedback,
         "charts": dashboard_charts(data=data, feedback=feedback, now=now),

@@ -28,6 +28,8 @@ class Rows:
         error_type: str = "",
         variant: str = "",
         model: str = "gpt-4o-mini",
+        prompt_version: str = "v1",
+        suggestion: dict | None = None,
     ) -> Analysis:
         created_at = created_at or timezone.now()
         if finished_at is None and status in (Analysis.Status.SUCCEEDED, Analysis.Status.FAILED):
@@ -39,8 +41,10 @@ class Rows:
             error_type=error_type,
             variant=variant,
             model=model,
+            prompt_version=prompt_version,
             provider="openai",
             finished_at=finished_at,
+            suggestion=suggestion,
         )
         Analysis.objects.filter(pk=analysis.pk).update(created_at=created_at)
         analysis.created_at = created_at

@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ai_prefill.models import Analysis
+from ai_prefill.monitoring.selectors import Rate
+from feedback.services import corrections_record, vote_record
+from tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +109,7 @@ def test_it_shows_what_is_happening_now(client, staff, known, settings):
     assert current.failed_last_hour.value == 3
     # Today: 6 successful and 3 failed calls at 0.01 each.
     assert current.spend_today.value == Decimal("0.09")
-    assert response.context["budget_used"] == Decimal("0.45")
+    assert response.context["budget_used"].value == pytest.approx(0.45)
     assert "45% of the daily budget" in response.content.decode()
 
 
@@ -129,8 +132,8 @@ def test_it_counts_analyses_failures_and_spend_per_window(
     assert sum(sum(series) for series in data.analyses_by_status.values()) == analyses
     assert data.failed.value == failed
     assert data.finished == finished
-    assert data.error_rate == pytest.approx(failed / finished)
-    errors = {error_type: (figure.value, share) for error_type, figure, share in data.errors_by_type}
+    assert data.error_rate.value == pytest.approx(failed / finished)
+    errors = {error_type: (figure.value, share.value) for error_type, figure, share in data.errors_by_type}
     assert errors["timeout"] == (timeouts, pytest.approx(timeouts / finished))
     assert data.spend.value == Decimal(spend)
 
@@ -159,12 +162,19 @@ def test_it_compares_variants_while_an_experiment_runs(client, staff, known):
     variants = {row.variant: row for row in client.get(DASHBOARD).context["data"].variants}
 
     assert set(variants) == {"", "a", "b"}
-    assert (variants["a"].analyses.value, variants["a"].succeeded, variants["a"].success_rate) == (3, 3, 1.0)
+    assert (variants["a"].analyses.value, variants["a"].succeeded, variants["a"].success_rate.value) == (3, 3, 1.0)
     assert (variants["a"].latency_p50_ms, variants["a"].latency_p95_ms) == (pytest.approx(2000), pytest.approx(2900))
     assert (variants["b"].latency_p50_ms, variants["b"].latency_p95_ms) == (pytest.approx(5000), pytest.approx(5900))
     assert variants["b"].cost_per_analysis == Decimal("0.01")
     assert variants[""].failed.value == 3
-    assert variants[""].success_rate == 0.0
+    assert variants[""].success_rate.value == 0.0
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"), [(1, 287, "0.3%"), (0, 5, "0%"), (45, 100, "45%"), (3, 3, "100%"), (1, 0, "–")]
+)
+def test_it_shows_small_rates_with_a_decimal(part, whole, shown):
+    assert str(Rate(part, whole)) == shown
 
 
 def test_it_has_no_variant_table_without_an_experiment(client, staff, rows):
@@ -198,6 +208,45 @@ def test_it_sums_tokens_and_cost_per_day(client, staff, rows):
         Decimal("0.75"),
     )
     assert sum(data.input_tokens) == 500
+
+
+SUGGESTION = {
+    "title": "Wired headphones",
+    "description": "Used a few times, work fine.",
+    "category": "electronics",
+    "price": "20.00",
+    "condition": "good",
+}
+
+
+def test_it_shows_thumbs_up_and_field_acceptance_from_feedback(client, staff, rows):
+    suggested = [rows.analysis(created_at=today_recently(), suggestion=SUGGESTION) for _ in range(4)]
+    for analysis, value in zip(suggested, ("up", "up", "up", "down"), strict=True):
+        vote_record(analysis=analysis, user=rows.owner, value=value)
+    description = SUGGESTION["description"]
+    kept_all = ListingFactory(seller=rows.owner, title="Wired headphones", description=description, price=20)
+    changed = ListingFactory(seller=rows.owner, title="Sony wired headphones", description=description, price=15)
+    corrections_record(analysis=suggested[0], listing=kept_all)
+    corrections_record(analysis=suggested[1], listing=changed)
+    client.force_login(staff)
+
+    response = client.get(DASHBOARD)
+
+    feedback = response.context["feedback"]
+    assert feedback.total.shown == 4
+    assert feedback.total.thumbs_up_share.value == 0.75
+    assert {name: rate.value for name, rate in feedback.total.fields} == {
+        "title": 0.5,
+        "description": 1.0,
+        "category": 1.0,
+        "price": 0.5,
+        "condition": 1.0,
+    }
+    (group,) = feedback.by_model_prompt
+    assert group.label == "gpt-4o-mini · v1"
+    chart = response.context["charts"]["feedback"]
+    assert chart["thumbsUp"][-1] == 0.75
+    assert chart["acceptance"]["title"][-1] == 0.5
 
 
 def test_it_draws_charts_from_embedded_json_with_the_vendored_library(client, staff, known):
