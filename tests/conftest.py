@@ -90,3 +90,13 @@ def celery_broker():
 
     yield point
     point(*original)
+
+
+@pytest.fixture
+def seeded_categories(db):
+    """The categories from the seed migration, again: a transactional test's flush empties every table."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)

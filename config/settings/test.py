@@ -20,6 +20,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Unit tests publish to an in-memory broker; the integration tests point a real worker at Redis
 # (TROVA_TEST_BROKER_URL, taken from CELERY_BROKER_URL when that is set).
-TROVA_TEST_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+# Popped, not read: Celery prefers the CELERY_BROKER_URL environment variable to any setting, so
+# leaving it would send every unit test's tasks to the real Redis.
+TROVA_TEST_BROKER_URL = os.environ.pop("CELERY_BROKER_URL", "")
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
