@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from feedback.admin import diff_pair
+from feedback.admin.review import diff_pair
 from feedback.models import EvalCase, Review
 from feedback.services import outcome_record_regenerate, vote_record
 from marketplace.models import Photo

@@ -1,22 +1,29 @@
-"""Staff review of suggestions: what the model said beside what the seller posted, votes, costs, and outcomes."""
+"""The suggestion review screen: what the model said beside what the seller posted, votes, costs, outcomes."""
 
 import csv
 import re
 from difflib import SequenceMatcher
 
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from ai_prefill.models import Analysis
-from feedback.models import SUGGESTED_FIELDS, Correction, EvalCase, SuggestionReview, Vote
+from feedback.admin.filters import (
+    ChangedFieldFilter,
+    OutcomeFilter,
+    ReasonFilter,
+    ReviewedFilter,
+    SuggestedCategoryFilter,
+    VoteFilter,
+    current_votes,
+)
+from feedback.models import SUGGESTED_FIELDS, Correction, SuggestionReview, Vote
 from feedback.selectors import analysis_posted_values, outcome_for_analysis
 from feedback.services import evalcase_create_from_analysis, reviews_mark
-from marketplace.models import Category
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -38,104 +45,6 @@ def diff_pair(suggested: str, posted: str) -> tuple[SafeString, SafeString]:
     return format_html_join("", "{}", ((part,) for part in left)), format_html_join(
         "", "{}", ((part,) for part in right)
     )
-
-
-def _current_votes():
-    return Vote.objects.filter(analysis=OuterRef("pk"), replaced_at__isnull=True)
-
-
-def _changed(field: str):
-    return Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL, field=field, changed=True)
-
-
-class VoteFilter(admin.SimpleListFilter):
-    title = "vote"
-    parameter_name = "vote"
-
-    def lookups(self, request, model_admin):
-        return [*Vote.Value.choices, ("none", "No vote")]
-
-    def queryset(self, request, queryset):
-        if self.value() in Vote.Value.values:
-            return queryset.filter(Exists(_current_votes().filter(value=self.value())))
-        if self.value() == "none":
-            return queryset.exclude(Exists(_current_votes()))
-        return queryset
-
-
-class ReasonFilter(admin.SimpleListFilter):
-    title = "thumbs-down reason"
-    parameter_name = "reason"
-
-    def lookups(self, request, model_admin):
-        return Vote.Reason.choices
-
-    def queryset(self, request, queryset):
-        if self.value() not in Vote.Reason.values:
-            return queryset
-        # Matching the quoted value in the JSON text works on SQLite and PostgreSQL alike.
-        return queryset.filter(Exists(_current_votes().filter(reasons__icontains=f'"{self.value()}"')))
-
-
-class ChangedFieldFilter(admin.SimpleListFilter):
-    title = "changed by the seller"
-    parameter_name = "changed"
-
-    def lookups(self, request, model_admin):
-        return [*Correction.Field.choices, ("none", "Nothing changed")]
-
-    def queryset(self, request, queryset):
-        if self.value() in Correction.Field.values:
-            return queryset.filter(Exists(_changed(self.value())))
-        if self.value() == "none":
-            initial = Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL)
-            return queryset.filter(Exists(initial)).exclude(Exists(initial.filter(changed=True)))
-        return queryset
-
-
-class SuggestedCategoryFilter(admin.SimpleListFilter):
-    title = "suggested category"
-    parameter_name = "category"
-
-    def lookups(self, request, model_admin):
-        return list(Category.objects.values_list("slug", "name"))
-
-    def queryset(self, request, queryset):
-        return queryset.filter(suggestion__category=self.value()) if self.value() else queryset
-
-
-class OutcomeFilter(admin.SimpleListFilter):
-    title = "outcome"
-    parameter_name = "outcome"
-
-    def lookups(self, request, model_admin):
-        return [("posted", "Posted"), ("abandoned", "Abandoned"), ("open", "Neither yet")]
-
-    def queryset(self, request, queryset):
-        posted = Q(outcome__posted_at__isnull=False) | Q(listing__isnull=False)
-        abandoned = Q(outcome__abandoned_at__isnull=False)
-        if self.value() == "posted":
-            return queryset.filter(posted)
-        if self.value() == "abandoned":
-            return queryset.filter(abandoned).exclude(posted)
-        if self.value() == "open":
-            return queryset.exclude(posted).exclude(abandoned)
-        return queryset
-
-
-class ReviewedFilter(admin.SimpleListFilter):
-    title = "reviewed"
-    parameter_name = "reviewed"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Reviewed"), ("no", "Not reviewed")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(review__reviewed_at__isnull=False)
-        if self.value() == "no":
-            return queryset.exclude(review__reviewed_at__isnull=False)
-        return queryset
 
 
 def _csv_cell(value) -> str:
@@ -224,7 +133,7 @@ class SuggestionReviewAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                current_vote=Subquery(_current_votes().values("value")[:1]),
+                current_vote=Subquery(current_votes().values("value")[:1]),
                 posted_at=F("outcome__posted_at"),
                 abandoned_at=F("outcome__abandoned_at"),
                 reviewed_at=F("review__reviewed_at"),
@@ -499,59 +408,3 @@ class SuggestionReviewAdmin(admin.ModelAdmin):
             ]
             writer.writerow([_csv_cell(cell) for cell in row])
         return response
-
-
-@admin.register(EvalCase)
-class EvalCaseAdmin(admin.ModelAdmin):
-    list_display = [
-        "image_thumbnail",
-        "dataset",
-        "expected_category",
-        "price_range",
-        "title_must_mention",
-        "source",
-        "created_at",
-    ]
-    list_filter = ["dataset", "source", "expected_category"]
-    search_fields = ["expected_title", "notes", "dataset"]
-    readonly_fields = ["image_preview", "source_analysis_link", "created_at"]
-    fields = [
-        "dataset",
-        "image",
-        "image_preview",
-        "expected_category",
-        ("expected_price_min", "expected_price_max"),
-        "title_must_mention",
-        "expected_title",
-        "expected_description",
-        "expected_condition",
-        "notes",
-        "source",
-        "source_analysis_link",
-        "created_at",
-    ]
-
-    @admin.display(description="photo")
-    def image_thumbnail(self, case: EvalCase) -> str:
-        return (
-            format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', case.image.url)
-            if case.image
-            else "—"
-        )
-
-    @admin.display(description="photo")
-    def image_preview(self, case: EvalCase) -> str:
-        return format_html('<img src="{}" alt="" class="review-photo">', case.image.url) if case.image else "—"
-
-    @admin.display(description="price range")
-    def price_range(self, case: EvalCase) -> str:
-        if case.expected_price_min is None and case.expected_price_max is None:
-            return "—"
-        return f"{case.expected_price_min or 0} – {case.expected_price_max or '∞'}"
-
-    @admin.display(description="source analysis")
-    def source_analysis_link(self, case: EvalCase) -> str:
-        if case.source_analysis_id is None:
-            return "—"
-        url = reverse("admin:feedback_suggestionreview_change", args=[case.source_analysis_id])
-        return format_html('<a href="{}">{}</a>', url, case.source_analysis_id)

@@ -1,0 +1,105 @@
+"""The review screen's list filters: each one an EXISTS or a join, so the changelist stays one query."""
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, Q
+
+from feedback.models import Correction, Vote
+from marketplace.models import Category
+
+
+def current_votes():
+    return Vote.objects.filter(analysis=OuterRef("pk"), replaced_at__isnull=True)
+
+
+def _changed(field: str):
+    return Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL, field=field, changed=True)
+
+
+class VoteFilter(admin.SimpleListFilter):
+    title = "vote"
+    parameter_name = "vote"
+
+    def lookups(self, request, model_admin):
+        return [*Vote.Value.choices, ("none", "No vote")]
+
+    def queryset(self, request, queryset):
+        if self.value() in Vote.Value.values:
+            return queryset.filter(Exists(current_votes().filter(value=self.value())))
+        if self.value() == "none":
+            return queryset.exclude(Exists(current_votes()))
+        return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "thumbs-down reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return Vote.Reason.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Vote.Reason.values:
+            return queryset
+        # Matching the quoted value in the JSON text works on SQLite and PostgreSQL alike.
+        return queryset.filter(Exists(current_votes().filter(reasons__icontains=f'"{self.value()}"')))
+
+
+class ChangedFieldFilter(admin.SimpleListFilter):
+    title = "changed by the seller"
+    parameter_name = "changed"
+
+    def lookups(self, request, model_admin):
+        return [*Correction.Field.choices, ("none", "Nothing changed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in Correction.Field.values:
+            return queryset.filter(Exists(_changed(self.value())))
+        if self.value() == "none":
+            initial = Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL)
+            return queryset.filter(Exists(initial)).exclude(Exists(initial.filter(changed=True)))
+        return queryset
+
+
+class SuggestedCategoryFilter(admin.SimpleListFilter):
+    title = "suggested category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return list(Category.objects.values_list("slug", "name"))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(suggestion__category=self.value()) if self.value() else queryset
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [("posted", "Posted"), ("abandoned", "Abandoned"), ("open", "Neither yet")]
+
+    def queryset(self, request, queryset):
+        posted = Q(outcome__posted_at__isnull=False) | Q(listing__isnull=False)
+        abandoned = Q(outcome__abandoned_at__isnull=False)
+        if self.value() == "posted":
+            return queryset.filter(posted)
+        if self.value() == "abandoned":
+            return queryset.filter(abandoned).exclude(posted)
+        if self.value() == "open":
+            return queryset.exclude(posted).exclude(abandoned)
+        return queryset
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    title = "reviewed"
+    parameter_name = "reviewed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reviewed"), ("no", "Not reviewed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(review__reviewed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.exclude(review__reviewed_at__isnull=False)
+        return queryset
