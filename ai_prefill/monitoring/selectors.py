@@ -95,10 +95,10 @@ def dashboard_now(*, now: datetime) -> NowFigures:
     """The state right now: queue, running, recent failures, today's spend."""
     hour_ago = now - timedelta(hours=1)
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    # Each filter runs on the (status, created_at) index; failures are narrowed to recent rows by
-    # finished_at, read only for the failed rows.
+    # Both parts are ranges of the (status, created_at) index. Failures count by upload time, like the
+    # windows and the alert, so the number and its admin list agree with the rest of the page.
     state = Analysis.objects.filter(
-        Q(status__in=(Status.PENDING, Status.RUNNING)) | Q(status=Status.FAILED, finished_at__gte=hour_ago)
+        Q(status__in=(Status.PENDING, Status.RUNNING)) | Q(status=Status.FAILED, created_at__gte=hour_ago)
     ).aggregate(
         pending=Count("pk", filter=Q(status=Status.PENDING)),
         oldest_pending=Min("created_at", filter=Q(status=Status.PENDING)),
@@ -111,7 +111,7 @@ def dashboard_now(*, now: datetime) -> NowFigures:
         oldest_pending_at=state["oldest_pending"],
         running=Figure(state["running"], "analysis", {"status__exact": Status.RUNNING}),
         failed_last_hour=Figure(
-            state["failed"], "analysis", {"status__exact": Status.FAILED, "finished_at__gte": _iso(hour_ago)}
+            state["failed"], "analysis", {"status__exact": Status.FAILED, "created_at__gte": _iso(hour_ago)}
         ),
         spend_today=Figure(spend, "llmcall", {"started_at__gte": _iso(midnight)}),
     )
@@ -248,28 +248,22 @@ def dashboard_window(*, window: Window, now: datetime) -> WindowData:
 
     cost_buckets = bucket_starts(since=since, now=now, unit=window.cost_bucket)
     cost_index = {bucket_key(start, window.cost_bucket): position for position, start in enumerate(cost_buckets)}
+    calls_in_window = LLMCall.objects.filter(started_at__gte=since)
     usage = (
-        LLMCall.objects.filter(started_at__gte=since)
-        .annotate(bucket=_trunc(window.cost_bucket, "started_at"), group=Coalesce(F("analysis__variant"), Value("")))
-        .values_list("bucket", "group")
-        .annotate(
-            calls=Count("pk"), input_tokens=Sum("input_tokens"), output_tokens=Sum("output_tokens"), cost=Sum("cost")
-        )
+        calls_in_window.annotate(bucket=_trunc(window.cost_bucket, "started_at"))
+        .values_list("bucket")
+        .annotate(input_tokens=Sum("input_tokens"), output_tokens=Sum("output_tokens"), cost=Sum("cost"))
         .order_by()
     )
     input_tokens = [0] * len(cost_buckets)
     output_tokens = [0] * len(cost_buckets)
     cost = [Decimal(0)] * len(cost_buckets)
-    usage_per_variant: dict[str, dict] = defaultdict(lambda: {"calls": 0, "tokens": 0, "cost": Decimal(0)})
-    for bucket, variant, calls, bucket_input, bucket_output, bucket_cost in usage:
+    for bucket, bucket_input, bucket_output, bucket_cost in usage:
         position = cost_index.get(bucket_key(bucket, window.cost_bucket))
         if position is not None:
             input_tokens[position] += bucket_input
             output_tokens[position] += bucket_output
             cost[position] += bucket_cost
-        usage_per_variant[variant]["calls"] += calls
-        usage_per_variant[variant]["tokens"] += bucket_input + bucket_output
-        usage_per_variant[variant]["cost"] += bucket_cost
 
     return WindowData(
         window=window,
@@ -288,25 +282,30 @@ def dashboard_window(*, window: Window, now: datetime) -> WindowData:
         output_tokens=output_tokens,
         cost=cost,
         spend=Figure(sum(cost, Decimal(0)), "llmcall", {"started_at__gte": _iso(since)}),
-        variants=_variant_rows(per_variant, usage_per_variant, successful_calls, window_lookups),
+        variants=_variant_rows(per_variant, calls_in_window, window_lookups),
     )
 
 
-def _variant_rows(per_variant, usage_per_variant, successful_calls, window_lookups) -> list[VariantRow]:
-    """One row per variant, only while an experiment runs (some analysis in the window has a variant)."""
+def _variant_rows(per_variant, calls_in_window, window_lookups) -> list[VariantRow]:
+    """One row per variant, only while an experiment runs (some analysis in the window has a variant).
+    The calls' variant is their analysis's: these are the two queries that join, so they run only then."""
     if not any(per_variant.keys()):
         return []
+    by_variant = calls_in_window.annotate(group=Coalesce(F("analysis__variant"), Value("")))
+    usage_per_variant = {
+        row["group"]: row
+        for row in by_variant.values("group")
+        .annotate(calls=Count("pk"), tokens=Sum(F("input_tokens") + F("output_tokens")), cost=Sum("cost"))
+        .order_by()
+    }
     latency = percentiles_by_group(
-        successful_calls.annotate(group=Coalesce(F("analysis__variant"), Value(""))),
-        value="latency_ms",
-        group="group",
-        fractions=FRACTIONS,
+        by_variant.filter(error_type=""), value="latency_ms", group="group", fractions=FRACTIONS
     )
     rows = []
     for variant, counts in sorted(per_variant.items()):
         lookups = {"variant__exact": variant, **window_lookups}
         done = counts[Status.SUCCEEDED] + counts[Status.FAILED]
-        usage = usage_per_variant[variant]
+        usage = usage_per_variant.get(variant, {"calls": 0, "tokens": 0, "cost": Decimal(0)})
         rows.append(
             VariantRow(
                 variant=variant,
