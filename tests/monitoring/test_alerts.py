@@ -1,6 +1,7 @@
 """The periodic alert: error rate over the last 15 minutes (with a minimum sample) and today's spend."""
 
 import logging
+import os
 from datetime import timedelta
 
 import pytest
@@ -120,3 +121,21 @@ def test_it_logs_without_mailing_when_no_admins_are_configured(rows, caplog, set
 
     assert len(alert_records(caplog)) == 1
     assert mail.outbox == []
+
+
+def test_the_worker_registers_the_alert_task_that_beat_schedules(settings):
+    """In a fresh process, as a worker starts: only Celery's own imports may bring the task in."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup()\n"
+        "from config.celery import app\n"
+        "app.loader.import_default_modules()\n"
+        "print(sorted(name for name in app.tasks if name.startswith('ai_prefill.monitoring')))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+
+    assert settings.CELERY_BEAT_SCHEDULE["check-ai-alerts"]["task"] == "ai_prefill.monitoring.check_alerts"
+    assert output.strip() == "['ai_prefill.monitoring.check_alerts']"
