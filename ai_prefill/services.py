@@ -14,7 +14,7 @@ from django.utils import timezone
 from ai_prefill.images import prepare_model_image
 from ai_prefill.llm import MAX_ATTEMPTS, PrefillFailed, default_model_config, prefill_suggest
 from ai_prefill.models import Analysis
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, NotFound
 from marketplace.models import User
 from marketplace.services.photos import make_renditions, photo_create
 
@@ -247,3 +247,23 @@ def analysis_sweep_stale() -> SweepResult:
     if timed_out or requeued:
         logger.info("Analysis sweep: %d failed as stale, %d enqueued again", timed_out, requeued)
     return SweepResult(timed_out=timed_out, requeued=requeued)
+
+
+class AnalysisAlreadyPosted(DomainError):
+    status_code = 409
+
+
+def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str) -> Analysis:
+    """Ask again about the same photo: a new pending analysis, counted against the rate limit, enqueued on commit."""
+    with transaction.atomic():
+        # The same lock as analysis_start, so uploads and regenerate clicks share one limit.
+        User.objects.select_for_update().filter(pk=user.pk).exists()
+        previous = Analysis.objects.select_related("photo").filter(pk=analysis_id, user=user).first()
+        if previous is None:
+            raise NotFound("We could not find that photo analysis.")
+        if previous.listing_id is not None or previous.photo.listing_id is not None:
+            raise AnalysisAlreadyPosted("This photo is already in a listing, so there is nothing to suggest again.")
+        _check_rate_limit(user)
+        analysis = Analysis.objects.create(user=user, session_key=previous.session_key, photo=previous.photo)
+        transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
+    return analysis
