@@ -58,9 +58,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "window": window,
         "now": now,
         "current": current,
-        "oldest_pending_seconds": (now - current.oldest_pending_at).total_seconds()
-        if current.oldest_pending_at
-        else None,
         "budget": budget,
         "budget_used": selectors.Rate(current.spend_today.value, budget),
         "data": data,

@@ -165,6 +165,7 @@ def test_it_compares_variants_while_an_experiment_runs(client, staff, known):
     assert (variants["a"].analyses.value, variants["a"].succeeded, variants["a"].success_rate.value) == (3, 3, 1.0)
     assert (variants["a"].latency_p50_ms, variants["a"].latency_p95_ms) == (pytest.approx(2000), pytest.approx(2900))
     assert (variants["b"].latency_p50_ms, variants["b"].latency_p95_ms) == (pytest.approx(5000), pytest.approx(5900))
+    assert (variants["b"].calls, variants["b"].tokens) == (3, 450)
     assert variants["b"].cost_per_analysis == Decimal("0.01")
     assert variants[""].failed.value == 3
     assert variants[""].success_rate.value == 0.0
