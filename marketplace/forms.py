@@ -150,20 +150,6 @@ class ListingFieldsForm(forms.Form):
         )
 
 
-class SellForm(ListingFieldsForm):
-    photos = PhotosField(label="Photos", widget=MultipleFileInput(attrs={"aria-describedby": "id_photos_helptext"}))
-    main_photo = forms.TypedChoiceField(
-        label="Main photo",
-        coerce=int,
-        choices=[(index, f"Photo {index + 1}") for index in range(settings.PHOTOS_PER_LISTING)],
-        initial=0,
-        required=False,
-        empty_value=0,
-        help_text="The one shown first, in search results.",
-        error_messages={"invalid_choice": "Please pick which photo is the main one."},
-    )
-
-
 class PhotosAddForm(forms.Form):
     photos = PhotosField(label="Add photos")
 

@@ -15,7 +15,6 @@ urlpatterns = [
     path("listings/<int:pk>/photos/<int:photo_id>/main/", listings.photo_main, name="listing_photo_main"),
     path("listings/<int:pk>/sold/", listings.mark_sold, name="listing_mark_sold"),
     path("listings/<int:pk>/delete/", listings.delete, name="listing_delete"),
-    path("sell/", listings.sell, name="sell"),
     path("my/listings/", listings.my_listings, name="my_listings"),
     path("messages/", messaging.inbox, name="messages"),
     path("messages/<int:pk>/", messaging.conversation, name="conversation"),

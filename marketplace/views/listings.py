@@ -1,4 +1,4 @@
-"""A listing's page, selling, and the seller's own pages (edit, photos, sold, delete)."""
+"""A listing's page and the seller's own pages (edit, photos, sold, delete); selling is ai_prefill's sell page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,10 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from marketplace.errors import DomainError
-from marketplace.forms import ListingFieldsForm, MessageForm, PhotosAddForm, SellForm, add_domain_error
+from marketplace.forms import ListingFieldsForm, MessageForm, PhotosAddForm, add_domain_error
 from marketplace.models import Conversation, Listing, Photo, Report
 from marketplace.services.listings import (
-    listing_create,
     listing_delete,
     listing_mark_sold,
     listing_photo_remove,
@@ -58,29 +57,6 @@ def render_detail(request, listing: Listing, *, contact_form: MessageForm | None
 
 def detail(request, pk: int):
     return render_detail(request, visible_listing(request, pk))
-
-
-@login_required
-def sell(request):
-    """Post a listing with 1 to 8 photos; a rejected form comes back with everything typed kept."""
-    form = SellForm(request.POST, request.FILES) if request.method == "POST" else SellForm()
-    if request.method == "POST":
-        if form.is_valid():
-            photos = form.cleaned_data["photos"]
-            try:
-                listing = listing_create(
-                    seller=request.user,
-                    data=form.listing_data(),
-                    uploads=photos,
-                    main_index=form.cleaned_data["main_photo"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error, field="photos")
-            else:
-                messages.success(request, "Your listing is live.")
-                return redirect(listing)
-        return render(request, "marketplace/sell.html", {"form": form}, status=400)
-    return render(request, "marketplace/sell.html", {"form": form})
 
 
 @login_required

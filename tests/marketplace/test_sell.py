@@ -15,7 +15,7 @@ from tests.factories import bad_photo_files, jpeg_bytes, photo_upload, png_bytes
 
 pytestmark = pytest.mark.django_db
 
-SELL = reverse("marketplace:sell")
+SELL = reverse("ai_prefill:sell")
 
 
 def _page(response) -> str:

@@ -1,0 +1,548 @@
+"""The sell page end to end: photo, analysis progress, pre-filled form, posting, and every way the AI can fail."""
+
+import html
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from ai_prefill.models import Analysis
+from ai_prefill.services import analysis_time_budget_seconds
+from ai_prefill.tasks import analyze_task
+from feedback.models import Correction, Outcome, Vote
+from marketplace.models import Listing, Photo
+from tests.ai_prefill.test_analysis_lifecycle import closed_port
+from tests.factories import SUGGESTION, UserFactory, bad_photo_files, jpeg_bytes, photo_upload, suggested_analysis
+
+pytestmark = pytest.mark.django_db
+
+SELL = reverse("ai_prefill:sell")
+PHOTO = reverse("ai_prefill:sell_photo")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+FAILED = "We couldn't suggest details this time — please fill in the form yourself."
+QUEUE_DOWN = "Our suggestion service is down right now, so please fill in the form yourself — your photo is kept."
+
+
+def status_url(analysis, shown: str = "") -> str:
+    url = reverse("ai_prefill:sell_status", args=[analysis.pk])
+    return f"{url}?shown={shown}" if shown else url
+
+
+def regenerate_url(analysis) -> str:
+    return reverse("ai_prefill:sell_regenerate", args=[analysis.pk])
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def field_value(page: str, name: str) -> str:
+    """What the page's listing form shows in a field (inputs, textareas and selects)."""
+    raw = page
+    if match := re.search(rf'<input[^>]*name="{name}"[^>]*>', raw):
+        value = re.search(r'value="([^"]*)"', match.group(0))
+        return html.unescape(value.group(1)) if value else ""
+    if match := re.search(rf'<textarea[^>]*name="{name}"[^>]*>\n?(.*?)</textarea>', raw, re.S):
+        return html.unescape(match.group(1))
+    if match := re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', raw, re.S):
+        selected = re.search(r'<option value="([^"]*)" selected>', match.group(1))
+        return selected.group(1) if selected else ""
+    raise AssertionError(f"no field {name} on the page")
+
+
+def suggested_fields(page: str) -> set[str]:
+    return set(re.findall(r'class="field[^"]*is-suggested[^"]*" id="field-(\w+)"', page))
+
+
+def fields(**overrides) -> dict:
+    return {
+        "title": "Road bike",
+        "description": "Aluminium frame, 54 cm.",
+        "category": "sports",
+        "price": "250",
+        "condition": "good",
+        **overrides,
+    }
+
+
+def stored_files() -> list[Path]:
+    return sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
+
+
+@pytest.fixture
+def seller_client(client, seller):
+    client.force_login(seller)
+    return client
+
+
+@pytest.fixture
+def stranger_client(client, db):
+    client.force_login(UserFactory(username="stranger"))
+    return client
+
+
+# ---------- The empty page ----------
+
+
+def test_the_page_starts_with_the_photo_and_the_form_is_already_there(seller_client):
+    page = seller_client.get(SELL).content.decode()
+
+    assert f'action="{PHOTO}"' in page
+    picker = re.search(r'<input type="file" name="photo" id="id_photo"[^>]*>', page).group(0)
+    assert 'accept="image/jpeg,image/png,image/webp"' in picker and "capture" not in picker
+    camera = re.search(r'<input type="file" name="photo" id="id_photo_camera"[^>]*>', page).group(0)
+    assert 'capture="environment"' in camera
+    assert ">Analyse photo</button>" in page
+    for name in ("title", "description", "category", "price", "condition"):
+        assert f'id="id_{name}"' in page and f'id="field-{name}"' in page
+    assert field_value(page, "analysis_id") == ""
+    assert 'id="analysis-progress" class="analysis-progress" aria-live="polite"' in page
+    assert "<script>" not in page.split("</head>")[1].replace("<script src=", "")
+
+
+# ---------- Uploading the photo ----------
+
+
+def test_picking_a_photo_starts_a_pending_analysis_enqueued_on_commit(
+    seller_client, seller, published_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = seller_client.post(PHOTO, {"photo": photo_upload(data=jpeg_bytes(640, 480))}, **HTMX)
+
+    assert response.status_code == 200
+    analysis = Analysis.objects.get()
+    assert (analysis.user, analysis.status, analysis.photo.owner, analysis.photo.listing) == (
+        seller,
+        "pending",
+        seller,
+        None,
+    )
+    assert published_tasks() == [("ai_prefill.tasks.analyze_task", [str(analysis.pk)])]
+    page = response.content.decode()
+    assert f'value="{analysis.pk}" hx-swap-oob="true"' in page  # the listing form's hidden analysis_id
+    assert analysis.photo.thumbnail.url in page
+    assert f'hx-get="{status_url(analysis, "pending")}" hx-trigger="every 1s"' in page
+    assert "Photo uploaded." in text(response)
+
+
+def test_without_javascript_the_photo_redirects_to_the_page_with_its_analysis(seller_client):
+    response = seller_client.post(PHOTO, {"photo": photo_upload()})
+
+    analysis = Analysis.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{SELL}?analysis={analysis.pk}"
+    page = seller_client.get(response["Location"]).content.decode()
+    assert field_value(page, "analysis_id") == str(analysis.pk)
+    assert analysis.photo.thumbnail.url in page
+    assert 'name="intent" value="refresh"' in page  # "Check again", for pages without polling
+    assert field_value(page, "title") == ""
+
+
+@pytest.mark.parametrize("case", list(bad_photo_files()))
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_bad_photo_is_refused_with_a_sentence_and_no_analysis(seller_client, case, headers):
+    name, data, content_type, sentence = bad_photo_files()[case]
+
+    response = seller_client.post(PHOTO, {"photo": SimpleUploadedFile(name, data, content_type)}, **headers)
+
+    assert response.status_code == 400
+    assert sentence in text(response)
+    assert 'id="id_photo"' in response.content.decode()  # the picker again, to try another
+    assert not Analysis.objects.exists() and not Photo.objects.exists() and not stored_files()
+
+
+def test_no_photo_at_all_is_refused_with_a_sentence(seller_client):
+    response = seller_client.post(PHOTO, {})
+
+    assert response.status_code == 400
+    assert "Please pick a photo." in text(response)
+
+
+def test_the_hourly_limit_answers_429_and_leaves_the_manual_form(seller_client, seller, settings):
+    settings.AI_ANALYSES_PER_HOUR = 1
+    suggested_analysis(user=seller)
+
+    response = seller_client.post(PHOTO, {"photo": photo_upload()})
+
+    assert response.status_code == 429
+    assert "which is the limit. Please fill in the form yourself" in text(response)
+    assert 'name="title"' in response.content.decode()
+    assert Analysis.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_keeps_the_photo_and_says_so(seller_client, celery_broker):
+    celery_broker(f"redis://127.0.0.1:{closed_port()}/5", {"socket_connect_timeout": 1})
+
+    response = seller_client.post(PHOTO, {"photo": photo_upload()}, **HTMX)  # no test transaction: publishes now
+
+    assert response.status_code == 200
+    analysis = Analysis.objects.get()
+    assert analysis.enqueue_failed_at is not None
+    assert QUEUE_DOWN in text(response)
+    assert f'value="{analysis.pk}" hx-swap-oob="true"' in response.content.decode()
+    assert QUEUE_DOWN in text(seller_client.get(status_url(analysis)))
+
+
+# ---------- Progress ----------
+
+
+def _age(analysis: Analysis, seconds: float) -> None:
+    Analysis.objects.filter(pk=analysis.pk).update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "age", "sentence", "polls"),
+    [
+        ("pending", {}, 0, "Photo uploaded. The analysis starts in a moment", "every 1s"),
+        ("running", {}, 0, "Analysing your photo…", "every 1s"),
+        ("succeeded", {}, 0, "Done: we filled in the empty fields with suggestions.", None),
+        ("failed", {"error_type": "timeout", "error_message": "The suggestion took too long."}, 0, FAILED, None),
+        ("pending", {"enqueue_failed_at": timezone.now()}, 0, QUEUE_DOWN, "every 5s"),
+        ("running", {}, "past the budget", FAILED, "every 5s"),
+    ],
+    ids=["pending", "running", "succeeded", "failed", "enqueue-failed", "timed-out"],
+)
+def test_the_progress_area_says_where_the_analysis_is(seller_client, seller, status, fields, age, sentence, polls):
+    analysis = suggested_analysis(user=seller, status=status, **fields)
+    if age:
+        _age(analysis, analysis_time_budget_seconds() + 1)
+
+    response = seller_client.get(status_url(analysis))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert sentence in page
+    if polls:
+        assert f'hx-trigger="{polls}"' in page
+    else:
+        assert "hx-trigger" not in page.split('id="suggestion-tools"')[0]
+    assert (f'data-analysis-id="{analysis.pk}"' in page) == (status == "succeeded")
+    assert ("suggestion-vote" in page) == (status == "succeeded")
+
+
+def test_while_waiting_the_page_shows_how_long_it_will_wait(seller_client, seller, settings):
+    settings.AI_TIMEOUT_SECONDS = 30
+    analysis = suggested_analysis(user=seller, status="running")
+
+    page = text(seller_client.get(status_url(analysis)))
+
+    budget = analysis_time_budget_seconds()
+    assert f"If it takes more than {round(budget / 60)} minutes, we stop waiting" in page
+    left = int(re.search(r'data-seconds-left="(\d+)"', page).group(1))
+    assert budget - 5 <= left <= budget
+
+
+def test_the_status_answers_204_while_nothing_changed(seller_client, seller):
+    analysis = suggested_analysis(user=seller, status="running")
+
+    assert seller_client.get(status_url(analysis, "running")).status_code == 204
+    assert seller_client.get(status_url(analysis, "pending")).status_code == 200
+
+
+def test_demo_suggestions_are_labelled_as_such(seller_client, seller, settings):
+    settings.AI_PROVIDER = "demo"
+    response = seller_client.post(PHOTO, {"photo": photo_upload(data=jpeg_bytes(300, 200, color=(20, 60, 200)))})
+    analysis = Analysis.objects.get()
+
+    analyze_task.apply(args=[str(analysis.pk)])
+
+    page = text(seller_client.get(response["Location"]))
+    assert "Done: we filled in the empty fields with demo suggestions." in page
+    assert "Demo suggestions:" in page
+    analysis.refresh_from_db()
+    assert field_value(page, "title") == analysis.suggestion["title"] == "Blue rectangular item"
+
+
+# ---------- Only the owner ----------
+
+
+def test_nobody_but_the_owner_sees_or_uses_an_analysis(stranger_client, seller, staff):
+    analysis = suggested_analysis(user=seller)
+    for client_user in ("stranger", "staff"):
+        if client_user == "staff":
+            stranger_client.force_login(staff)
+        assert stranger_client.get(status_url(analysis)).status_code == 404
+        assert stranger_client.get(f"{SELL}?analysis={analysis.pk}").status_code == 404
+        assert stranger_client.post(regenerate_url(analysis), **HTMX).status_code == 404
+        posted = stranger_client.post(SELL, {**fields(), "analysis_id": str(analysis.pk)})
+        assert posted.status_code == 404
+    assert stranger_client.get(f"{SELL}?analysis=not-a-uuid").status_code == 404
+    assert stranger_client.get(status_url(Analysis(pk=uuid.uuid4()))).status_code == 404
+    assert not Listing.objects.exists() and Analysis.objects.count() == 1
+
+
+def test_signed_out_visitors_are_sent_to_log_in(client, seller):
+    analysis = suggested_analysis(user=seller)
+
+    for response in (client.get(status_url(analysis)), client.post(PHOTO, {"photo": photo_upload()})):
+        assert response.status_code == 302 and response["Location"].startswith(reverse("marketplace:login"))
+    assert Analysis.objects.count() == 1
+
+
+# ---------- The pre-filled form ----------
+
+
+def test_a_finished_analysis_fills_the_form_and_marks_every_field_suggested(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+
+    page = seller_client.get(f"{SELL}?analysis={analysis.pk}").content.decode()
+
+    for name, value in SUGGESTION.items():
+        assert field_value(page, name) == value
+    assert suggested_fields(page) == set(SUGGESTION)
+    assert 'id="suggestion-vote-' in page
+    assert f'formaction="{regenerate_url(analysis)}"' in page and "</span> Regenerate" in page
+
+
+def test_check_again_fills_only_the_fields_left_empty(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    typed = {"title": "My grandfather's headphones", "description": "", "category": "", "price": "", "condition": ""}
+
+    response = seller_client.post(SELL, {**typed, "analysis_id": str(analysis.pk), "intent": "refresh"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert field_value(page, "title") == "My grandfather's headphones"
+    for name in ("description", "category", "price", "condition"):
+        assert field_value(page, name) == SUGGESTION[name]
+    assert suggested_fields(page) == {"description", "category", "price", "condition"}
+    assert not Listing.objects.exists()
+
+
+def test_check_again_while_pending_keeps_everything_typed(seller_client, seller):
+    analysis = suggested_analysis(user=seller, status="running")
+
+    response = seller_client.post(
+        SELL, {**fields(description=""), "analysis_id": str(analysis.pk), "intent": "refresh"}
+    )
+
+    page = response.content.decode()
+    assert field_value(page, "title") == "Road bike" and field_value(page, "description") == ""
+    assert field_value(page, "analysis_id") == str(analysis.pk)
+    assert "Analysing your photo…" in text(response)
+
+
+def test_model_output_is_shown_escaped_never_as_markup(seller_client, seller, fake_openai):
+    fake_openai.answer = {
+        "title": "<script>alert('t')</script>",
+        "description": '<img src=x onerror="alert(1)"> and </textarea><b>bold</b>',
+    }
+    response = seller_client.post(PHOTO, {"photo": photo_upload()})
+    analysis = Analysis.objects.get()
+
+    analyze_task.apply(args=[str(analysis.pk)])
+
+    analysis.refresh_from_db()
+    assert analysis.status == "succeeded" and analysis.suggestion["title"] == "<script>alert('t')</script>"
+    for page in (seller_client.get(status_url(analysis)), seller_client.get(response["Location"])):
+        raw = page.content.decode()
+        assert "<script>alert" not in raw and "<img src=x" not in raw and "<b>bold" not in raw
+        assert "\\u003Cscript\\u003Ealert" in raw  # the JSON for the page's script
+    page = seller_client.get(response["Location"]).content.decode()
+    assert field_value(page, "title") == "<script>alert('t')</script>"
+    assert "&lt;/textarea&gt;&lt;b&gt;bold" in page
+
+
+# ---------- Posting ----------
+
+
+def test_posting_with_the_analysis_uses_its_photo_without_a_second_upload(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    files_before = stored_files()
+
+    response = seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk)})
+
+    listing = Listing.objects.get()
+    assert response.status_code == 302 and response["Location"] == listing.get_absolute_url()
+    assert Photo.objects.count() == 1 and stored_files() == files_before
+    photo = Photo.objects.get()
+    assert (photo.pk, photo.listing, photo.is_main) == (analysis.photo_id, listing, True)
+    analysis.refresh_from_db()
+    assert analysis.listing == listing
+    assert Correction.objects.filter(analysis=analysis, changed=False).count() == 5
+
+
+def test_what_the_seller_typed_is_posted_never_the_suggestion(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+
+    seller_client.post(
+        SELL, {**SUGGESTION, "title": "Studio headphones", "price": "35", "analysis_id": str(analysis.pk)}
+    )
+
+    listing = Listing.objects.get()
+    assert (listing.title, str(listing.price), listing.description) == (
+        "Studio headphones",
+        "35.00",
+        SUGGESTION["description"],
+    )
+    changed = set(Correction.objects.filter(analysis=analysis, changed=True).values_list("field", flat=True))
+    assert changed == {"title", "price"}
+
+
+def test_an_emptied_field_is_refused_not_filled_from_the_suggestion(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+
+    response = seller_client.post(SELL, {**SUGGESTION, "title": "", "analysis_id": str(analysis.pk)})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please give your listing a title." in text(response)
+    assert field_value(page, "title") == ""
+    assert not Listing.objects.exists()
+
+
+def test_more_photos_go_after_the_analysed_one_and_any_can_be_main(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    extras = [photo_upload(data=jpeg_bytes(90, 60)), photo_upload(data=jpeg_bytes(60, 90))]
+
+    seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk), "photos": extras, "main_photo": "2"})
+
+    photos = list(Listing.objects.get().photos.order_by("position"))
+    assert [photo.pk == analysis.photo_id for photo in photos] == [True, False, False]
+    assert [photo.is_main for photo in photos] == [False, False, True]
+
+
+def test_the_analysed_photo_counts_toward_the_eight(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    extras = [photo_upload() for _ in range(8)]
+
+    response = seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk), "photos": extras})
+
+    assert response.status_code == 400
+    assert "Please pick at most 7 photos (you picked 8)." in text(response)
+    assert Photo.objects.count() == 1
+
+
+def test_a_failed_analysis_still_posts_by_hand_with_its_photo(seller_client, seller):
+    analysis = suggested_analysis(user=seller, status="failed", error_type="refusal")
+
+    page = text(seller_client.get(f"{SELL}?analysis={analysis.pk}"))
+    assert FAILED in page
+    response = seller_client.post(SELL, {**fields(), "analysis_id": str(analysis.pk)})
+
+    listing = Listing.objects.get()
+    assert response.status_code == 302
+    assert listing.title == "Road bike" and list(listing.photos.all()) == [analysis.photo]
+    assert not Correction.objects.exists()
+
+
+def test_without_an_analysis_the_photos_in_the_form_post_the_listing(seller_client):
+    response = seller_client.post(SELL, {**fields(), "photos": [photo_upload(), photo_upload()]})
+
+    assert response.status_code == 302
+    assert Listing.objects.get().photos.count() == 2 and not Analysis.objects.exists()
+
+
+def test_a_rejected_post_keeps_what_was_typed_and_the_analysed_photo(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+
+    response = seller_client.post(SELL, {**fields(price="-5"), "analysis_id": str(analysis.pk)})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The price cannot be negative." in text(response)
+    for name, value in fields(price="-5").items():
+        assert field_value(page, name) == value
+    assert field_value(page, "analysis_id") == str(analysis.pk)
+    assert analysis.photo.thumbnail.url in page
+    assert "Please pick your photos again" not in text(response)  # no extra photos were chosen
+    assert not Listing.objects.exists() and Photo.objects.get().listing is None
+
+
+def test_a_second_publish_click_lands_on_the_listing_made_by_the_first(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    data = {**SUGGESTION, "analysis_id": str(analysis.pk)}
+
+    first = seller_client.post(SELL, data)
+    second = seller_client.post(SELL, data)
+
+    listing = Listing.objects.get()
+    assert first["Location"] == second["Location"] == listing.get_absolute_url()
+
+
+def test_going_back_to_a_posted_analysis_points_to_its_listing(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk)})
+
+    page = seller_client.get(f"{SELL}?analysis={analysis.pk}").content.decode()
+
+    assert "That photo is already in your listing" in page
+    assert Listing.objects.get().get_absolute_url() in page
+    assert field_value(page, "analysis_id") == "" and field_value(page, "title") == ""
+
+
+# ---------- Regenerate and vote ----------
+
+
+def test_regenerate_asks_again_about_the_same_photo(
+    seller_client, seller, published_tasks, django_capture_on_commit_callbacks
+):
+    previous = suggested_analysis(user=seller)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = seller_client.post(regenerate_url(previous), **HTMX)
+
+    assert response.status_code == 200
+    analysis = Analysis.objects.exclude(pk=previous.pk).get()
+    assert (analysis.status, analysis.photo_id, analysis.user) == ("pending", previous.photo_id, seller)
+    assert published_tasks() == [("ai_prefill.tasks.analyze_task", [str(analysis.pk)])]
+    assert Outcome.objects.get(analysis=previous).regenerate_count == 1
+    assert f'value="{analysis.pk}" hx-swap-oob="true"' in response.content.decode()
+    assert Photo.objects.count() == 1
+
+
+def test_regenerate_without_javascript_keeps_typed_fields_and_frees_the_suggested_ones(seller_client, seller):
+    previous = suggested_analysis(user=seller)
+    posted = {**SUGGESTION, "title": "Typed by me", "analysis_id": str(previous.pk)}
+
+    response = seller_client.post(regenerate_url(previous), posted)
+
+    assert response.status_code == 200
+    analysis = Analysis.objects.exclude(pk=previous.pk).get()
+    page = response.content.decode()
+    assert field_value(page, "analysis_id") == str(analysis.pk)
+    assert field_value(page, "title") == "Typed by me"
+    for name in ("description", "category", "price", "condition"):
+        assert field_value(page, name) == ""
+
+
+def test_regenerate_counts_against_the_hourly_limit(seller_client, seller, settings):
+    settings.AI_ANALYSES_PER_HOUR = 1
+    previous = suggested_analysis(user=seller)
+
+    response = seller_client.post(regenerate_url(previous), **HTMX)
+
+    assert response.status_code == 429
+    assert "which is the limit" in text(response)
+    assert f'data-analysis-id="{previous.pk}"' in response.content.decode()  # the old suggestion stays
+    assert Analysis.objects.count() == 1
+
+
+def test_regenerate_refuses_an_analysis_already_posted(seller_client, seller):
+    previous = suggested_analysis(user=seller)
+    seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(previous.pk)})
+
+    response = seller_client.post(regenerate_url(previous), **HTMX)
+
+    assert response.status_code == 409
+    assert "This photo is already in a listing" in text(response)
+    assert Analysis.objects.count() == 1
+
+
+def test_the_vote_widget_sits_outside_the_listing_form_and_comes_back_to_the_page(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    Vote.objects.create(analysis=analysis, user=seller, value="up")
+
+    page = seller_client.get(f"{SELL}?analysis={analysis.pk}").content.decode()
+
+    listing_form = re.search(r'<form[^>]*id="sell-form".*?</form>', page, re.S).group(0)
+    assert "suggestion-vote" not in listing_form and "<form" not in listing_form[5:]
+    assert 'value="up" class="vote-button" aria-pressed="true"' in page
+    assert f'name="next" value="{SELL}?analysis={analysis.pk}"' in page
