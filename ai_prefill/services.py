@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ai_prefill.images import prepare_model_image
-from ai_prefill.llm import MAX_ATTEMPTS, PrefillFailed, default_model_config, prefill_suggest
+from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, default_model_config, prefill_suggest
 from ai_prefill.models import Analysis
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import User
@@ -104,18 +104,12 @@ def analysis_run(*, analysis_id: uuid.UUID | str) -> LeaseHeld | None:
     that lease expires, in case its holder died. A finished analysis is left alone (None): a stored
     result is never paid for twice.
     """
-    lease_token = _claim(analysis_id)
+    config = default_model_config()
+    lease_token = _claim(analysis_id, config)
     if lease_token is None:
         return _lease_held_by_another(analysis_id)
     try:
         analysis = Analysis.objects.select_related("photo").get(pk=analysis_id)
-        config = default_model_config()
-        Analysis.objects.filter(pk=analysis.pk).update(
-            provider=config.provider,
-            model=config.model,
-            api_style=config.api_style,
-            prompt_version=config.prompt_version,
-        )
         with analysis.photo.image.open("rb") as image_file:
             image_jpeg = prepare_model_image(image_file.read())
         # prefill_suggest lets go of this thread's database connection while it waits for the model.
@@ -164,7 +158,7 @@ def analysis_run(*, analysis_id: uuid.UUID | str) -> LeaseHeld | None:
     return None
 
 
-def _claim(analysis_id: uuid.UUID | str) -> uuid.UUID | None:
+def _claim(analysis_id: uuid.UUID | str, config: ModelConfig) -> uuid.UUID | None:
     """Compare-and-set pending -> running, or take over a running analysis whose lease has expired.
 
     Why a lease, not pending -> running alone: with acks_late a worker killed mid-analysis has its task
@@ -187,6 +181,10 @@ def _claim(analysis_id: uuid.UUID | str) -> uuid.UUID | None:
             lease_token=lease_token,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             enqueue_failed_at=None,
+            provider=config.provider,
+            model=config.model,
+            api_style=config.api_style,
+            prompt_version=config.prompt_version,
         )
     )
     return lease_token if claimed == 1 else None
