@@ -1,17 +1,19 @@
 """The Celery app. Settings come from Django's settings, the CELERY_ ones (config/settings/base.py).
 
-Recommended worker command (production):
+Recommended worker command (production), one such process per CPU core:
 
     celery -A config worker --pool threads --concurrency 100 --loglevel INFO
 
-Why threads: an analysis spends seconds waiting on the model and milliseconds computing, so one
-process keeps ~100 calls in flight; the image work (Pillow) releases the GIL. At a model latency of
-2 s that is up to 50 analyses a second per process (bench/: `make bench`). Prefetch is one task per
-thread (acks_late). Database connections are let go while a thread waits on the model, so 100 threads
-do not need 100 PostgreSQL connections. Run beat once per deployment (`celery -A config beat`) or
-`-B` on a single worker for the periodic stale-analysis sweep. Scale out with more worker processes
-or machines on the same broker and database. Celery's time limits do not apply to the thread pool:
-the SDK timeout per attempt bounds each analysis, and the sweep catches anything left behind.
+Why threads: an analysis waits seconds on the model and computes for tens of milliseconds, so one
+process keeps ~100 calls in flight (at a 2 s model latency that caps it at 50 analyses a second).
+What limits a process in practice is CPU, mostly the photo's downscaling; `make bench` measures it
+(worker_throughput, worker_max_calls_in_flight). More throughput: more processes or machines on the
+same broker and database, not more threads. Prefetch is one task per thread (acks_late). Threads let
+go of their database connection while they wait on the model, so 100 threads do not need 100
+PostgreSQL connections. Run beat once per deployment (`celery -A config beat`), or `-B` on a single
+worker, for the periodic stale-analysis sweep. Celery's time limits do not apply to the thread pool:
+the SDK timeout per attempt bounds each analysis, the lease lets another worker take over one whose
+worker died, and the sweep fails anything left behind.
 """
 
 import os
