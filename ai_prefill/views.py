@@ -247,7 +247,9 @@ def sell_photo(request):
                 return _photo_swap(request, analysis=analysis)
             return redirect(_sell_url(analysis))
     if request.htmx:
-        return _photo_swap(request, analysis=None, photo_form=photo_form, status=status)
+        # 422, as the vote widget answers: the photo area is swapped in with the sentence (and in DEBUG,
+        # django-htmx would replace the whole page with any 400 answer to an htmx request).
+        return _photo_swap(request, analysis=None, photo_form=photo_form, status=422 if status == 400 else status)
     form = SellForm()
     return _page(request, form=form, status=status, photo_form=photo_form)
 

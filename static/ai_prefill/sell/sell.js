@@ -171,7 +171,7 @@
     });
   });
 
-  // A refused photo (400), the hourly limit (429) or a photo already posted (409) come back as the
+  // A refused photo (422), the hourly limit (429) or a photo already posted (409) come back as the
   // photo area with a sentence in it; htmx leaves 4xx answers unswapped unless told otherwise.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
