@@ -4,9 +4,13 @@ from marketplace.services.photos import decode_photo, encode_jpeg
 
 # With detail "low" the model looks at 512 px anyway; 1024 keeps room for "high" without resending.
 MODEL_IMAGE_MAX_SIDE = 1024
+# Decoding at 1/4 scale makes a 4000 px photo 1000 px: still more than "low" detail looks at, and about
+# a sixteenth of the pixels a 1/2-scale decode would produce.
+MODEL_IMAGE_MIN_SIDE = 768
 MODEL_IMAGE_QUALITY = 85
 
 
 def prepare_model_image(data: bytes) -> bytes:
     """JPEG bytes, long side at most 1024 px, no EXIF; big JPEGs are decoded at reduced scale (draft mode)."""
-    return encode_jpeg(decode_photo(data, max_side=MODEL_IMAGE_MAX_SIDE), quality=MODEL_IMAGE_QUALITY)
+    image = decode_photo(data, max_side=MODEL_IMAGE_MAX_SIDE, min_long_side=MODEL_IMAGE_MIN_SIDE)
+    return encode_jpeg(image, quality=MODEL_IMAGE_QUALITY, for_web=False)

@@ -1,6 +1,7 @@
 """Photo validation and renditions: checked by content, re-encoded without EXIF, never served as uploaded."""
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -44,11 +45,12 @@ def read_upload(upload) -> bytes:
     return data
 
 
-def decode_photo(data: bytes, *, max_side: int) -> Image.Image:
+def decode_photo(data: bytes, *, max_side: int, min_long_side: int | None = None) -> Image.Image:
     """Decode a JPEG, PNG or WebP into an upright RGB image whose long side is at most max_side.
 
-    Big JPEGs are decoded at a reduced scale (draft mode), so a 12-megapixel photo is never held at
-    full size. Raises PhotoRejected for anything that is not such a photo, whatever its name says.
+    Big JPEGs are decoded at a reduced scale (draft mode: 1/2, 1/4 or 1/8 in the decoder itself), so a
+    12-megapixel photo is never held at full size; the scale keeps the long side at least min_long_side
+    (default max_side). Raises PhotoRejected for anything that is not such a photo, whatever its name says.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -63,8 +65,11 @@ def decode_photo(data: bytes, *, max_side: int) -> Image.Image:
             if width < 1 or height < 1:
                 raise PhotoRejected("The file is not a photo we can read.")
             if image.format == "JPEG":
-                # Square box: the EXIF rotation below may swap the sides.
-                image.draft("RGB", (max_side, max_side))
+                # A box of the photo's own shape: a square one would keep a 4:3 photo at full scale.
+                # Rotating by EXIF later swaps the sides but not the scale.
+                ratio = (min_long_side or max_side) / max(width, height)
+                if ratio < 1:
+                    image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
             exif_orientation = image.getexif().get(0x0112)
             image.load()
         except PhotoRejected:
@@ -88,10 +93,13 @@ def decode_photo(data: bytes, *, max_side: int) -> Image.Image:
     return image
 
 
-def encode_jpeg(image: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
-    """JPEG bytes with no metadata: Pillow writes EXIF only when asked to."""
+def encode_jpeg(image: Image.Image, *, quality: int = JPEG_QUALITY, for_web: bool = True) -> bytes:
+    """JPEG bytes with no metadata: Pillow writes EXIF only when asked to.
+
+    for_web: optimised, progressive files for browsers (smaller, slower to write); off for the model.
+    """
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(out, format="JPEG", quality=quality, optimize=for_web, progressive=for_web)
     return out.getvalue()
 
 
