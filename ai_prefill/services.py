@@ -14,6 +14,7 @@ from django.utils import timezone
 from ai_prefill.images import prepare_model_image
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, default_model_config, prefill_suggest
 from ai_prefill.models import Analysis
+from ai_prefill.monitoring.context import log_context
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import User
 from marketplace.services.photos import make_renditions, photo_create
@@ -88,7 +89,9 @@ def analysis_enqueue(*, analysis_id: uuid.UUID | str) -> bool:
     from ai_prefill.tasks import analyze_task  # the tasks module imports this one
 
     try:
-        analyze_task.delay(str(analysis_id))
+        # The task's headers carry this context (and the upload request's id) into the worker's logs.
+        with log_context(analysis_id=analysis_id):
+            analyze_task.delay(str(analysis_id))
     except Exception:
         # This runs after the upload committed: raising here would turn a stored upload into a 500.
         logger.exception("Could not enqueue analysis %s; the seller gets the manual form", analysis_id)
@@ -104,6 +107,11 @@ def analysis_run(*, analysis_id: uuid.UUID | str) -> LeaseHeld | None:
     that lease expires, in case its holder died. A finished analysis is left alone (None): a stored
     result is never paid for twice.
     """
+    with log_context(analysis_id=analysis_id):
+        return _run_claimed(analysis_id)
+
+
+def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
     config = default_model_config()
     lease_token = _claim(analysis_id, config)
     if lease_token is None:
@@ -257,7 +265,7 @@ def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str) -> Analysis
         # The same lock as analysis_start, so uploads and regenerate clicks share one limit.
         User.objects.select_for_update().filter(pk=user.pk).exists()
         previous = Analysis.objects.select_related("photo").filter(pk=analysis_id, user=user).first()
-        if previous is None:
+        if previous is None or previous.photo is None:
             raise NotFound("We could not find that photo analysis.")
         if previous.listing_id is not None or previous.photo.listing_id is not None:
             raise AnalysisAlreadyPosted("This photo is already in a listing, so there is nothing to suggest again.")

@@ -14,6 +14,7 @@ from ai_prefill.llm.pricing import cost_estimate
 from ai_prefill.llm.prompt import PROMPT_VERSION
 from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
 from ai_prefill.models import LLMCall
+from ai_prefill.monitoring.tracing import llm_span
 from marketplace.models import Category
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,9 @@ def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, im
     output_failures = 0
     for number in range(1, MAX_ATTEMPTS + 1):
         _release_database_connection()
-        attempt = _attempt(image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref)
+        attempt = _traced_attempt(
+            image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref, number=number
+        )
         _record(attempt, number=number, config=config, analysis=analysis)
         if attempt.suggestion is not None:
             return PrefillResult(suggestion=attempt.suggestion, attempts=number)
@@ -86,6 +89,24 @@ def retry_wait_seconds(attempt: Attempt, *, number: int) -> float:
     if attempt.retry_after is not None:
         wait = max(wait, min(attempt.retry_after, settings.AI_RETRY_AFTER_MAX_SECONDS))
     return wait
+
+
+def _traced_attempt(
+    *, image_jpeg: bytes, config: ModelConfig, categories: list, image_ref: str, number: int
+) -> Attempt:
+    """One attempt inside an OpenTelemetry span (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set)."""
+    with llm_span(
+        provider=config.provider,
+        request_model=config.model,
+        api_style=config.api_style,
+        attempt=number,
+        prompt_version=config.prompt_version,
+    ) as span:
+        attempt = _attempt(image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref)
+        span.record_response(input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens)
+        if attempt.error_type:
+            span.record_error(attempt.error_type, attempt.error_message[:200])
+    return attempt
 
 
 def _attempt(*, image_jpeg: bytes, config: ModelConfig, categories: list, image_ref: str) -> Attempt:

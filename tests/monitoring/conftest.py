@@ -1,10 +1,18 @@
+import io
+import json
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from ai_prefill.models import Analysis, LLMCall
+from config.logging import JsonFormatter
 from marketplace.models import Photo
 from tests.factories import UserFactory
 
@@ -82,3 +90,31 @@ class Rows:
 @pytest.fixture
 def rows(db) -> Rows:
     return Rows()
+
+
+_exporter = InMemorySpanExporter()
+
+
+@pytest.fixture
+def spans():
+    # The global provider can be set once per process; the exporter is emptied for each test.
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(_exporter))
+        trace.set_tracer_provider(provider)
+    _exporter.clear()
+    return _exporter.get_finished_spans
+
+
+@pytest.fixture
+def log_lines():
+    """The lines the configured console handler writes (JSON: the tests run with DEBUG off)."""
+    handler = next(handler for handler in logging.getLogger().handlers if isinstance(handler.formatter, JsonFormatter))
+    stream = io.StringIO()
+    original = handler.setStream(stream)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield lines
+    handler.setStream(original)

@@ -1,8 +1,6 @@
 """Request ids and structured logs: from the request through the worker, every line about an analysis
 carries the analysis id, the request id and the variant."""
 
-import io
-import json
 import logging
 import uuid
 
@@ -11,22 +9,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from ai_prefill.monitoring.context import LogContextFilter, current_log_context, log_context
-from config.logging import JsonFormatter, ReadableFormatter
-
-
-@pytest.fixture
-def log_lines():
-    """The lines the configured console handler writes (JSON: the tests run with DEBUG off)."""
-    handler = next(handler for handler in logging.getLogger().handlers if isinstance(handler.formatter, JsonFormatter))
-    stream = io.StringIO()
-    original = handler.setStream(stream)
-
-    def lines() -> list[dict]:
-        return [json.loads(line) for line in stream.getvalue().splitlines()]
-
-    yield lines
-    handler.setStream(original)
-
+from config.logging import ReadableFormatter
 
 # Request ids
 

@@ -1,31 +1,14 @@
 """OpenTelemetry spans for LLM calls, with the GenAI semantic-convention attribute names."""
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from ai_prefill.monitoring.context import log_context
 from ai_prefill.monitoring.tracing import llm_span
 
-_exporter = InMemorySpanExporter()
-
 
 class APITimeoutError(Exception):
     pass
-
-
-@pytest.fixture
-def spans():
-    # The global provider can be set once per process; the exporter is emptied for each test.
-    if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(_exporter))
-        trace.set_tracer_provider(provider)
-    _exporter.clear()
-    return _exporter.get_finished_spans
 
 
 def test_it_records_a_model_call_with_genai_attributes(spans):
