@@ -100,10 +100,14 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="photo")
     def thumbnail(self, analysis: Analysis) -> str:
+        if analysis.photo is None:
+            return "deleted"
         return format_html('<img src="{}" alt="" style="height: 48px">', analysis.photo.thumbnail.url)
 
     @admin.display(description="photo")
     def photo_preview(self, analysis: Analysis) -> str:
+        if analysis.photo is None:
+            return "The photo was deleted with its listing."
         return format_html('<img src="{}" alt="" style="max-height: 320px">', analysis.photo.image.url)
 
     @admin.display(description="upload to result", ordering="finished_at")

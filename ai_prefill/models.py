@@ -20,7 +20,8 @@ class Analysis(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses", null=True, blank=True
     )
     session_key = models.CharField(max_length=40, blank=True)
-    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="analyses")
+    # Deleting a listing deletes its photos; the analysis stays on as a record (metrics, costs) without it.
+    photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, related_name="analyses", null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # What produced (or will produce) the suggestion; filled from the variant when the analysis starts.
     provider = models.CharField(max_length=20, blank=True)

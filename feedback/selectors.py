@@ -241,7 +241,9 @@ def annotation_queue(*, user, now: datetime) -> QuerySet[Analysis]:
     )
     skipped = AnnotationSkip.objects.filter(analysis=OuterRef("pk"), user=user)
     return (
-        Analysis.objects.filter(status=Analysis.Status.SUCCEEDED, suggestion__isnull=False, annotation__isnull=True)
+        Analysis.objects.filter(
+            status=Analysis.Status.SUCCEEDED, suggestion__isnull=False, annotation__isnull=True, photo__isnull=False
+        )
         .annotate(thumbs_down=Exists(current_down), corrected=Exists(corrected), skipped=Exists(skipped))
         .filter(Q(thumbs_down=True) | Q(corrected=True) | Q(review__sample_key__lt=round(rate * SAMPLE_KEY_RANGE)))
         .filter(skipped=False)

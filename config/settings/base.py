@@ -122,6 +122,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Otherwise kombu keeps its exchange tables in ./control, wherever the process was started.
+        "control_folder": str(_broker_dir / "control"),
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Redelivery of unacknowledged (acks_late) tasks after a worker dies waits this long. Keep it above
@@ -212,7 +214,9 @@ if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
 # of the other suggestions (0 to 1, decided per analysis from a hash of its id); a claim lasts the lease.
 ANNOTATION_SAMPLE_RATE = env_number("ANNOTATION_SAMPLE_RATE", 0.1, minimum=0)
 if ANNOTATION_SAMPLE_RATE > 1:
-    raise ImproperlyConfigured(f"ANNOTATION_SAMPLE_RATE={ANNOTATION_SAMPLE_RATE!r} is a share: use a number from 0 to 1.")
+    raise ImproperlyConfigured(
+        f"ANNOTATION_SAMPLE_RATE={ANNOTATION_SAMPLE_RATE!r} is a share: use a number from 0 to 1."
+    )
 ANNOTATION_LEASE_SECONDS = env_int("ANNOTATION_LEASE_SECONDS", 600, minimum=30)
 
 # Monitoring (ai_prefill.monitoring): the /staff/ai/ dashboard, /metrics, probes and alerts.

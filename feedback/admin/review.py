@@ -162,6 +162,8 @@ class SuggestionReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="photo")
     def thumbnail(self, analysis: Analysis) -> str:
+        if analysis.photo is None:
+            return "deleted"
         return format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', analysis.photo.thumbnail.url)
 
     @admin.display(description="suggested title")
@@ -194,6 +196,8 @@ class SuggestionReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="photo")
     def photo_preview(self, analysis: Analysis) -> str:
+        if analysis.photo is None:
+            return "The photo was deleted with its listing."
         return format_html(
             '<a href="{}"><img src="{}" alt="The seller\'s photo" class="review-photo"></a>',
             analysis.photo.image.url,
