@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AiPrefillConfig(AppConfig):
     name = "ai_prefill"
     verbose_name = "AI pre-fill"
+
+    def ready(self) -> None:
+        # Deploy plumbing: every `migrate` registers the prompt files, and refuses changed ones.
+        post_migrate.connect(_register_prompt_versions, sender=self)
+
+
+def _register_prompt_versions(sender, using: str, **kwargs) -> None:
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from ai_prefill.models import PromptVersion
+    from ai_prefill.rollout.services import prompt_versions_register
+
+    # Migrating the app backwards to zero also sends post_migrate, without the table.
+    if using != DEFAULT_DB_ALIAS or PromptVersion._meta.db_table not in connections[using].introspection.table_names():
+        return
+    prompt_versions_register()

@@ -1,7 +1,9 @@
+import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from marketplace.models import Listing, Photo
 
@@ -28,7 +30,12 @@ class Analysis(models.Model):
     model = models.CharField(max_length=100, blank=True)
     api_style = models.CharField(max_length=20, blank=True)
     prompt_version = models.CharField(max_length=50, blank=True)
+    prompt_hash = models.CharField(max_length=64, blank=True)
+    # The variant's name when an experiment assigned one, "" for the default config from settings.
     variant = models.CharField(max_length=50, blank=True)
+    experiment = models.ForeignKey(
+        "Experiment", on_delete=models.SET_NULL, related_name="analyses", null=True, blank=True
+    )
     # {"title", "description", "category" (slug), "price" (str, euros), "condition"}
     suggestion = models.JSONField(null=True, blank=True)
     error_type = models.CharField(max_length=40, blank=True)
@@ -72,6 +79,7 @@ class LLMCall(models.Model):
     model = models.CharField(max_length=100)
     api_style = models.CharField(max_length=20)
     prompt_version = models.CharField(max_length=50)
+    prompt_hash = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField()
     latency_ms = models.PositiveIntegerField(default=0)
     input_tokens = models.PositiveIntegerField(default=0)
@@ -93,3 +101,139 @@ class LLMCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} attempt {self.attempt}"
+
+
+class PromptVersion(models.Model):
+    """A prompt version as registered from ai_prefill/prompts/ (see ai_prefill.llm.prompt); never edited."""
+
+    version = models.CharField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    instructions = models.TextField()
+    # The JSON schema as sent, with "{category slugs}" standing for the taxonomy read at call time.
+    output_schema = models.JSONField()
+    params = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]  # registration order, which is the files' version order
+
+    def __str__(self) -> str:
+        return self.version
+
+    def as_prompt(self):
+        from ai_prefill.llm.prompt import prompt_from_stored
+
+        return prompt_from_stored(
+            version=self.version,
+            description=self.description,
+            instructions=self.instructions,
+            output_schema=self.output_schema,
+            params=self.params,
+        )
+
+
+class Variant(models.Model):
+    """A named way of asking the model: provider, model, API style, prompt version and parameters."""
+
+    class Provider(models.TextChoices):
+        OPENAI = "openai", "OpenAI (or a compatible server at OPENAI_BASE_URL)"
+        DEMO = "demo", "Demo (no model, offline)"
+
+    class ApiStyle(models.TextChoices):
+        RESPONSES = "responses", "Responses API"
+        CHAT = "chat", "Chat Completions API"
+
+    name = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.OPENAI)
+    model = models.CharField(max_length=100, help_text="e.g. gpt-4o-mini; ignored by the demo provider.")
+    api_style = models.CharField(max_length=20, choices=ApiStyle.choices, default=ApiStyle.RESPONSES)
+    prompt_version = models.ForeignKey(
+        PromptVersion, on_delete=models.PROTECT, to_field="version", related_name="variants"
+    )
+    # Over the prompt version's own, e.g. {"temperature": 0.4} or {"max_output_tokens": 800}.
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(8)
+
+
+class Experiment(models.Model):
+    """Sellers split between variants by weight; one arm is the control. At most one runs at a time."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        STOPPED = "stopped", "Stopped"
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    # Mixed into the assignment hash: each experiment splits sellers afresh.
+    salt = models.CharField(max_length=32, default=_new_salt, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The kill switch: once set, every analysis of the experiment goes to the control.
+    killed_at = models.DateTimeField(null=True, blank=True)
+    kill_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="one_running_experiment")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExperimentArm(models.Model):
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="arms")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="arms")
+    # Relative: 90 and 10 send 90% and 10% of sellers.
+    weight = models.PositiveIntegerField()
+    is_control = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_control", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "variant"], name="one_arm_per_variant"),
+            models.UniqueConstraint(fields=["experiment"], condition=Q(is_control=True), name="one_control_arm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant} ({self.weight}{', control' if self.is_control else ''})"
+
+
+class ExperimentChange(models.Model):
+    """Who changed an experiment, when, and why; the guardrail writes here too (by nobody)."""
+
+    class Action(models.TextChoices):
+        STARTED = "started", "Started"
+        STOPPED = "stopped", "Stopped"
+        KILLED = "killed", "Kill switch: all traffic to the control"
+        PROMOTED = "promoted", "Promoted a variant"
+        GUARDRAIL = "guardrail", "Guardrail: all traffic to the control"
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.experiment}: {self.get_action_display()}"

@@ -1,8 +1,9 @@
 """How the pre-fill calls the model.
 
 `prefill_suggest(image_jpeg=..., config=default_model_config(), analysis=..., image_ref=...)` sends
-the model-ready photo (ai_prefill.images.prepare_model_image) with the prompt (prompt.py, text in
-ai_prefill/prompts/) to the provider the config names:
+the model-ready photo (ai_prefill.images.prepare_model_image) with the config's prompt version (prompt.py:
+instructions, output schema and parameters from ai_prefill/prompts/) to the provider the config names;
+`model_config_for(model=..., prompt_version=...)` builds a config, the rest from settings:
 
 - "openai": the openai SDK's structured output, `client.responses.parse(text_format=...)` or, with
   AI_API_STYLE=chat, `client.chat.completions.parse(response_format=...)`, against OPENAI_BASE_URL.
@@ -20,7 +21,7 @@ When nothing usable came back, PrefillFailed carries a machine-readable `error_t
 `user_message` a seller can read.
 """
 
-from ai_prefill.llm.suggest import MAX_ATTEMPTS, default_model_config, prefill_suggest
+from ai_prefill.llm.suggest import MAX_ATTEMPTS, default_model_config, model_config_for, prefill_suggest
 from ai_prefill.llm.types import ModelConfig, PrefillFailed, PrefillResult
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "PrefillFailed",
     "PrefillResult",
     "default_model_config",
+    "model_config_for",
     "prefill_suggest",
 ]

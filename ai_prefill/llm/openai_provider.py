@@ -12,8 +12,8 @@ import pydantic
 from django.conf import settings
 from django.utils import timezone
 
-from ai_prefill.llm.prompt import USER_TEXT, prompt_render
-from ai_prefill.llm.schema import SuggestionInvalid, suggestion_check, suggestion_model
+from ai_prefill.llm.prompt import USER_TEXT, Prompt
+from ai_prefill.llm.schema import SuggestionInvalid, suggestion_check
 from ai_prefill.llm.types import Attempt, ModelConfig
 
 RAW_OUTPUT_MAX_CHARS = 20_000
@@ -42,12 +42,12 @@ def openai_client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
 
 
 def openai_attempt(
-    *, image_jpeg: bytes, config: ModelConfig, categories: Sequence[tuple[str, str]], image_ref: str
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: Sequence[tuple[str, str]], image_ref: str
 ) -> Attempt:
     """Ask the model once; the Attempt says what came back, or which error, and never raises for the API's faults."""
     category_slugs = tuple(slug for slug, _ in categories)
-    output_model = suggestion_model(category_slugs)
-    instructions = prompt_render(version=config.prompt_version, categories=categories)
+    output_model = prompt.output_model(category_slugs)
+    instructions = prompt.render(categories=categories)
     image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
 

@@ -22,19 +22,24 @@ class SuggestionInvalid(ValueError):
     pass
 
 
+# The suggestion's fields, in the order the schema lists them.
+SUGGESTION_FIELDS = ("title", "description", "category", "price", "condition")
+
+
 @lru_cache(maxsize=16)
-def suggestion_model(category_slugs: tuple[str, ...]) -> type[BaseModel]:
-    """The output schema, with the category an enum of the given slugs (the taxonomy at call time)."""
+def suggestion_model(
+    category_slugs: tuple[str, ...], field_descriptions: tuple[tuple[str, str], ...]
+) -> type[BaseModel]:
+    """The output schema, with the category an enum of the given slugs (the taxonomy at call time) and the
+    field descriptions of the prompt version (ai_prefill.llm.prompt)."""
+    descriptions = dict(field_descriptions)
     return create_model(
         "ListingSuggestion",
-        title=(str, Field(description=f"What the item is, at most {TITLE_MAX_LENGTH} characters.")),
-        description=(
-            str,
-            Field(description=f"The item and its visible condition, at most {DESCRIPTION_MAX_LENGTH} characters."),
-        ),
-        category=(Literal[category_slugs], Field(description="The slug of one of the listed categories.")),
-        price=(float, Field(description="A fair second-hand price in euros, 0 or more.")),
-        condition=(Literal[tuple(Condition.values)], Field(description="The condition visible in the photo.")),
+        title=(str, Field(description=descriptions["title"])),
+        description=(str, Field(description=descriptions["description"])),
+        category=(Literal[category_slugs], Field(description=descriptions["category"])),
+        price=(float, Field(description=descriptions["price"])),
+        condition=(Literal[tuple(Condition.values)], Field(description=descriptions["condition"])),
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ai_prefill.llm.demo_provider import demo_attempt
 from ai_prefill.llm.openai_provider import is_reasoning_model, openai_attempt
 from ai_prefill.llm.pricing import cost_estimate
-from ai_prefill.llm.prompt import PROMPT_VERSION
+from ai_prefill.llm.prompt import Prompt, PromptVersionError, current_prompt_version, prompt_get
 from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
 from ai_prefill.models import LLMCall
 from ai_prefill.monitoring.tracing import llm_span
@@ -22,24 +22,44 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # Invalid, schema-breaking or refused answers get one more try, not two: a third rarely differs.
 MAX_OUTPUT_FAILURES = 2
-DEFAULT_TEMPERATURE = 0.2
+API_STYLES = ("responses", "chat")
+PROVIDERS = ("openai", "demo")
+
+
+def model_config_for(
+    *,
+    model: str | None = None,
+    prompt_version: str | None = None,
+    api_style: str | None = None,
+    provider: str | None = None,
+    params: dict | None = None,
+) -> ModelConfig:
+    """A model config, anything not given as settings say; the parameters are the prompt version's, then
+    AI_MAX_OUTPUT_TOKENS, then `params`. Raises ValueError (PromptVersionError) naming what is wrong."""
+    provider = provider or ("demo" if model == "demo" else "openai" if model else settings.AI_PROVIDER)
+    if provider not in PROVIDERS:
+        raise ValueError(f"Unknown provider {provider!r}: use one of {', '.join(PROVIDERS)}.")
+    model = model or (settings.AI_MODEL if provider == "openai" else "demo")
+    api_style = api_style or settings.AI_API_STYLE
+    if api_style not in API_STYLES:
+        raise ValueError(f"Unknown API style {api_style!r}: use one of {', '.join(API_STYLES)}.")
+    prompt = prompt_get(prompt_version or current_prompt_version())
+    merged = {**prompt.params, "max_output_tokens": settings.AI_MAX_OUTPUT_TOKENS, **(params or {})}
+    if is_reasoning_model(model):
+        merged.pop("temperature", None)  # reasoning models reject it
+    return ModelConfig(
+        provider=provider,
+        model=model,
+        api_style=api_style,
+        prompt_version=prompt.version,
+        timeout_seconds=float(settings.AI_TIMEOUT_SECONDS),
+        params=merged,
+    )
 
 
 def default_model_config() -> ModelConfig:
     """The provider, model, API style and prompt version that settings ask for now."""
-    provider = settings.AI_PROVIDER
-    model = settings.AI_MODEL if provider == "openai" else "demo"
-    params: dict = {"max_output_tokens": settings.AI_MAX_OUTPUT_TOKENS}
-    if not is_reasoning_model(model):
-        params["temperature"] = DEFAULT_TEMPERATURE
-    return ModelConfig(
-        provider=provider,
-        model=model,
-        api_style=settings.AI_API_STYLE,
-        prompt_version=PROMPT_VERSION,
-        timeout_seconds=float(settings.AI_TIMEOUT_SECONDS),
-        params=params,
-    )
+    return model_config_for()
 
 
 def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, image_ref: str = "") -> PrefillResult:
@@ -50,13 +70,22 @@ def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, im
     categories = list(Category.objects.order_by("position", "name").values_list("slug", "name"))
     if not categories:
         raise PrefillFailed("no_categories", "There are no categories to suggest from.")
+    try:
+        prompt = prompt_get(config.prompt_version)
+    except PromptVersionError as error:
+        raise PrefillFailed("prompt_version", str(error)) from None
     output_failures = 0
     for number in range(1, MAX_ATTEMPTS + 1):
         _release_database_connection()
         attempt = _traced_attempt(
-            image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref, number=number
+            image_jpeg=image_jpeg,
+            config=config,
+            prompt=prompt,
+            categories=categories,
+            image_ref=image_ref,
+            number=number,
         )
-        _record(attempt, number=number, config=config, analysis=analysis)
+        _record(attempt, number=number, config=config, prompt=prompt, analysis=analysis)
         if attempt.suggestion is not None:
             return PrefillResult(suggestion=attempt.suggestion, attempts=number)
         output_failures += attempt.error_type in OUTPUT_ERRORS
@@ -92,7 +121,7 @@ def retry_wait_seconds(attempt: Attempt, *, number: int) -> float:
 
 
 def _traced_attempt(
-    *, image_jpeg: bytes, config: ModelConfig, categories: list, image_ref: str, number: int
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: list, image_ref: str, number: int
 ) -> Attempt:
     """One attempt inside an OpenTelemetry span (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set)."""
     with llm_span(
@@ -102,19 +131,23 @@ def _traced_attempt(
         attempt=number,
         prompt_version=config.prompt_version,
     ) as span:
-        attempt = _attempt(image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref)
+        attempt = _attempt(
+            image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories, image_ref=image_ref
+        )
         span.record_response(input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens)
         if attempt.error_type:
             span.record_error(attempt.error_type, attempt.error_message[:200])
     return attempt
 
 
-def _attempt(*, image_jpeg: bytes, config: ModelConfig, categories: list, image_ref: str) -> Attempt:
+def _attempt(*, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: list, image_ref: str) -> Attempt:
     started_at = timezone.now()
     try:
         if config.provider == "demo":
             return demo_attempt(image_jpeg=image_jpeg, categories=categories, image_ref=image_ref)
-        return openai_attempt(image_jpeg=image_jpeg, config=config, categories=categories, image_ref=image_ref)
+        return openai_attempt(
+            image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories, image_ref=image_ref
+        )
     except Exception as error:
         # A bug of ours rather than the model's fault: still recorded, and the analysis still ends.
         logger.exception("The %s provider failed unexpectedly", config.provider)
@@ -123,7 +156,7 @@ def _attempt(*, image_jpeg: bytes, config: ModelConfig, categories: list, image_
         return attempt
 
 
-def _record(attempt: Attempt, *, number: int, config: ModelConfig, analysis) -> LLMCall:
+def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Prompt, analysis) -> LLMCall:
     return LLMCall.objects.create(
         analysis=analysis,
         attempt=number,
@@ -131,6 +164,7 @@ def _record(attempt: Attempt, *, number: int, config: ModelConfig, analysis) -> 
         model=config.model,
         api_style=config.api_style,
         prompt_version=config.prompt_version,
+        prompt_hash=prompt.content_hash,
         started_at=attempt.started_at,
         latency_ms=attempt.latency_ms,
         input_tokens=attempt.input_tokens,

@@ -9,8 +9,7 @@ from PIL import Image
 
 from ai_prefill.images import prepare_model_image
 from ai_prefill.llm import ModelConfig, default_model_config, prefill_suggest
-from ai_prefill.llm.prompt import PROMPT_VERSION
-from ai_prefill.llm.schema import suggestion_model
+from ai_prefill.llm.prompt import current_prompt_version, prompt_get
 from ai_prefill.models import LLMCall
 from marketplace.models import Category, Condition
 from tests.ai_prefill.llm_helpers import gps_exif, photo_jpeg, received_image
@@ -69,7 +68,7 @@ def test_it_records_a_successful_call(fake_openai, api_style):
     (call,) = LLMCall.objects.all()
     assert call.analysis is None
     assert (call.provider, call.model, call.api_style) == ("openai", "gpt-4o-mini", api_style)
-    assert call.prompt_version == PROMPT_VERSION
+    assert call.prompt_version == current_prompt_version()
     assert (call.attempt, call.http_status, call.error_type) == (1, 200, "")
     assert (call.input_tokens, call.output_tokens) == (850, 60)
     assert call.cost > 0
@@ -111,7 +110,7 @@ def test_the_schema_sent_is_the_strict_schema_of_our_pydantic_model(fake_openai,
 
     slugs = tuple(slug for slug, _ in our_categories())
     sent = request_json_schema(fake_openai.last_request.body)
-    assert sent == to_strict_json_schema(suggestion_model(slugs))
+    assert sent == to_strict_json_schema(prompt_get(current_prompt_version()).output_model(slugs))
     assert sent["properties"]["category"]["enum"] == list(slugs)
     assert sent["properties"]["condition"]["enum"] == list(Condition.values)
     assert sent["additionalProperties"] is False
@@ -133,7 +132,7 @@ def test_it_sends_the_configured_model_and_limits(fake_openai, api_style):
         provider="openai",
         model="gpt-4.1-mini",
         api_style=api_style,
-        prompt_version=PROMPT_VERSION,
+        prompt_version=current_prompt_version(),
         timeout_seconds=5,
         params={"temperature": 0.1, "max_output_tokens": 300},
     )
