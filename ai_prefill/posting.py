@@ -36,7 +36,8 @@ def listing_post_from_analysis(
         with transaction.atomic():
             # The row lock makes a double submit wait, then see the listing and refuse.
             analysis = (
-                Analysis.objects.select_for_update()
+                # of=self: the photo is joined outer (it may be gone), and PostgreSQL cannot lock that side.
+                Analysis.objects.select_for_update(of=("self",))
                 .select_related("photo")
                 .filter(pk=analysis_uuid, user_id=getattr(seller, "pk", None), user__isnull=False)
                 .first()

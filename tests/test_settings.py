@@ -35,3 +35,29 @@ def test_it_refuses_the_implicit_demo_provider_in_production():
 def test_it_starts_in_development_with_no_configuration():
     result = _check({"DEBUG": "1"})
     assert result.returncode == 0, result.stderr
+
+
+def _database_settings(env_overrides: dict[str, str]) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_POOL_MAX_SIZE"}
+    env.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings.base", **env_overrides})
+    code = "from django.conf import settings; d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS'])"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_it_pools_postgresql_connections_by_default():
+    printed = _database_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/trova"})
+    assert printed.startswith("0 ") and "'max_size': 10" in printed
+
+
+def test_the_pool_can_be_turned_off():
+    printed = _database_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/trova", "DATABASE_POOL_MAX_SIZE": "0"})
+    assert "pool" not in printed

@@ -6,6 +6,9 @@ import tempfile
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("AI_PROVIDER", "demo")
+# Tests open and close connections across threads on purpose (e.g. that a waiting worker holds none);
+# the pool is exercised by the benchmarks and drills, which run the real worker command.
+os.environ["DATABASE_POOL_MAX_SIZE"] = "0"
 os.environ.setdefault("TROVA_VAR_DIR", tempfile.mkdtemp(prefix="trova-test-"))
 
 from .base import *  # noqa: F403

@@ -1,10 +1,12 @@
 import io
 import json
 import logging
+import logging.config
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -109,6 +111,8 @@ def spans():
 @pytest.fixture
 def log_lines():
     """The lines the configured console handler writes (JSON: the tests run with DEBUG off)."""
+    # A Celery worker started by an earlier test may have replaced the root handlers: configure afresh.
+    logging.config.dictConfig(settings.LOGGING)
     handler = next(handler for handler in logging.getLogger().handlers if isinstance(handler.formatter, JsonFormatter))
     stream = io.StringIO()
     original = handler.setStream(stream)
