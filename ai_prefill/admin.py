@@ -11,7 +11,7 @@ from ai_prefill.models import Analysis, LLMCall
 
 
 def _pretty_json(value) -> str:
-    return format_html("<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+    return format_html('<pre class="admin-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False))
 
 
 class ReadOnlyAdminMixin:
@@ -91,6 +91,9 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
 
+    class Media:
+        css = {"all": ["ai_prefill/admin.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(total_cost=Sum("llm_calls__cost"))
 
@@ -102,13 +105,13 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def thumbnail(self, analysis: Analysis) -> str:
         if analysis.photo is None:
             return "deleted"
-        return format_html('<img src="{}" alt="" style="height: 48px">', analysis.photo.thumbnail.url)
+        return format_html('<img src="{}" alt="" class="admin-thumb">', analysis.photo.thumbnail.url)
 
     @admin.display(description="photo")
     def photo_preview(self, analysis: Analysis) -> str:
         if analysis.photo is None:
             return "The photo was deleted with its listing."
-        return format_html('<img src="{}" alt="" style="max-height: 320px">', analysis.photo.image.url)
+        return format_html('<img src="{}" alt="" class="admin-photo">', analysis.photo.image.url)
 
     @admin.display(description="upload to result", ordering="finished_at")
     def latency(self, analysis: Analysis) -> str:
@@ -146,6 +149,9 @@ class LLMCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=analysis__id", "error_message", "raw_output"]
     list_select_related = ["analysis"]
     date_hierarchy = "started_at"
+
+    class Media:
+        css = {"all": ["ai_prefill/admin.css"]}
     readonly_fields = [
         "analysis_link",
         "attempt",

@@ -12,7 +12,7 @@ def _thumbnail(storage_name: str | None, field) -> str:
     if not storage_name:
         return "—"
     return format_html(
-        '<img src="{}" alt="" style="height:48px;width:64px;object-fit:cover;border-radius:4px">',
+        '<img src="{}" alt="" class="admin-thumb">',
         field.storage.url(storage_name),
     )
 
@@ -86,6 +86,9 @@ class ListingAdmin(CreatedOnTheSiteAdmin):
     inlines = (PhotoInline,)
     actions = ("hide_listings",)
     show_full_result_count = False
+
+    class Media:
+        css = {"all": ["marketplace/admin.css"]}
 
     def get_queryset(self, request):
         main = Photo.objects.filter(listing=OuterRef("pk")).order_by("-is_main", "position", "id")
