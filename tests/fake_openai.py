@@ -7,6 +7,8 @@ wire format for both the Responses and the Chat Completions API. It can be told 
     with FakeOpenAI() as server:                  # or the `fake_openai` pytest fixture
         server.script(["429", "ok"])              # next requests, in order; then `server.default`
         server.latency = 2.0                      # every answer waits this long (benchmarks)
+        server.answer = {"category": "books"}     # fields of the answer; or a function of the request
+                                                  # body returning them, e.g. by body["model"] or the photo
         ... base_url=server.base_url ...
         server.requests[0].body                   # what the SDK sent
 
@@ -364,7 +366,8 @@ class FakeOpenAI:
     def _output(self, body: dict, behaviour: str) -> str:
         schema = request_json_schema(body)
         categories = allowed_values(schema, "category") or ["other"]
-        suggestion = {**DEFAULT_ANSWER, "category": categories[0], **self.answer}
+        answer = self.answer(body) if callable(self.answer) else self.answer
+        suggestion = {**DEFAULT_ANSWER, "category": categories[0], **answer}
         if behaviour == "bad_category":
             suggestion["category"] = "spaceships"
         elif behaviour == "negative_price":

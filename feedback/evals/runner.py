@@ -1,0 +1,170 @@
+"""Run every case of a dataset through the production path, in parallel, and store a result per case.
+
+The path is the worker's: the stored photo -> prepare_model_image -> prefill_suggest with a ModelConfig
+(the same prompt build, structured output, validation and retries). prefill_suggest records each
+attempt as an LLMCall without an analysis; the image reference names the run and the case, which is how
+a result finds its calls afterwards without any change to the pre-fill.
+"""
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from ai_prefill.images import prepare_model_image
+from ai_prefill.llm import ModelConfig, PrefillFailed, model_config_for, prefill_suggest
+from ai_prefill.llm.prompt import prompt_get
+from ai_prefill.llm.types import OUTPUT_ERRORS
+from ai_prefill.models import LLMCall
+from feedback.evals.metrics import Expected, case_verdicts, run_metrics
+from feedback.models import EvalCase, EvalResult, EvalRun
+from marketplace.errors import DomainError, PhotoRejected
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 64
+
+
+class EvalRunInvalid(DomainError):
+    pass
+
+
+def eval_model_config(*, model: str, prompt_version: str | None = None, api_style: str | None = None) -> ModelConfig:
+    """The config a run uses: what the worker would build for this model, prompt version and API style.
+
+    Raises EvalRunInvalid naming an unknown prompt version or API style, or a model nothing could answer.
+    """
+    try:
+        config = model_config_for(model=model, prompt_version=prompt_version, api_style=api_style)
+    except ValueError as error:
+        raise EvalRunInvalid(str(error)) from None
+    if config.provider == "openai" and not (settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL):
+        raise EvalRunInvalid(
+            f"The model {model!r} is called through the OpenAI API, but neither OPENAI_API_KEY nor OPENAI_BASE_URL "
+            "is set. Set one of them, or use --model demo to try the loop offline."
+        )
+    return config
+
+
+def evalrun_execute(
+    *, dataset: str, config: ModelConfig, concurrency: int = DEFAULT_CONCURRENCY, baseline: EvalRun | None = None
+) -> EvalRun:
+    """Run every case of the dataset through the model, `concurrency` at a time; the finished run with its metrics."""
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise EvalRunInvalid(f"The concurrency must be between 1 and {MAX_CONCURRENCY}, not {concurrency}.")
+    cases = list(EvalCase.objects.filter(dataset=dataset).order_by("id"))
+    if not cases:
+        raise EvalRunInvalid(f"The dataset {dataset!r} has no cases.")
+    run = EvalRun.objects.create(
+        dataset=dataset,
+        provider=config.provider,
+        model=config.model,
+        api_style=config.api_style,
+        prompt_version=config.prompt_version,
+        prompt_hash=prompt_get(config.prompt_version).content_hash,
+        params=config.params,
+        concurrency=concurrency,
+        baseline=baseline,
+    )
+    # The worker threads open their own connections: this one must not sit idle in a transaction meanwhile.
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval") as pool:
+        for future in [pool.submit(_evalresult_create, run=run, case=case, config=config) for case in cases]:
+            future.result()
+    run.metrics = run_metrics(list(run.results.all()))
+    run.status = EvalRun.Status.FINISHED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["metrics", "status", "finished_at"])
+    return run
+
+
+def image_ref_for(*, run: EvalRun, case: EvalCase) -> str:
+    return f"eval-run-{run.pk}-case-{case.pk}"
+
+
+def _evalresult_create(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResult:
+    try:
+        return _evaluate(run=run, case=case, config=config)
+    finally:
+        # A pool thread's connection would otherwise stay open until the process ends.
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResult:
+    image_ref = image_ref_for(run=run, case=case)
+    started_at = timezone.now()
+    started = time.monotonic()
+    suggestion, error_type, error_message, attempts = None, "", "", 0
+    try:
+        with case.image.open("rb") as image_file:
+            image_jpeg = prepare_model_image(image_file.read())
+        started = time.monotonic()
+        result = prefill_suggest(image_jpeg=image_jpeg, config=config, image_ref=image_ref)
+        suggestion, attempts = result.suggestion, result.attempts
+    except PrefillFailed as failure:
+        error_type, error_message, attempts = failure.error_type, failure.detail, failure.attempts
+    except (PhotoRejected, OSError) as error:
+        error_type, error_message = "photo_unreadable", f"The case's photo could not be read: {error}"
+    except Exception as error:
+        logger.exception("Evaluating case %s in run %s failed unexpectedly", case.pk, run.pk)
+        error_type, error_message = "internal_error", f"{type(error).__name__}: {error}"
+    latency_ms = round((time.monotonic() - started) * 1000)
+    # The quotes make "case-1" not match "case-12"; the image reference is a JSON string in the request.
+    calls = list(
+        LLMCall.objects.filter(
+            analysis__isnull=True, started_at__gte=started_at, request__icontains=f'"{image_ref}"'
+        ).order_by("attempt", "id")
+    )
+    verdicts = case_verdicts(
+        expected=_expected(case),
+        suggestion=suggestion,
+        output_failures=sum(call.error_type in OUTPUT_ERRORS for call in calls),
+    )
+    return EvalResult.objects.create(
+        run=run,
+        case=case,
+        expected=expected_snapshot(case),
+        produced=suggestion,
+        error_type=error_type,
+        error_message=error_message,
+        attempts=attempts,
+        schema_valid=verdicts.schema_valid,
+        category_correct=verdicts.category_correct,
+        price_in_range=verdicts.price_in_range,
+        price_abs_pct_error=verdicts.price_abs_pct_error,
+        title_mentions=verdicts.title_mentions,
+        tone_flagged=verdicts.tone_flagged,
+        tone_words=list(verdicts.tone_words),
+        latency_ms=latency_ms,
+        input_tokens=sum(call.input_tokens for call in calls),
+        output_tokens=sum(call.output_tokens for call in calls),
+        cost=sum((call.cost for call in calls), Decimal(0)),
+        llm_call_ids=[call.pk for call in calls],
+    )
+
+
+def _expected(case: EvalCase) -> Expected:
+    return Expected(
+        category=case.expected_category,
+        price_min=case.expected_price_min,
+        price_max=case.expected_price_max,
+        title_must_mention=tuple(case.title_must_mention),
+    )
+
+
+def expected_snapshot(case: EvalCase) -> dict:
+    def price(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "category": case.expected_category,
+        "price_min": price(case.expected_price_min),
+        "price_max": price(case.expected_price_max),
+        "title_must_mention": list(case.title_must_mention),
+        "title": case.expected_title,
+    }

@@ -1,0 +1,103 @@
+"""Evaluate a model and prompt version on a dataset; with --compare-*, gate a candidate against the baseline."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from feedback.evals.compare import DEFAULT_MAX_DROP, gate_check, verdict_changes
+from feedback.evals.datasets import evalset_resolve
+from feedback.evals.report import describe, json_report, text_report
+from feedback.evals.runner import DEFAULT_CONCURRENCY, eval_model_config, evalrun_execute
+from feedback.management.commands.evalset import USAGE_ERROR
+from marketplace.errors import DomainError
+
+REGRESSION = 1
+
+
+class Command(BaseCommand):
+    help = (
+        "Run every case of a dataset through the production pre-fill path (photo preprocessing, prompt, "
+        "structured output, validation, retries) and print the metrics. The --model/--prompt run is the "
+        "BASELINE; --compare-model and/or --compare-prompt add a CANDIDATE run, printed side by side with the "
+        "changes and the cases whose verdict changed. Exit status: 0 when done (and the candidate passed the "
+        "gate), 1 when the candidate's category_accuracy or schema_valid_rate is below the baseline's by more "
+        "than --max-drop, 2 for a usage error (unknown dataset or prompt version, a bad option)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dataset", required=True, help="A dataset name, or a directory with a cases.jsonl (imported once)."
+        )
+        parser.add_argument("--model", required=True, help="The baseline's model; 'demo' runs offline.")
+        parser.add_argument("--prompt", help="The baseline's prompt version (default: the current one).")
+        parser.add_argument("--api-style", help="responses or chat (default: AI_API_STYLE), for both runs.")
+        parser.add_argument("--compare-model", help="The candidate's model (default: --model).")
+        parser.add_argument("--compare-prompt", help="The candidate's prompt version (default: --prompt).")
+        parser.add_argument(
+            "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="Cases in flight at once (default 8)."
+        )
+        parser.add_argument("--json", type=Path, dest="json_path", metavar="FILE", help="Also write the numbers here.")
+        parser.add_argument(
+            "--max-drop",
+            type=float,
+            default=DEFAULT_MAX_DROP,
+            help="How far (0 to 1) the candidate's gated rates may fall below the baseline's (default 0.02).",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            return self._evaluate(**options)
+        except DomainError as error:
+            raise CommandError(error.message, returncode=USAGE_ERROR) from None
+
+    def _evaluate(
+        self,
+        *,
+        dataset: str,
+        model: str,
+        prompt: str | None,
+        api_style: str | None,
+        compare_model: str | None,
+        compare_prompt: str | None,
+        concurrency: int,
+        json_path: Path | None,
+        max_drop: float,
+        **options,
+    ) -> None:
+        # Everything is checked before the first run, so a typo in --compare-* does not cost a baseline run.
+        if not 0 <= max_drop <= 1:
+            raise CommandError(f"--max-drop is a share from 0 to 1, not {max_drop}.", returncode=USAGE_ERROR)
+        if json_path is not None and not json_path.parent.is_dir():
+            raise CommandError(f"There is no directory {json_path.parent} for --json.", returncode=USAGE_ERROR)
+        configs = [eval_model_config(model=model, prompt_version=prompt, api_style=api_style)]
+        if compare_model or compare_prompt:
+            configs.append(
+                eval_model_config(
+                    model=compare_model or model, prompt_version=compare_prompt or prompt, api_style=api_style
+                )
+            )
+        dataset = evalset_resolve(name_or_dir=dataset)
+
+        runs = []
+        for role, config in zip(["baseline", "candidate"], configs, strict=False):
+            what = role if len(configs) == 2 else "evaluation"
+            self.stdout.write(f"Running the {what}: {config.model} / {config.prompt_version} on {dataset!r}...")
+            run = evalrun_execute(
+                dataset=dataset, config=config, concurrency=concurrency, baseline=runs[0] if runs else None
+            )
+            self.stdout.write(f"  done: {describe(run)}")
+            runs.append(run)
+
+        changes, gate = [], None
+        if len(runs) == 2:
+            changes = verdict_changes(baseline=runs[0], candidate=runs[1])
+            gate = gate_check(baseline=runs[0].metrics, candidate=runs[1].metrics, max_drop=max_drop)
+        self.stdout.write("\n" + text_report(runs=runs, changes=changes, gate=gate))
+        if json_path is not None:
+            report = json_report(runs=runs, changes=changes, gate=gate)
+            json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if gate is not None and not gate.passed:
+            raise CommandError(
+                "The candidate regressed against the baseline: " + " ".join(gate.failures), returncode=REGRESSION
+            )
