@@ -24,6 +24,15 @@ def _media_root(settings, tmp_path):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit counters and cached snapshots do not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def fake_openai(settings):
     """A fake OpenAI server on loopback, with the pre-fill pointed at it and retry waits made tiny."""

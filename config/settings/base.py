@@ -127,6 +127,34 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 
+# The cache holds the sign-up and log-in counters (marketplace/ratelimit.py) and the /metrics snapshot. Local
+# memory by default, which is per process; CACHE_URL=redis://host:6379/1 makes every web process share them.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r} is not a Redis URL: use redis://host:6379/1, or leave it empty for a memory cache."
+    )
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A cache that stopped answering must not hold up requests (the rate limits then let them through).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Rate limits: sign-ups and failed log-ins per client address (in the cache), messages per sender (in the
+# database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with what was typed kept.
+SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 10, minimum=1)
+LOGIN_FAILURES_PER_HOUR = env_int("LOGIN_FAILURES_PER_HOUR", 20, minimum=1)
+MESSAGES_PER_HOUR = env_int("MESSAGES_PER_HOUR", 60, minimum=1)
+# How many reverse proxies in front of the web process append to X-Forwarded-For: the client's address is the
+# one the outermost saw. 0 uses the connection's own address (no proxy; with one, everybody would share a limit).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+
 # Celery. The default broker needs no server (files under var/broker) so `make run` works anywhere.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}

@@ -1,15 +1,22 @@
 """Messages between a buyer and a seller: one conversation per listing and buyer."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from marketplace.errors import DomainError, NotAllowed
-from marketplace.models import MESSAGE_MAX_LENGTH, Conversation, Listing, Message, Photo
+from marketplace.models import MESSAGE_MAX_LENGTH, Conversation, Listing, Message, Photo, User
 
 
 class MessageInvalid(DomainError):
     pass
+
+
+class MessageRateLimited(DomainError):
+    status_code = 429
 
 
 def _clean_body(body: str) -> str:
@@ -25,7 +32,20 @@ def is_participant(*, conversation: Conversation, user) -> bool:
     return user.pk in (conversation.buyer_id, conversation.listing.seller_id)
 
 
+def _check_rate_limit(sender) -> None:
+    # Counted in the database, as photo analyses are, so the limit holds across web processes; the lock on the
+    # sender's row makes their parallel sends queue up here instead of slipping past the count together.
+    User.objects.select_for_update().filter(pk=sender.pk).exists()
+    limit = settings.MESSAGES_PER_HOUR
+    if Message.objects.filter(sender=sender, created_at__gte=timezone.now() - timedelta(hours=1)).count() >= limit:
+        raise MessageRateLimited(
+            f"You have sent {limit} messages in the last hour, which is the limit. "
+            "Please wait a while before sending more; your message is kept below."
+        )
+
+
 def _post(*, conversation: Conversation, sender, body: str) -> Message:
+    _check_rate_limit(sender)
     message = Message.objects.create(conversation=conversation, sender=sender, body=body)
     # Keeps the inbox ordered by the latest message.
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)

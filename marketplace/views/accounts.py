@@ -8,7 +8,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from marketplace.errors import DomainError
 from marketplace.forms import SignupForm, add_domain_error
+from marketplace.ratelimit import client_address, login_failure_limit, ratelimit_count, ratelimit_exceeded, signup_limit
 from marketplace.services.accounts import user_signup
+
+TYPED_FIELDS = ("username", "display_name", "email")
 
 
 def _next_url(request) -> str:
@@ -18,11 +21,27 @@ def _next_url(request) -> str:
     return ""
 
 
+def _limited(request, form_class, template: str, sentence: str, next_url: str):
+    """429 with the sentence above the form, and what was typed (never the password) kept."""
+    messages.error(request, sentence)
+    form = form_class(initial={name: request.POST.get(name, "") for name in TYPED_FIELDS})
+    return render(request, template, {"form": form, "next": next_url}, status=429)
+
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect("marketplace:browse")
     form = SignupForm(request.POST) if request.method == "POST" else SignupForm()
     if request.method == "POST":
+        # Every attempt counts, not only the successful ones: a failed one still probes which names exist.
+        limit, address = signup_limit(), client_address(request)
+        if ratelimit_exceeded(limit=limit, key=address):
+            sentence = (
+                f"Too many sign-ups from your network in the last hour. Please try again in {limit.minutes_left()} "
+                "minutes."
+            )
+            return _limited(request, SignupForm, "marketplace/signup.html", sentence, _next_url(request))
+        ratelimit_count(limit=limit, key=address)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -46,7 +65,19 @@ class LoginView(auth_views.LoginView):
     template_name = "marketplace/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # Checked before the password is: past the limit, a guess gets no answer, right or wrong.
+        limit = login_failure_limit()
+        if ratelimit_exceeded(limit=limit, key=client_address(request)):
+            sentence = (
+                "Too many failed log-ins from your network in the last hour. Please try again in "
+                f"{limit.minutes_left()} minutes."
+            )
+            return _limited(request, self.get_form_class(), self.template_name, sentence, self.get_redirect_url())
+        return super().post(request, *args, **kwargs)
+
     def form_invalid(self, form):
+        ratelimit_count(limit=login_failure_limit(), key=client_address(self.request))
         response = super().form_invalid(form)
         response.status_code = 400
         return response

@@ -11,6 +11,7 @@ from marketplace.forms import MessageForm, add_domain_error
 from marketplace.models import Conversation
 from marketplace.services.messaging import (
     MessageInvalid,
+    MessageRateLimited,
     conversation_contact,
     conversation_mark_read,
     conversation_reply,
@@ -38,12 +39,14 @@ def conversation(request, pk: int):
         pk=pk,
     )
     form = MessageForm(request.POST) if request.method == "POST" else MessageForm()
+    status = 400
     if request.method == "POST":
         if form.is_valid():
             try:
                 conversation_reply(conversation=thread, sender=user, body=form.cleaned_data["body"])
             except DomainError as error:
                 add_domain_error(form, error, field="body")
+                status = error.status_code
             else:
                 return redirect("marketplace:conversation", pk=thread.pk)
     else:
@@ -56,7 +59,7 @@ def conversation(request, pk: int):
         "form": form,
         "is_seller": is_seller,
     }
-    return render(request, "marketplace/conversation.html", context, status=400 if form.errors else 200)
+    return render(request, "marketplace/conversation.html", context, status=status if form.errors else 200)
 
 
 @login_required
@@ -65,11 +68,14 @@ def contact(request, pk: int):
     """A buyer's message from the listing's page: starts or continues their conversation."""
     listing = visible_listing(request, pk)
     form = MessageForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             message = conversation_contact(listing=listing, buyer=request.user, body=form.cleaned_data["body"])
         except DomainError as error:
             add_domain_error(form, error, field="body" if isinstance(error, MessageInvalid) else None)
+            # A client is told to slow down with 429; the other refusals of this form stay 400.
+            status = error.status_code if isinstance(error, MessageRateLimited) else 400
         else:
             return redirect("marketplace:conversation", pk=message.conversation_id)
-    return render_detail(request, listing, contact_form=form, status=400)
+    return render_detail(request, listing, contact_form=form, status=status)
