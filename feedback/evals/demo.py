@@ -28,7 +28,7 @@ class DemoCase:
 DEMO_CASES = (
     DemoCase("headphones", "red", "Red over-ear headphones", "electronics", 10, 120, ("headphones",)),
     DemoCase("laptop", "silver", "Silver laptop", "electronics", 120, 1400, ("laptop",)),
-    DemoCase("camera", "blue", "Compact camera", "electronics", 30, 400, ("camera",)),
+    DemoCase("camera", "blue", "Camera", "electronics", 30, 400, ("camera",)),
     DemoCase("chair", "oak", "Wooden chair", "furniture", 10, 120, ("chair",)),
     DemoCase("sofa", "teal", "Teal two-seater sofa", "furniture", 80, 900, ("sofa",)),
     DemoCase("tshirt", "red", "Red T-shirt", "clothing", 3, 25, ("shirt",)),
@@ -36,7 +36,7 @@ DEMO_CASES = (
     DemoCase("bicycle", "blue", "Blue bicycle", "vehicles", 60, 500, ("bicycle",)),
     DemoCase("car", "red", "Red hatchback car", "vehicles", 1500, 12000, ("car",)),
     DemoCase("basketball", "orange", "Basketball", "sports", 8, 40, ("basketball",)),
-    DemoCase("dumbbell", "black", "Pair of dumbbells", "sports", 10, 80, ("dumbbell",)),
+    DemoCase("dumbbell", "black", "Dumbbell", "sports", 10, 80, ("dumbbell",)),
     DemoCase("plant", "terracotta", "Potted plant in a terracotta pot", "home-garden", 5, 60, ("plant",)),
     DemoCase("mug", "white", "White mug", "home-garden", 3, 20, ("mug",)),
     DemoCase("book_stack", "green", "Stack of books", "books", 8, 40, ("book",)),
