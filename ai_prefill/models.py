@@ -30,7 +30,6 @@ class Analysis(models.Model):
     model = models.CharField(max_length=100, blank=True)
     api_style = models.CharField(max_length=20, blank=True)
     prompt_version = models.CharField(max_length=50, blank=True)
-    prompt_hash = models.CharField(max_length=64, blank=True)
     # The variant's name when an experiment assigned one, "" for the default config from settings.
     variant = models.CharField(max_length=50, blank=True)
     experiment = models.ForeignKey(
@@ -79,6 +78,7 @@ class LLMCall(models.Model):
     model = models.CharField(max_length=100)
     api_style = models.CharField(max_length=20)
     prompt_version = models.CharField(max_length=50)
+    # The content hash of the prompt version as sent (ai_prefill.models.PromptVersion.content_hash).
     prompt_hash = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField()
     latency_ms = models.PositiveIntegerField(default=0)
