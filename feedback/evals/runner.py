@@ -159,7 +159,7 @@ def _expected(case: EvalCase) -> Expected:
 
 def expected_snapshot(case: EvalCase) -> dict:
     def price(value: Decimal | None) -> str | None:
-        return None if value is None else str(value)
+        return None if value is None else f"{value:.2f}"
 
     return {
         "category": case.expected_category,
