@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ai_prefill.models import Analysis, LLMCall
+from ai_prefill.rollout import admin as rollout_admin  # noqa: F401  (prompt versions, variants, experiments)
 
 
 def _pretty_json(value) -> str:

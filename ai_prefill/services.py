@@ -12,9 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ai_prefill.images import prepare_model_image
-from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, default_model_config, prefill_suggest
+from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
+from ai_prefill.llm.prompt import PromptVersionError
 from ai_prefill.models import Analysis
 from ai_prefill.monitoring.context import log_context
+from ai_prefill.rollout.selectors import analysis_model_config
+from ai_prefill.rollout.services import variant_assign
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import User
 from marketplace.services.photos import make_renditions, photo_create
@@ -64,13 +67,24 @@ def analysis_start(*, user: User, upload, session_key: str = "") -> Analysis:
         _check_rate_limit(user)
         photo = photo_create(owner=user, renditions=renditions)
         try:
-            analysis = Analysis.objects.create(user=user, session_key=session_key or "", photo=photo)
+            analysis = Analysis.objects.create(
+                user=user, session_key=session_key or "", photo=photo, **_assigned_variant(user, session_key)
+            )
         except Exception:
             photo.image.delete(save=False)
             photo.thumbnail.delete(save=False)
             raise
         transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
     return analysis
+
+
+def _assigned_variant(user: User | None, session_key: str) -> dict:
+    """The experiment arm this seller sticks to, as Analysis fields; none outside experiments."""
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    assignment = variant_assign(user_id=user_id, session_key=session_key or "")
+    if assignment is None:
+        return {}
+    return {"experiment": assignment.experiment, "variant": assignment.variant}
 
 
 def _check_rate_limit(user: User) -> None:
@@ -112,11 +126,18 @@ def analysis_run(*, analysis_id: uuid.UUID | str) -> LeaseHeld | None:
 
 
 def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
-    config = default_model_config()
-    lease_token = _claim(analysis_id, config)
+    config_error = None
+    try:
+        config, variant = analysis_model_config(analysis_id=analysis_id)
+    except PromptVersionError as error:
+        config, variant, config_error = None, None, error
+    lease_token = _claim(analysis_id, config, variant)
     if lease_token is None:
         return _lease_held_by_another(analysis_id)
     try:
+        if config_error is not None:
+            logger.error("Analysis %s: its prompt version cannot be sent: %s", analysis_id, config_error)
+            raise PrefillFailed("prompt_version", str(config_error))
         analysis = Analysis.objects.select_related("photo").get(pk=analysis_id)
         with analysis.photo.image.open("rb") as image_file:
             image_jpeg = prepare_model_image(image_file.read())
@@ -166,7 +187,7 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
     return None
 
 
-def _claim(analysis_id: uuid.UUID | str, config: ModelConfig) -> uuid.UUID | None:
+def _claim(analysis_id: uuid.UUID | str, config: ModelConfig | None, variant: str | None) -> uuid.UUID | None:
     """Compare-and-set pending -> running, or take over a running analysis whose lease has expired.
 
     Why a lease, not pending -> running alone: with acks_late a worker killed mid-analysis has its task
@@ -176,6 +197,9 @@ def _claim(analysis_id: uuid.UUID | str, config: ModelConfig) -> uuid.UUID | Non
     longest a live delivery can take (analysis_time_budget_seconds: the SDK timeout for every attempt
     plus the waits, then the task's time limits), so a takeover happens only once the holder is
     certainly gone, and only the current lease holder's result is stored.
+
+    The config and variant actually used are recorded with the claim (the variant changes when the
+    experiment's kill switch went on after assignment); None leaves them as they are.
     """
     now = timezone.now()
     lease_token = uuid.uuid4()
@@ -189,13 +213,22 @@ def _claim(analysis_id: uuid.UUID | str, config: ModelConfig) -> uuid.UUID | Non
             lease_token=lease_token,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             enqueue_failed_at=None,
-            provider=config.provider,
-            model=config.model,
-            api_style=config.api_style,
-            prompt_version=config.prompt_version,
+            **_config_fields(config, variant),
         )
     )
     return lease_token if claimed == 1 else None
+
+
+def _config_fields(config: ModelConfig | None, variant: str | None) -> dict:
+    if config is None:
+        return {}
+    return {
+        "provider": config.provider,
+        "model": config.model,
+        "api_style": config.api_style,
+        "prompt_version": config.prompt_version,
+        "variant": variant,
+    }
 
 
 def _lease_held_by_another(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
@@ -270,6 +303,11 @@ def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str) -> Analysis
         if previous.listing_id is not None or previous.photo.listing_id is not None:
             raise AnalysisAlreadyPosted("This photo is already in a listing, so there is nothing to suggest again.")
         _check_rate_limit(user)
-        analysis = Analysis.objects.create(user=user, session_key=previous.session_key, photo=previous.photo)
+        analysis = Analysis.objects.create(
+            user=user,
+            session_key=previous.session_key,
+            photo=previous.photo,
+            **_assigned_variant(user, previous.session_key),
+        )
         transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
     return analysis

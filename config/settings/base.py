@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ai_prefill.monitoring.check_alerts",
         "schedule": env_int("AI_ALERT_EVERY_SECONDS", 60, minimum=1),
     },
+    "rollout-guardrail": {
+        "task": "ai_prefill.tasks.rollout_guardrail_task",
+        "schedule": env_int("ROLLOUT_GUARDRAIL_EVERY_SECONDS", 300, minimum=10),
+    },
 }
 # Autodiscovery finds only <app>.tasks modules; the worker imports the monitoring tasks from here.
 CELERY_IMPORTS = ["ai_prefill.monitoring.tasks"]
@@ -225,6 +229,13 @@ AI_PROVIDER = env_choice("AI_PROVIDER", "openai" if (OPENAI_API_KEY or OPENAI_BA
 AI_PROVIDER_EXPLICIT = bool(env_str("AI_PROVIDER"))
 AI_MODEL = env_str("AI_MODEL") or "gpt-4o-mini"
 AI_API_STYLE = env_choice("AI_API_STYLE", "responses", ("responses", "chat"))
+# The prompt version (ai_prefill/prompts/NAME.md and NAME.toml) analyses use outside experiments.
+AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v1"
+if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file():
+    raise ImproperlyConfigured(
+        f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "
+        "without .md, e.g. prefill-v1."
+    )
 # The prompt version (ai_prefill/prompts/NAME.md and NAME.toml) analyses use outside experiments.
 AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v1"
 if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file():
@@ -259,6 +270,22 @@ if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
         "No OPENAI_API_KEY or OPENAI_BASE_URL is set, so the pre-fill would use the demo provider. "
         "With DEBUG off that needs AI_PROVIDER=demo set explicitly."
     )
+
+# A/B rollout (ai_prefill.rollout). No variant is called better or worse on the primary metric (category
+# accepted unchanged) before each arm has ROLLOUT_MIN_SAMPLE posted suggestions; then a two-proportion
+# z-test at the 5% level decides.
+ROLLOUT_MIN_SAMPLE = env_int("ROLLOUT_MIN_SAMPLE", 200, minimum=1)
+# The guardrail (every ROLLOUT_GUARDRAIL_EVERY_SECONDS) sends all traffic to the control when a candidate
+# with at least ROLLOUT_GUARDRAIL_MIN_SAMPLE finished analyses fails more often than this share (and than
+# the control), or with as many posted listings costs more than this many US dollars per posted listing
+# (0 turns the cost limit off).
+ROLLOUT_GUARDRAIL_MIN_SAMPLE = env_int("ROLLOUT_GUARDRAIL_MIN_SAMPLE", 50, minimum=1)
+ROLLOUT_GUARDRAIL_MAX_ERROR_RATE = env_number("ROLLOUT_GUARDRAIL_MAX_ERROR_RATE", 0.1, minimum=0)
+if ROLLOUT_GUARDRAIL_MAX_ERROR_RATE > 1:
+    raise ImproperlyConfigured(
+        f"ROLLOUT_GUARDRAIL_MAX_ERROR_RATE={ROLLOUT_GUARDRAIL_MAX_ERROR_RATE!r} is a share: use a number from 0 to 1."
+    )
+ROLLOUT_GUARDRAIL_MAX_COST_PER_POSTED = env_number("ROLLOUT_GUARDRAIL_MAX_COST_PER_POSTED", 0.05, minimum=0)
 
 # Feedback: the annotation queue takes every thumbs-down and corrected category or price, plus this share
 # of the other suggestions (0 to 1, decided per analysis from a hash of its id); a claim lasts the lease.
