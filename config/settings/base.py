@@ -236,13 +236,6 @@ if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file
         f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "
         "without .md, e.g. prefill-v1."
     )
-# The prompt version (ai_prefill/prompts/NAME.md and NAME.toml) analyses use outside experiments.
-AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v1"
-if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file():
-    raise ImproperlyConfigured(
-        f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "
-        "without .md, e.g. prefill-v1."
-    )
 AI_TIMEOUT_SECONDS = env_number("AI_TIMEOUT_SECONDS", 30, minimum=0.1)
 AI_ANALYSES_PER_HOUR = env_int("AI_ANALYSES_PER_HOUR", 30, minimum=1)
 AI_STALE_AFTER_SECONDS = env_int("AI_STALE_AFTER_SECONDS", 300, minimum=10)
