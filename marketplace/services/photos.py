@@ -88,6 +88,9 @@ def decode_photo(data: bytes, *, max_side: int, min_long_side: int | None = None
     if exif_orientation and exif_orientation != 1:
         image = ImageOps.exif_transpose(image)
     image = _to_rgb(image)
+    # Only the pixels go on: Pillow would copy a JPEG or PNG comment into every JPEG we write (a stranger's
+    # markup served as ours), and fail on one longer than a JPEG segment holds.
+    image.info = {}
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     return image
