@@ -180,3 +180,38 @@ def test_starting_a_second_experiment_is_refused_with_a_message(staff_client, ru
     assert "&#x27;price guidance&#x27; is running; stop it before starting another." in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == Experiment.Status.DRAFT
+
+
+def test_staff_set_up_a_5_percent_experiment_and_start_it(staff_client, staff):
+    current, candidate = variant("current"), variant("candidate", model="gpt-4.1-mini", prompt_version="prefill-v2")
+    arms = {
+        "arms-TOTAL_FORMS": "2",
+        "arms-INITIAL_FORMS": "0",
+        "arms-0-variant": current.pk,
+        "arms-0-weight": "95",
+        "arms-0-is_control": "on",
+        "arms-1-variant": candidate.pk,
+        "arms-1-weight": "5",
+        "changes-TOTAL_FORMS": "0",
+        "changes-INITIAL_FORMS": "0",
+    }
+
+    response = staff_client.post(
+        reverse("admin:ai_prefill_experiment_add"), {"name": "gpt-4.1-mini at 5%", "description": "", **arms}
+    )
+    assert response.status_code == 302
+    created = Experiment.objects.get(name="gpt-4.1-mini at 5%")
+    staff_client.post(
+        reverse("admin:ai_prefill_experiment_changelist"), {"action": "start", "_selected_action": [created.pk]}
+    )
+
+    created.refresh_from_db()
+    assert created.status == Experiment.Status.RUNNING
+    assert sorted(created.arms.values_list("variant__name", "weight", "is_control")) == [
+        ("candidate", 5, False),
+        ("current", 95, True),
+    ]
+    assert created.changes.get().details["arms"][0] == {"variant": "current", "weight": 95, "control": True}
+    # Once running, the split is fixed: the arms are shown, not offered for editing.
+    page = staff_client.get(reverse("admin:ai_prefill_experiment_change", args=[created.pk])).content.decode()
+    assert 'name="arms-0-weight"' not in page
