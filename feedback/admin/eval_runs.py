@@ -38,13 +38,11 @@ def _metric_column(name: str, description: str):
 @admin.register(EvalRun)
 class EvalRunAdmin(RecordAdmin):
     list_display = [
-        "__str__",
+        "run_number",
         "created_at",
         "dataset",
         "model",
         "prompt_version",
-        "api_style",
-        "status",
         "n_cases",
         "schema_valid",
         "category_accuracy",
@@ -90,6 +88,8 @@ class EvalRunAdmin(RecordAdmin):
         "changed_verdicts",
     ]
 
+    list_display_links = ["run_number", "created_at"]
+
     n_cases = _metric_column("n_cases", "cases")
     schema_valid = _metric_column("schema_valid_rate", "schema valid")
     category_accuracy = _metric_column("category_accuracy", "category")
@@ -99,6 +99,10 @@ class EvalRunAdmin(RecordAdmin):
     errors = _metric_column("error_rate", "errors")
     latency_p50 = _metric_column("latency_p50_ms", "p50 latency")
     cost = _metric_column("cost_total", "cost")
+
+    @admin.display(description="run", ordering="id")
+    def run_number(self, run: EvalRun) -> str:
+        return f"#{run.pk}" if run.status == EvalRun.Status.FINISHED else f"#{run.pk} (running)"
 
     @admin.display(description="baseline")
     def baseline_link(self, run: EvalRun) -> str:
@@ -159,7 +163,7 @@ class EvalResultAdmin(RecordAdmin):
         "category_correct",
         "price_in_range",
         "title_mentions",
-        "tone_flagged",
+        "tone_clean",
         "error_type",
         "latency_ms",
         "cost",
@@ -182,8 +186,8 @@ class EvalResultAdmin(RecordAdmin):
         "case_link",
         "photo",
         "comparison",
-        ("schema_valid", "category_correct", "price_in_range", "title_mentions", "tone_flagged"),
-        ("price_abs_pct_error", "tone_words"),
+        ("schema_valid", "category_correct", "price_in_range", "title_mentions", "tone_clean"),
+        ("price_error", "tone_words"),
         ("error_type", "error_message"),
         ("attempts", "latency_ms", "input_tokens", "output_tokens", "cost"),
         "calls",
@@ -197,8 +201,8 @@ class EvalResultAdmin(RecordAdmin):
         "category_correct",
         "price_in_range",
         "title_mentions",
-        "tone_flagged",
-        "price_abs_pct_error",
+        "tone_clean",
+        "price_error",
         "tone_words",
         "error_type",
         "error_message",
@@ -212,6 +216,15 @@ class EvalResultAdmin(RecordAdmin):
 
     def get_queryset(self, request) -> QuerySet:
         return super().get_queryset(request).order_by("-run_id", "case_id")
+
+    @admin.display(description="tone clean", boolean=True)
+    def tone_clean(self, result: EvalResult) -> bool | None:
+        # Shown the other way round from the stored flag, so that green means good like every other verdict.
+        return None if result.tone_flagged is None else not result.tone_flagged
+
+    @admin.display(description="price error vs the range's middle")
+    def price_error(self, result: EvalResult) -> str:
+        return "—" if result.price_abs_pct_error is None else f"{result.price_abs_pct_error:.1%}"
 
     @admin.display(description="photo")
     def thumbnail(self, result: EvalResult) -> str:
