@@ -8,7 +8,8 @@ a result finds its calls afterwards without any change to the pre-fill.
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from decimal import Decimal
 
 from django.conf import settings
@@ -52,9 +53,17 @@ def eval_model_config(*, model: str, prompt_version: str | None = None, api_styl
 
 
 def evalrun_execute(
-    *, dataset: str, config: ModelConfig, concurrency: int = DEFAULT_CONCURRENCY, baseline: EvalRun | None = None
+    *,
+    dataset: str,
+    config: ModelConfig,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    baseline: EvalRun | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
-    """Run every case of the dataset through the model, `concurrency` at a time; the finished run with its metrics."""
+    """Run every case of the dataset through the model, `concurrency` at a time; the finished run with its metrics.
+
+    progress(done, total) is called after each case.
+    """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise EvalRunInvalid(f"The concurrency must be between 1 and {MAX_CONCURRENCY}, not {concurrency}.")
     cases = list(EvalCase.objects.filter(dataset=dataset).order_by("id"))
@@ -73,8 +82,11 @@ def evalrun_execute(
     )
     # The worker threads open their own connections: this one must not sit idle in a transaction meanwhile.
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval") as pool:
-        for future in [pool.submit(_evalresult_create, run=run, case=case, config=config) for case in cases]:
+        futures = [pool.submit(_evalresult_create, run=run, case=case, config=config) for case in cases]
+        for done, future in enumerate(as_completed(futures), start=1):
             future.result()
+            if progress is not None:
+                progress(done, len(cases))
     run.metrics = run_metrics(list(run.results.all()))
     run.status = EvalRun.Status.FINISHED
     run.finished_at = timezone.now()

@@ -108,6 +108,7 @@ def test_it_scores_every_case_against_hand_computed_metrics(model, cases, concur
     assert run.metrics["cost_total"] == pytest.approx(float(4 * cost_estimate(model="gpt-4o-mini", **TOKENS)))
     assert 0 <= run.metrics["latency_p50_ms"] <= run.metrics["latency_p95_ms"]
     assert "category_accuracy" in output and "75.0%" in output and "3,640" in output
+    assert "  3/4 cases" in output  # progress while it runs
 
 
 def test_each_result_keeps_what_the_model_said_its_verdicts_and_its_calls(model, cases, concurrency):

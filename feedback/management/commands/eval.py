@@ -51,6 +51,11 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message, returncode=USAGE_ERROR) from None
 
+    def _progress(self, done: int, total: int) -> None:
+        # About ten lines per run, so a long run shows it is alive without flooding a CI log.
+        if done < total and done % max(total // 10, 1) == 0:
+            self.stdout.write(f"  {done}/{total} cases")
+
     def _evaluate(
         self,
         *,
@@ -84,7 +89,11 @@ class Command(BaseCommand):
             what = role if len(configs) == 2 else "evaluation"
             self.stdout.write(f"Running the {what}: {config.model} / {config.prompt_version} on {dataset!r}...")
             run = evalrun_execute(
-                dataset=dataset, config=config, concurrency=concurrency, baseline=runs[0] if runs else None
+                dataset=dataset,
+                config=config,
+                concurrency=concurrency,
+                baseline=runs[0] if runs else None,
+                progress=self._progress,
             )
             self.stdout.write(f"  done: {describe(run)}")
             runs.append(run)
