@@ -26,7 +26,11 @@ from tests.factories import jpeg_bytes, listing_with_photo, photo_upload
 from tests.fake_openai import FakeOpenAI
 from tests.security.hostile_files import HostileFile, accepted_files, refused_files
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # Pillow warns about the broken EXIF these files carry on purpose; what matters is how we answer.
+    pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin"),
+]
 
 FIELDS = {
     "title": "Road bike",
