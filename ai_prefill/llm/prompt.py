@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel
 
 from ai_prefill.llm.schema import SUGGESTION_FIELDS, suggestion_model
+from ai_prefill.models import PromptVersion
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 USER_TEXT = "Suggest the listing details for the item in this photo."
@@ -58,18 +59,24 @@ class Prompt:
     def output_model(self, category_slugs: tuple[str, ...]) -> type[BaseModel]:
         return suggestion_model(category_slugs, self.field_descriptions)
 
-    @cached_property
+    @property
     def output_schema(self) -> dict:
         """The JSON schema as the SDK sends it, with the category enum standing for the taxonomy."""
-        schema = to_strict_json_schema(self.output_model(("a", "b")))
-        schema["properties"]["category"]["enum"] = [CATEGORY_SLUGS_MARK]
-        return schema
+        return json.loads(_output_schema_text(self.field_descriptions))
 
     @cached_property
     def content_hash(self) -> str:
         content = {"instructions": self.instructions, "output_schema": self.output_schema, "params": self.params}
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _output_schema_text(field_descriptions: tuple[tuple[str, str], ...]) -> str:
+    # Cached: building the schema takes about a millisecond, and every analysis checks the hash.
+    schema = to_strict_json_schema(suggestion_model(("a", "b"), field_descriptions))
+    schema["properties"]["category"]["enum"] = [CATEGORY_SLUGS_MARK]
+    return json.dumps(schema)
 
 
 def prompt_read(version: str, *, directory: Path = PROMPTS_DIR) -> Prompt | None:
@@ -121,8 +128,6 @@ def prompt_get(version: str) -> Prompt:
     A version not registered yet (tests, a fresh checkout before `migrate`) is read from its files.
     Raises UnknownPromptVersion, or PromptVersionChanged when the version would not be sent as registered.
     """
-    from ai_prefill.models import PromptVersion
-
     stored = PromptVersion.objects.filter(version=version).first()
     from_files = prompt_read(version)
     if stored is None:
@@ -150,8 +155,6 @@ def version_sort_key(version: str) -> list:
 
 def prompt_versions() -> list[str]:
     """Every known version id, in the files or registered, oldest first (prefill-v2 before prefill-v10)."""
-    from ai_prefill.models import PromptVersion
-
     in_files = {path.stem for path in PROMPTS_DIR.glob("*.md") if VERSION_PATTERN.match(path.stem)}
     registered = set(PromptVersion.objects.values_list("version", flat=True))
     return sorted(in_files | registered, key=version_sort_key)
