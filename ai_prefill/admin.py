@@ -153,6 +153,7 @@ class LLMCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["ai_prefill/admin.css"]}
+
     readonly_fields = [
         "analysis_link",
         "attempt",
