@@ -49,8 +49,9 @@ run: seed
 	while kill -0 $$web 2>/dev/null && kill -0 $$worker 2>/dev/null; do sleep 1; done; \
 	echo "The web server or the worker stopped, so make run stops the other one too."; stop; exit 1
 
+# The browser tests are left out here (make e2e runs them), so CI runs each test once.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -69,3 +70,26 @@ clean:
 # (a Redis database no other worker uses; the benchmark makes and drops a database of its own).
 bench: install
 	$(BIN)/python -m bench
+
+# Browser tests (tests/e2e): Playwright drives this machine's Chromium (Debian's package; Playwright's own
+# browser download needs the internet) against a live server and a Celery worker, and axe-core from npm
+# checks the sell page's accessibility. Chromium elsewhere: TROVA_CHROMIUM=/path/to/chromium make e2e.
+CHROMIUM := $(or $(TROVA_CHROMIUM),$(firstword $(wildcard /usr/bin/chromium /usr/bin/chromium-browser)))
+E2E_JS := tests/e2e/js
+.PHONY: e2e e2e-setup screenshots
+AXE := $(E2E_JS)/node_modules/axe-core/axe.min.js
+
+$(AXE): $(E2E_JS)/package.json $(E2E_JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "The browser tests need npm (Node.js) to install axe-core: apt-get install npm"; exit 1; }
+	cd $(E2E_JS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+e2e-setup: install $(AXE)
+	@test -n "$(CHROMIUM)" || { echo "The browser tests need Chromium: apt-get install chromium (Debian, Ubuntu), or set TROVA_CHROMIUM=/path/to/chromium."; exit 1; }
+
+e2e: e2e-setup
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# The README's screenshots (docs/screenshots/*.png), from the demo data and a finished analysis.
+screenshots: e2e-setup
+	$(BIN)/python -m pytest tests/e2e/screenshots.py $(PYTEST_ARGS)
