@@ -91,8 +91,13 @@ def celery_broker():
     original = (app.conf.broker_url, app.conf.broker_transport_options)
 
     def point(url: str, transport_options: dict | None = None) -> None:
-        app.conf.broker_url = url
-        app.conf.broker_transport_options = transport_options or {}
+        # Both spellings: Celery 5.6 looks the CELERY_-prefixed name (the Django setting) up first.
+        app.conf.update(
+            broker_url=url,
+            CELERY_BROKER_URL=url,
+            broker_transport_options=transport_options or {},
+            CELERY_BROKER_TRANSPORT_OPTIONS=transport_options or {},
+        )
         # The app caches its connection and producer pools; the next publish builds them for this URL.
         app._pool = None
         app.amqp._producer_pool = None
