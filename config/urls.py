@@ -4,6 +4,10 @@ from django.urls import include, path
 
 from ai_prefill.monitoring.urls import probe_urlpatterns
 from config.api import api
+from marketplace.ratelimit import limit_failed_logins
+
+# Staff accounts are the ones most worth guessing: the admin's log-in counts failures like the site's.
+admin.site.login = limit_failed_logins(admin.site.login)
 
 urlpatterns = [
     path("", include((probe_urlpatterns, "monitoring"))),

@@ -4,6 +4,7 @@ in Django's cache, which every web process shares when CACHE_URL points at Redis
 Messages and photo analyses are limited per user in their services, counted in the database.
 """
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +93,35 @@ def ratelimit_count(*, limit: RateLimit, key: str) -> None:
             cache.set(cache_key, 1, timeout=limit.window_seconds + 60)
     except Exception:
         logger.warning("Rate limit %s: the cache is unavailable, not counting", limit.scope, exc_info=True)
+
+
+def login_refusal(request: HttpRequest) -> str | None:
+    """The sentence for an address that failed to log in too often this hour, or None."""
+    limit = login_failure_limit()
+    if not ratelimit_exceeded(limit=limit, key=client_address(request)):
+        return None
+    return (
+        "Too many failed log-ins from your network in the last hour. "
+        f"Please try again in {limit.minutes_left()} minutes."
+    )
+
+
+def login_failure_count(request: HttpRequest) -> None:
+    ratelimit_count(limit=login_failure_limit(), key=client_address(request))
+
+
+def limit_failed_logins(login_view):
+    """Put a log-in view we do not own (the admin's) under the same limit as the site's log-in page."""
+
+    @functools.wraps(login_view)
+    def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return login_view(request, *args, **kwargs)
+        if sentence := login_refusal(request):
+            return HttpResponse(sentence, status=429, content_type="text/plain; charset=utf-8")
+        response = login_view(request, *args, **kwargs)
+        if response.status_code != 302:  # a log-in that worked redirects; any other answer is a failure
+            login_failure_count(request)
+        return response
+
+    return limited

@@ -8,7 +8,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from marketplace.errors import DomainError
 from marketplace.forms import SignupForm, add_domain_error
-from marketplace.ratelimit import client_address, login_failure_limit, ratelimit_count, ratelimit_exceeded, signup_limit
+from marketplace.ratelimit import (
+    client_address,
+    login_failure_count,
+    login_refusal,
+    ratelimit_count,
+    ratelimit_exceeded,
+    signup_limit,
+)
 from marketplace.services.accounts import user_signup
 
 TYPED_FIELDS = ("username", "display_name", "email")
@@ -67,17 +74,12 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         # Checked before the password is: past the limit, a guess gets no answer, right or wrong.
-        limit = login_failure_limit()
-        if ratelimit_exceeded(limit=limit, key=client_address(request)):
-            sentence = (
-                "Too many failed log-ins from your network in the last hour. Please try again in "
-                f"{limit.minutes_left()} minutes."
-            )
+        if sentence := login_refusal(request):
             return _limited(request, self.get_form_class(), self.template_name, sentence, self.get_redirect_url())
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        ratelimit_count(limit=login_failure_limit(), key=client_address(self.request))
+        login_failure_count(self.request)
         response = super().form_invalid(form)
         response.status_code = 400
         return response

@@ -1,5 +1,8 @@
-"""Rate limits on sign-up and log-in (per client address) and on messages (per sender): 429, a sentence,
-and what the person typed kept. (Photo analyses: tests/ai_prefill, test_api_analyses and test_sell_page.)"""
+"""Rate limits on sign-up and log-in, the site's and the admin's (per client address), and on messages (per
+sender): 429, a sentence, and what the person typed kept.
+
+Photo analyses have their own hourly limit, tested in tests/ai_prefill (test_api_analyses, test_sell_page).
+"""
 
 import html
 import re
@@ -125,6 +128,31 @@ def test_the_limit_keeps_the_next_page(client, settings):
 
     assert response.status_code == 429
     assert 'name="next" value="/sell/"' in response.content.decode()
+
+
+def test_the_admin_log_in_counts_failures_with_the_site_log_in(client, settings):
+    settings.LOGIN_FAILURES_PER_HOUR = 2
+    UserFactory(username="stella", is_staff=True, is_superuser=True)
+    admin_login = reverse("admin:login")
+    assert _login(client, "stella", "wrong guess").status_code == 400
+    assert client.post(admin_login, {"username": "stella", "password": "wrong guess"}).status_code == 200
+
+    response = client.post(admin_login, {"username": "stella", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert response.content.decode().startswith("Too many failed log-ins from your network in the last hour.")
+    assert SESSION_KEY not in client.session
+    assert _login(client, "stella", PASSWORD).status_code == 429
+
+
+def test_a_staff_log_in_that_works_is_not_counted(client, settings):
+    settings.LOGIN_FAILURES_PER_HOUR = 1
+    UserFactory(username="stella", is_staff=True, is_superuser=True)
+    for _ in range(3):
+        assert client.post(reverse("admin:login"), {"username": "stella", "password": PASSWORD}).status_code == 302
+        client.logout()
+
+    assert _login(client, "stella", "wrong guess").status_code == 400
 
 
 # ---------- Whose address ----------
