@@ -90,6 +90,7 @@ e2e-setup: install $(AXE)
 e2e: e2e-setup
 	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
-# The README's screenshots (docs/screenshots/*.png), from the demo data and a finished analysis.
+# The README's screenshots (docs/screenshots/*.png), from the demo data and a finished analysis. The vote
+# buttons' emoji need a colour emoji font: apt-get install fonts-noto-color-emoji.
 screenshots: e2e-setup
 	$(BIN)/python -m pytest tests/e2e/screenshots.py $(PYTEST_ARGS)

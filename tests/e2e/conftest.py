@@ -13,6 +13,8 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import connection
+from playwright.sync_api import expect, sync_playwright
 
 from config.celery import app
 from tests.conftest import require_service
@@ -33,13 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-sync",
 ]
-# Seconds; generous for a loaded CI machine, and every wait ends as soon as its condition holds.
+# Generous for a loaded CI machine; every wait ends as soon as its condition holds.
 WAIT_MS = 15_000
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's
-
-# Playwright's sync API runs an event loop on the test's thread, and Django refuses ORM calls from a thread
-# with a running loop. The test thread only makes rows and reads them back, one thing at a time.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _FAILED = pytest.StashKey[bool]()
 
@@ -78,15 +76,21 @@ def browser():
     """Chromium from the machine (Playwright's own download needs the internet)."""
     path = chromium_path()
     require_service(path is not None, "Chromium (apt-get install chromium)")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        require_service(False, "Playwright (the `playwright` package; make e2e installs it)")
     expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop on the test's thread, and Django refuses ORM calls from a
+    # thread with a running loop. The test thread only makes rows and reads them back, one call at a time.
+    allow_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if allow_before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = allow_before
 
 
 class GatedFakeOpenAI(FakeOpenAI):
@@ -127,6 +131,8 @@ def _redis_up(url: str) -> bool:
 @pytest.fixture
 def worker(transactional_db, celery_broker, model):
     """A Celery worker (thread pool) in this process, on Redis when CELERY_BROKER_URL names one."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("The worker's threads cannot share an in-memory SQLite database: run these alone (make e2e).")
     url = settings.TROVA_TEST_BROKER_URL
     if url.startswith("redis://"):
         require_service(_redis_up(url), "Redis (CELERY_BROKER_URL=redis://…)")
