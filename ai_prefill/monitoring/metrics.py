@@ -65,7 +65,7 @@ class DatabaseCollector:
 
     def collect(self):
         database_up = GaugeMetricFamily("trova_ai_metrics_database_up", "1 when the database answered this scrape.")
-        snapshot = cache.get(self.cache_key)
+        snapshot = self._cached(cache.get, self.cache_key)
         if snapshot is None:
             try:
                 snapshot = selectors.metrics_snapshot()
@@ -75,10 +75,19 @@ class DatabaseCollector:
                 yield database_up
                 return
             if self.cache_seconds:
-                cache.set(self.cache_key, snapshot, self.cache_seconds)
+                self._cached(cache.set, self.cache_key, snapshot, self.cache_seconds)
         database_up.add_metric([], 1)
         yield database_up
         yield from _families(snapshot)
+
+    @staticmethod
+    def _cached(operation, *args):
+        # With CACHE_URL the cache is Redis: while it is down, every scrape queries instead of failing.
+        try:
+            return operation(*args)
+        except Exception:
+            logger.warning("Metrics: the cache is unavailable, scraping without it", exc_info=True)
+            return None
 
 
 def _families(snapshot: selectors.MetricsSnapshot):
