@@ -16,6 +16,7 @@ from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_sug
 from ai_prefill.llm.prompt import PromptVersionError
 from ai_prefill.models import Analysis
 from ai_prefill.monitoring.context import log_context
+from ai_prefill.outage import through_database_outage
 from ai_prefill.rollout.selectors import analysis_model_config
 from ai_prefill.rollout.services import variant_assign
 from marketplace.errors import DomainError, NotFound
@@ -128,17 +129,21 @@ def analysis_run(*, analysis_id: uuid.UUID | str) -> LeaseHeld | None:
 def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
     config_error = None
     try:
-        config, variant = analysis_model_config(analysis_id=analysis_id)
+        config, variant = through_database_outage(
+            lambda: analysis_model_config(analysis_id=analysis_id), what="reading the analysis"
+        )
     except PromptVersionError as error:
         config, variant, config_error = None, None, error
-    lease_token = _claim(analysis_id, config, variant)
+    lease_token = through_database_outage(lambda: _claim(analysis_id, config, variant), what="claiming the analysis")
     if lease_token is None:
         return _lease_held_by_another(analysis_id)
     try:
         if config_error is not None:
             logger.error("Analysis %s: its prompt version cannot be sent: %s", analysis_id, config_error)
             raise PrefillFailed("prompt_version", str(config_error))
-        analysis = Analysis.objects.select_related("photo").get(pk=analysis_id)
+        analysis = through_database_outage(
+            lambda: Analysis.objects.select_related("photo").get(pk=analysis_id), what="reading the analysis"
+        )
         with analysis.photo.image.open("rb") as image_file:
             image_jpeg = prepare_model_image(image_file.read())
         # prefill_suggest lets go of this thread's database connection while it waits for the model.
@@ -243,15 +248,20 @@ def _lease_held_by_another(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
 
 
 def _finish(analysis_id: uuid.UUID | str, lease_token: uuid.UUID, **fields) -> None:
-    stored = Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.RUNNING, lease_token=lease_token).update(
-        finished_at=timezone.now(), lease_expires_at=None, **fields
+    stored = through_database_outage(
+        lambda: Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.RUNNING, lease_token=lease_token).update(
+            finished_at=timezone.now(), lease_expires_at=None, **fields
+        ),
+        what="storing how the analysis ended",
     )
     if not stored:
         logger.warning("Analysis %s: result dropped, its lease was taken over or it was swept", analysis_id)
 
 
 def _attempts_recorded(analysis_id: uuid.UUID | str) -> int:
-    return Analysis.objects.get(pk=analysis_id).llm_calls.count()
+    return through_database_outage(
+        lambda: Analysis.objects.get(pk=analysis_id).llm_calls.count(), what="counting the model calls"
+    )
 
 
 def _release_database_connection() -> None:

@@ -15,6 +15,7 @@ from ai_prefill.llm.prompt import Prompt, PromptVersionError, current_prompt_ver
 from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
 from ai_prefill.models import LLMCall
 from ai_prefill.monitoring.tracing import llm_span
+from ai_prefill.outage import through_database_outage
 from marketplace.models import Category
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,10 @@ def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, im
 
     Raises PrefillFailed when no attempt gave a usable suggestion.
     """
-    categories = list(Category.objects.order_by("position", "name").values_list("slug", "name"))
+    categories = through_database_outage(
+        lambda: list(Category.objects.order_by("position", "name").values_list("slug", "name")),
+        what="reading the categories",
+    )
     if not categories:
         raise PrefillFailed("no_categories", "There are no categories to suggest from.")
     try:
@@ -157,7 +161,7 @@ def _attempt(*, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categori
 
 
 def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Prompt, analysis) -> LLMCall:
-    return LLMCall.objects.create(
+    call = LLMCall(
         analysis=analysis,
         attempt=number,
         provider=config.provider,
@@ -176,6 +180,9 @@ def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Promp
         raw_output=attempt.raw_output,
         request=attempt.request,
     )
+    # The attempt is paid for: its record waits out a database restart rather than being lost.
+    through_database_outage(call.save, what="recording a model call")
+    return call
 
 
 def _release_database_connection() -> None:
