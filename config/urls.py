@@ -9,6 +9,8 @@ from marketplace.ratelimit import limit_failed_logins
 # Staff accounts are the ones most worth guessing: the admin's log-in counts failures like the site's.
 admin.site.login = limit_failed_logins(admin.site.login)
 
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("", include((probe_urlpatterns, "monitoring"))),
     path("admin/", admin.site.urls),
