@@ -94,3 +94,11 @@ e2e: e2e-setup
 # buttons' emoji need a colour emoji font: apt-get install fonts-noto-color-emoji.
 screenshots: e2e-setup
 	$(BIN)/python -m pytest tests/e2e/screenshots.py $(PYTEST_ARGS)
+
+# Fault drills (drills/): each breaks one thing under a live gunicorn web server, the recommended worker command
+# and one beat, on a PostgreSQL cluster and a Redis of their own (started from temporary folders on ports 55432
+# and 56379, never the machine's own services, and removed at the end, also on failure), with the fake model on
+# loopback. One verdict per drill, about five minutes in all; one drill: make drill DRILLS=llm_429.
+.PHONY: drill load
+drill: install
+	$(BIN)/python -m drills $(DRILLS)
