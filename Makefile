@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Development defaults; any of them can be overridden from the environment.
-export DEBUG ?= 1
+# `make run` is for development: DEBUG on unless the environment says otherwise. Only for the targets
+# that start the site; the test suite decides its own settings (config/settings/test.py).
+migrate seed run: export DEBUG ?= 1
 
 .PHONY: run test install migrate seed var worker web lint format bench clean
 
@@ -102,3 +103,13 @@ screenshots: e2e-setup
 .PHONY: drill load
 drill: install
 	$(BIN)/python -m drills $(DRILLS)
+
+# Load test (load/): Locust, headless on loopback, against the same production-like stack with 100,000 listings.
+# Locust is an optional extra (.[load]), installed here only, so make test and CI stay lean.
+LOAD_STAMP := $(VENV)/.load-installed-stamp
+$(LOAD_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,load]"
+	touch $@
+
+load: $(LOAD_STAMP)
+	$(BIN)/python -m load $(LOAD_ARGS)

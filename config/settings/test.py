@@ -3,7 +3,8 @@
 import os
 import tempfile
 
-os.environ.setdefault("DEBUG", "0")
+# Whatever the shell says (make run exports DEBUG=1): the suite tests production behaviour.
+os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("AI_PROVIDER", "demo")
 # Tests open and close connections across threads on purpose (e.g. that a waiting worker holds none);
