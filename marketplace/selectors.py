@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OrderBy, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from marketplace.models import Listing, Message, Photo
 
@@ -33,8 +34,11 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
     """Active listings matching the filters, with what a result card needs in the same query."""
     listings = Listing.objects.filter(status=Listing.Status.ACTIVE).select_related("category", "seller")
     words = _WORD.findall(filters.q.lower())[:8]
+    ordering = [*SORTS.get(filters.sort, SORTS["newest"])]
     if words:
         listings = _keyword_filter(listings, words)
+        if connection.vendor == "postgresql":
+            ordering = [_sorted_after_matching(field) for field in ordering]
     if filters.category:
         listings = listings.filter(category__slug=filters.category)
     if filters.min_price is not None:
@@ -42,9 +46,18 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
     if filters.max_price is not None:
         listings = listings.filter(price__lte=filters.max_price)
     main_thumbnail = Photo.objects.filter(listing=OuterRef("pk")).order_by("-is_main", "position", "id")
-    return listings.annotate(main_thumbnail=Subquery(main_thumbnail.values("thumbnail")[:1])).order_by(
-        *SORTS.get(filters.sort, SORTS["newest"])
-    )
+    return listings.annotate(main_thumbnail=Subquery(main_thumbnail.values("thumbnail")[:1])).order_by(*ordering)
+
+
+def _sorted_after_matching(field: str) -> OrderBy:
+    """The sort as an expression no index provides, so PostgreSQL finds the matches through the GIN index first.
+
+    Otherwise it may walk the sort's own index and test every listing against the words, expecting a match
+    soon: for a word no listing has, that is every listing, 1.3 s at 100,000 (about 25 ms this way, at most).
+    """
+    name = field.removeprefix("-")
+    expression = Coalesce(F(name), F(name))  # PostgreSQL keeps COALESCE(x, x) as it is: no index matches it
+    return expression.desc() if field.startswith("-") else expression.asc()
 
 
 def _keyword_filter(listings: QuerySet[Listing], words: list[str]) -> QuerySet[Listing]:
