@@ -129,6 +129,14 @@ STORAGES = {
 if MEDIA_STORAGE == "s3":
     if not env_str("AWS_STORAGE_BUCKET_NAME"):
         raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket the photos go to.")
+    if env_str("AWS_S3_CUSTOM_DOMAIN") and not env_str("MEDIA_URL"):
+        MEDIA_URL = f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}/"
+    if not urlsplit(MEDIA_URL).netloc:
+        # The Content-Security-Policy (below) lets images in only from MEDIA_URL's host.
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs AWS_S3_CUSTOM_DOMAIN or an absolute MEDIA_URL (the photos' host, e.g. "
+            "https://trova-photos.s3.eu-west-1.amazonaws.com/), so the pages may show the photos."
+        )
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOW_STORAGE = (
-    "import django; django.setup(); from django.core.files.storage import storages; s = storages['default']; "
-    "print(type(s).__name__, s.url('photos/ab/cd.jpg'))"
+    "import django; django.setup(); from django.conf import settings; from django.core.files.storage import storages; "
+    "s = storages['default']; print(type(s).__name__, s.url('photos/ab/cd.jpg'), settings.SECURE_CSP['img-src'][-1])"
 )
 
 
@@ -23,12 +23,16 @@ def _run(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
 def test_it_keeps_photos_on_local_disk_by_default():
     result = _run({})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["FileSystemStorage", "/media/photos/ab/cd.jpg"]
+    assert result.stdout.split() == ["FileSystemStorage", "/media/photos/ab/cd.jpg", "blob:"]
 
 
 def test_it_serves_local_photos_from_another_domain_when_media_url_says_so():
     result = _run({"MEDIA_URL": "https://media.trova.example/"})
-    assert result.stdout.split() == ["FileSystemStorage", "https://media.trova.example/photos/ab/cd.jpg"]
+    assert result.stdout.split() == [
+        "FileSystemStorage",
+        "https://media.trova.example/photos/ab/cd.jpg",
+        "https://media.trova.example",  # the pages' Content-Security-Policy lets those images in
+    ]
 
 
 def test_it_stores_photos_in_s3_compatible_storage_when_asked():
@@ -41,10 +45,21 @@ def test_it_stores_photos_in_s3_compatible_storage_when_asked():
         }
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["S3Storage", "https://media.trova.example/photos/ab/cd.jpg"]
+    assert result.stdout.split() == [
+        "S3Storage",
+        "https://media.trova.example/photos/ab/cd.jpg",
+        "https://media.trova.example",
+    ]
 
 
 def test_it_refuses_s3_without_a_bucket():
     result = _run({"MEDIA_STORAGE": "s3"})
     assert result.returncode != 0
     assert "MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME" in result.stderr
+
+
+def test_it_refuses_s3_when_the_photos_host_is_unknown():
+    # Without it, the Content-Security-Policy would block every photo.
+    result = _run({"MEDIA_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "trova-photos"})
+    assert result.returncode != 0
+    assert "needs AWS_S3_CUSTOM_DOMAIN or an absolute MEDIA_URL" in result.stderr
