@@ -223,6 +223,10 @@ def gunicorn_command(port: int = WEB_PORT, *, workers: int = 3, threads: int = 4
         "10",
         "--backlog",
         "2048",
+        # Longer than a client's pause between requests: a connection closed just as the client reuses it is
+        # reset. Behind nginx (the README) this is nginx's concern, not the client's.
+        "--keep-alive",
+        "10",
     ]
 
 
