@@ -238,11 +238,11 @@ class Stack:
     """The private PostgreSQL and Redis, plus web, worker and beat processes started on demand."""
 
     def __init__(self) -> None:
+        self.postgres = PrivatePostgres()  # first: it fails without PostgreSQL, before any folder is made
+        self.redis = PrivateRedis()
         self.scratch = Path(tempfile.mkdtemp(prefix="trova-drill-"))
         self.logs = self.scratch / "logs"
         self.logs.mkdir()
-        self.postgres = PrivatePostgres()
-        self.redis = PrivateRedis()
         self.services: list[Service] = []
         self._cleanup = ExitStack()
         self.web_url = f"http://127.0.0.1:{WEB_PORT}"
