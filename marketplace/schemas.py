@@ -66,7 +66,9 @@ class ImageOut(Schema):
         return photo.thumbnail.url
 
 
-class ListingSummaryOut(Schema):
+class _ListingOutBase(Schema):
+    """What every listing answer carries; the seller is a display name, never an e-mail address."""
+
     id: int
     title: str
     price: Decimal
@@ -75,7 +77,6 @@ class ListingSummaryOut(Schema):
     status: str
     seller: str = Field(description="The seller's display name.")
     created_at: datetime
-    thumbnail_url: str | None = Field(description="The main photo's thumbnail.")
 
     @staticmethod
     def resolve_category(listing: Listing) -> str:
@@ -84,6 +85,10 @@ class ListingSummaryOut(Schema):
     @staticmethod
     def resolve_seller(listing: Listing) -> str:
         return listing.seller.public_name
+
+
+class ListingSummaryOut(_ListingOutBase):
+    thumbnail_url: str | None = Field(description="The main photo's thumbnail.")
 
     @staticmethod
     def resolve_thumbnail_url(listing: Listing) -> str | None:
@@ -96,25 +101,9 @@ class ListingPageOut(Schema):
     count: int = Field(description="How many listings match, over all pages.")
 
 
-class ListingOut(Schema):
-    id: int
-    title: str
+class ListingOut(_ListingOutBase):
     description: str
-    price: Decimal
-    category: str = Field(description="The category's slug.")
-    condition: str
-    status: str
-    seller: str = Field(description="The seller's display name; the e-mail address is never shown.")
-    created_at: datetime
     images: list[ImageOut] = Field(description="The main photo first.")
-
-    @staticmethod
-    def resolve_category(listing: Listing) -> str:
-        return listing.category.slug
-
-    @staticmethod
-    def resolve_seller(listing: Listing) -> str:
-        return listing.seller.public_name
 
     @staticmethod
     def resolve_images(listing: Listing) -> list[Photo]:
