@@ -13,6 +13,7 @@ from feedback.services import corrections_record
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import Listing, Photo
 from marketplace.services.listings import ListingData, listing_create
+from marketplace.services.photos import photo_delete_files
 
 
 class AlreadyPosted(DomainError):
@@ -57,7 +58,6 @@ def listing_post_from_analysis(
         # listing_create cleans up after its own failures; files of photos it stored before a later step
         # failed would outlive the rolled-back rows.
         for photo in new_photos:
-            photo.image.delete(save=False)
-            photo.thumbnail.delete(save=False)
+            photo_delete_files(photo)
         raise
     return listing

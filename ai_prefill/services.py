@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ai_prefill.images import prepare_model_image
+from ai_prefill.images import photo_model_image
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
 from ai_prefill.llm.prompt import PromptVersionError
 from ai_prefill.models import Analysis
@@ -21,7 +21,7 @@ from ai_prefill.rollout.selectors import analysis_model_config
 from ai_prefill.rollout.services import variant_assign
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import User
-from marketplace.services.photos import make_renditions, photo_create
+from marketplace.services.photos import make_renditions, photo_create, photo_delete_files
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,7 @@ def analysis_start(*, user: User, upload, session_key: str = "") -> Analysis:
                 user=user, session_key=session_key or "", photo=photo, **_assigned_variant(user, session_key)
             )
         except Exception:
-            photo.image.delete(save=False)
-            photo.thumbnail.delete(save=False)
+            photo_delete_files(photo)
             raise
         transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
     return analysis
@@ -144,12 +143,9 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
         analysis = through_database_outage(
             lambda: Analysis.objects.select_related("photo").get(pk=analysis_id), what="reading the analysis"
         )
-        with analysis.photo.image.open("rb") as image_file:
-            image_jpeg = prepare_model_image(image_file.read())
+        image_jpeg, image_ref = photo_model_image(analysis.photo)
         # prefill_suggest lets go of this thread's database connection while it waits for the model.
-        result = prefill_suggest(
-            image_jpeg=image_jpeg, config=config, analysis=analysis, image_ref=analysis.photo.image.name
-        )
+        result = prefill_suggest(image_jpeg=image_jpeg, config=config, analysis=analysis, image_ref=image_ref)
     except PrefillFailed as failure:
         _finish(
             analysis_id,

@@ -95,6 +95,10 @@ def photo_thumbnail_path(instance: "Photo", filename: str) -> str:
     return _photo_path("thumb", filename)
 
 
+def photo_medium_path(instance: "Photo", filename: str) -> str:
+    return _photo_path("medium", filename)
+
+
 class Photo(models.Model):
     """A validated, re-encoded photo. It exists before its listing when the pre-fill analyses it."""
 
@@ -103,6 +107,9 @@ class Photo(models.Model):
     # Display size (long side <= 1600 px), EXIF stripped, orientation applied. The original is not kept.
     image = models.ImageField(upload_to=photo_image_path, width_field="width", height_field="height")
     thumbnail = models.ImageField(upload_to=photo_thumbnail_path)
+    # Long side at most 1024 px (a half or less of the display size): phones' screens, and what the
+    # pre-fill sends the vision model, so its worker never decodes a photo. Empty on photos stored before it.
+    medium = models.ImageField(upload_to=photo_medium_path, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     position = models.PositiveSmallIntegerField(default=0)

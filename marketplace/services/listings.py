@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.models import Category, Listing, Photo
-from marketplace.services.photos import Renditions, make_renditions, photo_create
+from marketplace.services.photos import Renditions, make_renditions, photo_create, photo_delete_files
 
 
 class ListingInvalid(DomainError):
@@ -66,8 +66,7 @@ def _store_photos(*, owner, listing: Listing, renditions: Sequence[Renditions], 
 
 def _delete_files(photos: Sequence[Photo]) -> None:
     for photo in photos:
-        photo.image.delete(save=False)
-        photo.thumbnail.delete(save=False)
+        photo_delete_files(photo)
 
 
 def listing_create(

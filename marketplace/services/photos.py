@@ -14,6 +14,7 @@ from marketplace.models import Photo
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 DISPLAY_MAX_SIDE = 1600
+MEDIUM_MAX_SIDE = 1024
 THUMBNAIL_MAX_SIDE = 480
 JPEG_QUALITY = 85
 
@@ -25,6 +26,7 @@ Image.MAX_IMAGE_PIXELS = max(settings.PHOTO_MAX_PIXELS, 1)
 @dataclass(frozen=True)
 class Renditions:
     display: ContentFile
+    medium: ContentFile
     thumbnail: ContentFile
     width: int
     height: int
@@ -92,28 +94,39 @@ def decode_photo(data: bytes, *, max_side: int, min_long_side: int | None = None
     # markup served as ours), and fail on one longer than a JPEG segment holds.
     image.info = {}
     if max(image.size) > max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        # Bicubic: after the draft decode this is a small step down (2000 to 1600 px for a 12 MP photo),
+        # where it looks the same as Lanczos and takes two thirds of the time.
+        image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
     return image
 
 
 def encode_jpeg(image: Image.Image, *, quality: int = JPEG_QUALITY, for_web: bool = True) -> bytes:
     """JPEG bytes with no metadata: Pillow writes EXIF only when asked to.
 
-    for_web: optimised, progressive files for browsers (smaller, slower to write); off for the model.
+    for_web: optimised Huffman tables, 10-15% smaller for browsers at twice the encoding time; off for
+    the model. Baseline, not progressive: progressive would save another 2% and take twice as long again.
     """
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=quality, optimize=for_web, progressive=for_web)
+    image.save(out, format="JPEG", quality=quality, optimize=for_web)
     return out.getvalue()
 
 
 def make_renditions(upload) -> Renditions:
-    """Validate an upload and make the display and thumbnail JPEGs; the original bytes are dropped."""
+    """Validate an upload and make the display, medium and thumbnail JPEGs; the original bytes are dropped.
+
+    One decode serves all three: each smaller rendition is made from the one before it, so a 12 MP photo
+    is decoded once, at half scale, and only that half-scale image is resampled in full.
+    """
     data = read_upload(upload)
     display = decode_photo(data, max_side=DISPLAY_MAX_SIDE)
-    thumbnail = display.copy()
+    display_jpeg = encode_jpeg(display)
+    # An integer factor (1600 to 800 px) is a plain box average, ten times faster than resampling.
+    medium = display.reduce(math.ceil(max(display.size) / MEDIUM_MAX_SIDE))
+    thumbnail = medium.copy()
     thumbnail.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE), Image.Resampling.LANCZOS)
     return Renditions(
-        display=ContentFile(encode_jpeg(display), name="photo.jpg"),
+        display=ContentFile(display_jpeg, name="photo.jpg"),
+        medium=ContentFile(display_jpeg if medium.size == display.size else encode_jpeg(medium), name="medium.jpg"),
         thumbnail=ContentFile(encode_jpeg(thumbnail, quality=80), name="thumb.jpg"),
         width=display.width,
         height=display.height,
@@ -135,6 +148,18 @@ def photo_create(*, owner, renditions: Renditions, listing=None, position: int =
     """Store a validated photo's renditions under random names."""
     photo = Photo(owner=owner, listing=listing, position=position, is_main=is_main)
     photo.image.save("photo.jpg", renditions.display, save=False)
+    photo.medium.save("medium.jpg", renditions.medium, save=False)
     photo.thumbnail.save("thumb.jpg", renditions.thumbnail, save=False)
-    photo.save()
+    try:
+        photo.save()
+    except Exception:
+        photo_delete_files(photo)
+        raise
     return photo
+
+
+def photo_delete_files(photo: Photo) -> None:
+    """Remove a photo's stored renditions (its row is the caller's business)."""
+    for field in (photo.image, photo.medium, photo.thumbnail):
+        if field:
+            field.delete(save=False)

@@ -1,11 +1,15 @@
 """The analysis lifecycle through its services: start, run, finish, sweep. The model is the fake server."""
 
+import io
+import json
 import socket
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from ai_prefill.models import Analysis, LLMCall
 from ai_prefill.selectors import analysis_error
@@ -18,6 +22,8 @@ from ai_prefill.services import (
 )
 from marketplace.errors import PhotoRejected
 from marketplace.models import Category, Photo
+from marketplace.services.photos import photo_delete_files
+from tests.ai_prefill.llm_helpers import gps_exif, photo_jpeg, received_image
 from tests.factories import jpeg_bytes, photo_upload
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +168,36 @@ def test_it_stores_the_suggestion_from_the_model(seller, fake_openai, published_
     assert analysis.started_at <= analysis.finished_at
     assert analysis.error_type == ""
     assert analysis_error(analysis=analysis) is None
+
+
+def test_the_model_gets_the_medium_rendition_made_at_upload_without_the_photos_exif(seller, fake_openai):
+    analysis = analysis_start(user=seller, upload=photo_upload(data=photo_jpeg(6000, 4000, exif=gps_exif())))
+
+    analysis_run(analysis_id=analysis.pk)
+
+    analysis.refresh_from_db()
+    assert analysis.status == Analysis.Status.SUCCEEDED
+    sent = received_image(fake_openai.last_request.body)
+    assert sent == Path(analysis.photo.medium.path).read_bytes()  # sent as stored: the worker decodes nothing
+    image = Image.open(io.BytesIO(sent))
+    assert (image.format, image.size) == ("JPEG", (800, 534))
+    assert not image.getexif()
+    recorded = json.dumps(LLMCall.objects.get(analysis=analysis).request)
+    assert analysis.photo.medium.name in recorded and "data:image" not in recorded  # the file sent, by name
+
+
+def test_a_photo_stored_before_medium_renditions_is_downscaled_by_the_worker(seller, fake_openai):
+    analysis = analysis_start(user=seller, upload=photo_upload(data=photo_jpeg(6000, 4000, exif=gps_exif())))
+    analysis.photo.medium.delete(save=True)
+
+    analysis_run(analysis_id=analysis.pk)
+
+    analysis.refresh_from_db()
+    assert analysis.status == Analysis.Status.SUCCEEDED
+    image = Image.open(io.BytesIO(received_image(fake_openai.last_request.body)))
+    assert image.format == "JPEG"
+    assert 768 <= max(image.size) <= 1024
+    assert not image.getexif()
     call = LLMCall.objects.get(analysis=analysis)
     assert call.attempt == 1
     assert len(fake_openai.requests) == 1
@@ -251,7 +287,7 @@ def test_it_fails_after_three_server_errors(seller, fake_openai):
 
 def test_it_fails_cleanly_when_something_unexpected_breaks(seller, fake_openai, caplog):
     analysis = start(seller)
-    analysis.photo.image.delete(save=False)  # the stored photo went missing
+    photo_delete_files(analysis.photo)  # the stored photo went missing
 
     analysis_run(analysis_id=analysis.pk)
 

@@ -61,7 +61,7 @@ def test_it_posts_a_listing_from_a_form_with_photos(seller_client, seller):
     assert (main.width, main.height) == (300, 200)
     assert body["images"][0]["url"] == main.image.url
     assert all(image["url"].endswith(".jpg") for image in body["images"])
-    assert len(_stored_files()) == 6  # a display size and a thumbnail each
+    assert len(_stored_files()) == 9  # a display size, a medium size and a thumbnail each
 
 
 def test_the_first_photo_is_main_when_none_is_chosen(seller_client):
@@ -193,7 +193,7 @@ def test_a_json_post_must_be_an_object(seller_client):
 def test_the_seller_deletes_a_listing_and_its_photo_files(seller_client, seller, django_capture_on_commit_callbacks):
     listing = ListingFactory(seller=seller)
     listing_photo(listing, is_main=True)
-    assert len(_stored_files()) == 2
+    assert len(_stored_files()) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         response = seller_client.delete(f"/api/listings/{listing.pk}")
@@ -218,7 +218,7 @@ def test_someone_elses_visible_listing_cannot_be_changed_or_deleted(client, sell
     listing.refresh_from_db()
     assert (listing.title, listing.status) == ("Desk", "active")
     assert Photo.objects.count() == 1
-    assert len(_stored_files()) == 2
+    assert len(_stored_files()) == 3
 
 
 def test_someone_elses_hidden_listing_is_not_found(client, seller, buyer):

@@ -7,7 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from marketplace.errors import PhotoRejected
-from marketplace.services.photos import DISPLAY_MAX_SIDE, THUMBNAIL_MAX_SIDE, make_renditions, photo_create
+from marketplace.services.photos import (
+    DISPLAY_MAX_SIDE,
+    MEDIUM_MAX_SIDE,
+    THUMBNAIL_MAX_SIDE,
+    make_renditions,
+    photo_create,
+)
 from tests.factories import bad_photo_files, jpeg_bytes
 
 GPS_IFD = 0x8825
@@ -67,7 +73,7 @@ def test_it_rejects_a_photo_above_the_megapixel_limit(settings):
 
 def test_it_strips_exif_and_gps():
     renditions = make_renditions(_upload(_jpeg_with_gps_and_orientation()))
-    for rendition in (renditions.display, renditions.thumbnail):
+    for rendition in (renditions.display, renditions.medium, renditions.thumbnail):
         image = _open(rendition)
         assert image.format == "JPEG"
         exif = image.getexif()
@@ -109,17 +115,29 @@ def test_it_checks_content_not_the_name_or_content_type():
     assert _open(renditions.display).format == "JPEG"
 
 
-def test_it_makes_a_display_size_and_a_thumbnail():
+def test_it_makes_a_display_size_a_medium_size_and_a_thumbnail():
     renditions = make_renditions(_upload(jpeg_bytes(3000, 2000)))
-    assert max(_open(renditions.display).size) == DISPLAY_MAX_SIDE
-    assert max(_open(renditions.thumbnail).size) == THUMBNAIL_MAX_SIDE
+    assert _open(renditions.display).size == (DISPLAY_MAX_SIDE, 1067)
+    assert _open(renditions.medium).size == (800, 534)  # half the display size: at most MEDIUM_MAX_SIDE
+    assert _open(renditions.thumbnail).size == (THUMBNAIL_MAX_SIDE, 320)
+
+
+@pytest.mark.parametrize(
+    ("size", "medium"),
+    [((1024, 700), (1024, 700)), ((1025, 700), (513, 350)), ((1500, 3000), (400, 800)), ((300, 200), (300, 200))],
+)
+def test_the_medium_size_is_the_display_size_divided_to_fit_1024_pixels(size, medium):
+    renditions = make_renditions(_upload(jpeg_bytes(*size)))
+    assert _open(renditions.medium).size == medium
+    assert max(medium) <= MEDIUM_MAX_SIDE
 
 
 @pytest.mark.django_db
 def test_it_stores_photos_under_random_names(seller):
     first = photo_create(owner=seller, renditions=make_renditions(_upload(jpeg_bytes(), "my-house-address.jpg")))
     second = photo_create(owner=seller, renditions=make_renditions(_upload(jpeg_bytes(), "my-house-address.jpg")))
-    names = {first.image.name, first.thumbnail.name, second.image.name, second.thumbnail.name}
-    assert len(names) == 4
+    names = {photo.image.name for photo in (first, second)}
+    names |= {photo.medium.name for photo in (first, second)} | {photo.thumbnail.name for photo in (first, second)}
+    assert len(names) == 6
     assert not any("my-house-address" in name for name in names)
     assert all(name.startswith("photos/") and name.endswith(".jpg") for name in names)

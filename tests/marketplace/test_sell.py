@@ -96,7 +96,8 @@ def test_it_posts_a_listing_with_photos_and_the_chosen_main_one(seller_client, s
         assert b"SpyCam" not in stored
         assert not Image.open(io.BytesIO(stored)).getexif()
         assert Image.open(photo.thumbnail.path).format == "JPEG"
-    assert len(_stored_files()) == 4
+        assert b"SpyCam" not in Path(photo.medium.path).read_bytes()
+    assert len(_stored_files()) == 6
     assert "Your listing is live." in _page(seller_client.get(response["Location"]))
 
 

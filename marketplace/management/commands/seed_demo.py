@@ -269,7 +269,11 @@ def _store_shared_photo(drawing: str, colour: str) -> dict:
     jpeg = demo_photo_jpeg(drawing, color=COLOURS[colour], variant=len(colour))
     renditions = make_renditions(SimpleUploadedFile(f"{drawing}.jpg", jpeg, content_type="image/jpeg"))
     stored = {"width": renditions.width, "height": renditions.height}
-    for field_name, content in (("image", renditions.display), ("thumbnail", renditions.thumbnail)):
+    for field_name, content in (
+        ("image", renditions.display),
+        ("medium", renditions.medium),
+        ("thumbnail", renditions.thumbnail),
+    ):
         field = Photo._meta.get_field(field_name)
         stored[field_name] = field.storage.save(field.generate_filename(None, content.name), content)
     return stored
