@@ -5,6 +5,7 @@ A version is two files in ai_prefill/prompts/ with the same name: NAME.md holds 
 [schema] field descriptions. Every `migrate` registers the files into the database (PromptVersion),
 and a registered version is immutable: its content hash covers the instructions, the output schema
 as sent and the parameters, and a version whose files or schema no longer give that hash is refused.
+Each process checks a registered version once, on its first use, and keeps it (prompt_get).
 """
 
 import hashlib
@@ -29,6 +30,11 @@ CATEGORIES_MARK = "{categories}"
 # The output schema is stored with this in place of the category slugs, which are read at call time.
 CATEGORY_SLUGS_MARK = "{category slugs}"
 VERSION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,49}$")
+
+# Registered versions that passed prompt_get's checks in this process, by version id. Checking once is
+# enough: registration refuses a change, the admin cannot edit a version and deletes only unused ones,
+# and a drifted file or schema only arrives with a deploy, which starts new processes.
+_checked_prompts: dict[str, "Prompt"] = {}
 
 
 class PromptVersionError(ValueError):
@@ -125,9 +131,12 @@ def prompt_from_stored(
 def prompt_get(version: str) -> Prompt:
     """The prompt version to send: the registered one, checked against its files and today's schema code.
 
-    A version not registered yet (tests, a fresh checkout before `migrate`) is read from its files.
+    A version not registered yet (tests, a fresh checkout before `migrate`) is read from its files, every time.
     Raises UnknownPromptVersion, or PromptVersionChanged when the version would not be sent as registered.
     """
+    checked = _checked_prompts.get(version)
+    if checked is not None:
+        return checked
     stored = PromptVersion.objects.filter(version=version).first()
     from_files = prompt_read(version)
     if stored is None:
@@ -146,7 +155,13 @@ def prompt_get(version: str) -> Prompt:
             f"The files of prompt version {version!r} differ from the registered version. Registered versions "
             "are immutable: restore the files and put the change in a new version."
         )
+    _checked_prompts[version] = prompt
     return prompt
+
+
+def prompt_cache_clear() -> None:
+    """Forget the versions this process has checked, so the next prompt_get checks again, as a new process would."""
+    _checked_prompts.clear()
 
 
 def version_sort_key(version: str) -> list:

@@ -10,6 +10,7 @@ from ai_prefill.llm.prompt import (
     PromptVersionChanged,
     UnknownPromptVersion,
     current_prompt_version,
+    prompt_cache_clear,
     prompt_get,
     prompt_read,
     prompt_versions,
@@ -177,6 +178,20 @@ def test_a_version_that_would_not_be_sent_as_registered_is_not_sent(fake_openai,
 
     assert failure.value.error_type == "prompt_version"
     assert fake_openai.requests == []
+
+
+def test_a_process_checks_a_registered_version_once_then_keeps_it(django_assert_num_queries):
+    checked = prompt_get("prefill-v2")
+    with django_assert_num_queries(0):
+        assert prompt_get("prefill-v2") is checked
+    _registered_with_another_schema("prefill-v2")
+
+    prompt_cache_clear()  # what a new worker process starts with
+
+    with pytest.raises(PromptVersionChanged, match="the output schema the code builds has changed"):
+        prompt_get("prefill-v2")
+    with pytest.raises(PromptVersionChanged):
+        prompt_get("prefill-v2")  # a refused version is not kept: it is refused again
 
 
 def test_model_config_for_fills_in_settings_and_the_prompt_versions_parameters(settings):
