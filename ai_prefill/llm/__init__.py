@@ -5,8 +5,9 @@ the model-ready photo (ai_prefill.images.prepare_model_image) with the config's 
 instructions, output schema and parameters from ai_prefill/prompts/) to the provider the config names;
 `model_config_for(model=..., prompt_version=...)` builds a config, the rest from settings:
 
-- "openai": the openai SDK's structured output, `client.responses.parse(text_format=...)` or, with
-  AI_API_STYLE=chat, `client.chat.completions.parse(response_format=...)`, against OPENAI_BASE_URL.
+- "openai": the openai SDK's structured output, `client.responses.parse(text=..., parse_as=...)` (the
+  schema as text.format, built once per output model) or, with AI_API_STYLE=chat,
+  `client.chat.completions.parse(response_format=...)`, against OPENAI_BASE_URL.
   The output schema (schema.py) has the category as an enum of the slugs in the database at call
   time; the answer is checked again after parsing (lengths, price, taxonomy). One SDK client per
   (base URL, key, timeout) is shared by all threads, with the SDK's own retries off.

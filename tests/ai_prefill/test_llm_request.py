@@ -8,7 +8,7 @@ from openai.lib._pydantic import to_strict_json_schema
 from PIL import Image
 
 from ai_prefill.images import prepare_model_image
-from ai_prefill.llm import ModelConfig, default_model_config, prefill_suggest
+from ai_prefill.llm import ModelConfig, default_model_config, model_config_for, prefill_suggest
 from ai_prefill.llm.prompt import current_prompt_version, prompt_get
 from ai_prefill.models import LLMCall
 from marketplace.models import Category, Condition
@@ -143,6 +143,17 @@ def test_it_sends_the_configured_model_and_limits(fake_openai, api_style):
     assert body["model"] == "gpt-4.1-mini"
     assert body["temperature"] == 0.1
     assert body["max_tokens" if api_style == "chat" else "max_output_tokens"] == 300
+
+
+def test_text_options_among_the_parameters_are_sent_beside_the_schema(fake_openai):
+    config = model_config_for(api_style="responses", params={"text": {"verbosity": "low"}})
+
+    result = suggest(config=config)
+
+    text = fake_openai.last_request.body["text"]
+    assert text["verbosity"] == "low"
+    assert (text["format"]["type"], text["format"]["strict"]) == ("json_schema", True)
+    assert result.suggestion["title"] == "Red ceramic mug"
 
 
 def test_a_reasoning_model_gets_no_temperature(settings):
