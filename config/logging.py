@@ -73,6 +73,12 @@ def logging_config(*, json_lines: bool, level: str) -> dict:
             },
         },
         "root": {"handlers": ["console"], "level": level},
-        # Django's default config gives "django" its own console handler too; one line per event is enough.
-        "loggers": {"django": {"handlers": ["mail_admins"], "level": level, "propagate": True}},
+        "loggers": {
+            # Django's default config gives "django" its own console handler too; one line per event is enough.
+            "django": {"handlers": ["mail_admins"], "level": level, "propagate": True},
+            # The openai SDK's HTTP client (httpx, vendored as httpx2) logs every request at INFO: a line per
+            # model call in the worker's hottest path, which the LLMCall rows already record in full.
+            "httpx": {"level": "WARNING"},
+            "httpx2": {"level": "WARNING"},
+        },
     }

@@ -8,8 +8,11 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
+from ai_prefill.llm import default_model_config, prefill_suggest
+from ai_prefill.models import LLMCall
 from ai_prefill.monitoring.context import LogContextFilter, current_log_context, log_context
 from config.logging import ReadableFormatter
+from tests.ai_prefill.llm_helpers import photo_jpeg
 
 # Request ids
 
@@ -174,3 +177,13 @@ def test_celery_keeps_the_django_logging_configuration():
     Celery("logging-test").log.setup_logging_subsystem(loglevel="INFO")
 
     assert logging.getLogger().handlers == handlers
+
+
+@pytest.mark.django_db
+def test_a_model_call_leaves_no_http_client_line(fake_openai, log_lines):
+    """Each model call is an LLMCall row; the SDK's HTTP client would add an INFO line per request as well."""
+    prefill_suggest(image_jpeg=photo_jpeg(), config=default_model_config(), image_ref="photos/x.jpg")
+
+    assert len(fake_openai.requests) == 1
+    assert LLMCall.objects.count() == 1
+    assert [line for line in log_lines() if line["logger"].startswith(("httpx", "httpcore"))] == []
