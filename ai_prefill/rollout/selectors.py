@@ -44,7 +44,8 @@ def analysis_model_config(*, analysis_id: uuid.UUID | str) -> tuple[ModelConfig,
     """The config to run the analysis with, and its variant's name ("" for the default from settings).
 
     An analysis of an experiment whose kill switch is on runs as the control, even if it was assigned
-    another arm before the switch. Raises PromptVersionError when the prompt version cannot be sent.
+    another arm before the switch. Read afresh for every analysis, never cached: the switch acts at once.
+    Raises PromptVersionError when the prompt version cannot be sent.
     """
     row = (
         Analysis.objects.filter(pk=analysis_id).values_list("variant", "experiment_id", "experiment__killed_at").first()
@@ -56,7 +57,7 @@ def analysis_model_config(*, analysis_id: uuid.UUID | str) -> tuple[ModelConfig,
         control = ExperimentArm.objects.filter(experiment_id=experiment_id, is_control=True).select_related("variant")
         variant = next((arm.variant for arm in control), None)
     else:
-        variant = Variant.objects.filter(name=variant_name).select_related("prompt_version").first()
+        variant = Variant.objects.filter(name=variant_name).first()
     if variant is None:
         return default_model_config(), ""
     return variant_model_config(variant), variant.name

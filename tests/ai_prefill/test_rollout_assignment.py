@@ -182,6 +182,31 @@ def test_the_kill_switch_sends_everyone_to_the_control_at_once(fake_openai, cont
     assert ExperimentChange.objects.filter(experiment=running).count() == 1
 
 
+def test_the_kill_switch_acts_at_once_on_a_worker_that_already_ran_the_candidate(
+    fake_openai, control, candidate, staff, published_tasks
+):
+    running = experiment((control, 0), (candidate, 1))
+    sellers = [UserFactory() for _ in range(2)]
+    analysis_run(analysis_id=upload(sellers[0]).pk)  # this process has now sent the candidate's prompt
+    waiting = upload(sellers[1])
+
+    experiment_kill(experiment=running, by=staff, reason="Prices look wrong.")
+    analysis_run(analysis_id=waiting.pk)
+
+    waiting.refresh_from_db()
+    assert (waiting.variant, waiting.model, waiting.api_style, waiting.prompt_version) == (
+        "control",
+        "gpt-4o-mini",
+        "responses",
+        "prefill-v1",
+    )
+    first, second = (request.body for request in fake_openai.requests)
+    assert (first["model"], second["model"]) == ("gpt-4.1-mini", "gpt-4o-mini")
+    assert "Work it out like this" not in second["instructions"]  # prefill-v1, not the candidate's v2
+    (call,) = LLMCall.objects.filter(analysis=waiting)
+    assert call.prompt_hash == PromptVersion.objects.get(version="prefill-v1").content_hash
+
+
 # Starting, stopping, promoting
 
 
