@@ -8,10 +8,12 @@ import random
 import statistics
 import time
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageOps
 
 from ai_prefill.images import MODEL_IMAGE_MAX_SIDE, MODEL_IMAGE_QUALITY, prepare_model_image
 from bench.report import report
+from marketplace.services.photos import make_renditions
 
 ROUNDS = 7
 
@@ -59,12 +61,21 @@ def run() -> None:
     data = phone_photo()
     prepared = Image.open(io.BytesIO(prepare_model_image(data)))
     assert max(prepared.size) <= MODEL_IMAGE_MAX_SIDE and prepared.format == "JPEG"
-    fast, naive = [], []
+    fast, naive, upload = [], [], []
     for _ in range(ROUNDS):
         fast.append(_seconds(prepare_model_image, data))
         naive.append(_seconds(naive_model_image, data))
+        upload.append(_seconds(_renditions, data))
     fast_median, naive_median = statistics.median(fast), statistics.median(naive)
     detail = f"none; {len(data) / 1e6:.1f} MB 4000x3000 JPEG to <= 1024 px, median of {ROUNDS}"
     report("preprocess_model_image", fast_median * 1000, "ms", detail)
     report("preprocess_naive", naive_median * 1000, "ms", "none; full decode then resize, median")
     report("preprocess_speedup", naive_median / fast_median, "x", ">= 5 x")
+    # What an upload does instead: one decode gives the display size, the medium size (which the worker
+    # sends the model as it is) and the thumbnail.
+    renditions = "none; display + medium (the model's image) + thumbnail, as an upload makes them, median"
+    report("upload_renditions", statistics.median(upload) * 1000, "ms", renditions)
+
+
+def _renditions(data: bytes) -> None:
+    make_renditions(SimpleUploadedFile("photo.jpg", data, content_type="image/jpeg"))
