@@ -32,7 +32,7 @@ from tests.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 # The recommended worker command (config/celery.py); the benchmark checks what it promises.
-CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "100"))
+CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "200"))
 WORKER_COMMAND = ["-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", str(CONCURRENCY)]
 MODEL_SECONDS = 2.0
 THROUGHPUT_WAVES = 6  # analyses = waves x concurrency, so the ramp-up and the tail weigh little

@@ -2,18 +2,19 @@
 
 Recommended worker command (production), one such process per CPU core:
 
-    celery -A config worker --pool threads --concurrency 100 --loglevel INFO
+    celery -A config worker --pool threads --concurrency 200 --loglevel INFO
 
-Why threads: an analysis waits seconds on the model and computes for tens of milliseconds, so one
-process keeps ~100 calls in flight (at a 2 s model latency that caps it at 50 analyses a second).
-What limits a process in practice is CPU, mostly the photo's downscaling; `make bench` measures it
-(worker_throughput, worker_max_calls_in_flight). More throughput: more processes or machines on the
-same broker and database, not more threads. Prefetch is one task per thread (acks_late). Threads let
-go of their database connection while they wait on the model, so 100 threads do not need 100
-PostgreSQL connections. Run beat once per deployment (`celery -A config beat`), or `-B` on a single
-worker, for the periodic stale-analysis sweep. Celery's time limits do not apply to the thread pool:
-the SDK timeout per attempt bounds each analysis, the lease lets another worker take over one whose
-worker died, and the sweep fails anything left behind.
+Why threads: an analysis waits seconds on the model and computes for a few milliseconds (the photo
+arrives model-ready, made at upload), so one process keeps ~200 calls in flight: at a 2 s model latency
+that allows 100 analyses a second, and the CPU, not the threads, sets the real ceiling (`make bench`:
+worker_throughput, worker_max_calls_in_flight). Fewer threads cap a process below its CPU: 100 threads
+at 2 s can never pass 50 a second. More throughput beyond that: more processes or machines on the
+same broker and database. Prefetch is one task per thread (acks_late). Threads let go of their
+database connection while they wait on the model, so 200 threads do not need 200 PostgreSQL
+connections. Run beat once per deployment (`celery -A config beat`), or `-B` on a single worker, for
+the periodic stale-analysis sweep. Celery's time limits do not apply to the thread pool: the SDK
+timeout per attempt bounds each analysis, the lease lets another worker take over one whose worker
+died, and the sweep fails anything left behind.
 """
 
 import os

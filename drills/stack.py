@@ -25,7 +25,7 @@ PG_PORT = int(os.environ.get("TROVA_DRILL_PG_PORT", "55432"))
 REDIS_PORT = int(os.environ.get("TROVA_DRILL_REDIS_PORT", "56379"))
 WEB_PORT = int(os.environ.get("TROVA_DRILL_WEB_PORT", "58000"))
 # The recommended worker command (config/celery.py).
-WORKER_CONCURRENCY = 100
+WORKER_CONCURRENCY = 200
 
 
 class StackError(RuntimeError):

@@ -53,8 +53,8 @@ def main(arguments: argparse.Namespace) -> int:
             stack.start_worker(env)
             stack.start_beat(env)
             print(
-                f"web: gunicorn, {arguments.workers} processes x {arguments.threads} threads (gthread); worker: "
-                f"celery --pool threads --concurrency 100; model: fake, {MODEL_SECONDS:g} s per answer",
+                f"web: gunicorn, {arguments.workers} processes x {arguments.threads} threads (gthread); worker: celery "
+                f"--pool threads --concurrency {stack.WORKER_CONCURRENCY}; model: fake, {MODEL_SECONDS:g} s per answer",
                 flush=True,
             )
             print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before measuring")
