@@ -261,7 +261,7 @@ def _attempts_recorded(analysis_id: uuid.UUID | str) -> int:
 
 
 def _release_database_connection() -> None:
-    # A thread-pool worker has ~100 threads and PostgreSQL allows 100 connections in all: no thread
+    # A thread-pool worker has ~200 threads and PostgreSQL allows 100 connections in all: no thread
     # keeps one while it waits seconds for the model. Inside a transaction (tests) it cannot be let go.
     if not connection.in_atomic_block:
         connection.close()

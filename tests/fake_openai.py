@@ -479,6 +479,9 @@ def _error(status: int, message: str, kind: str, code: str | None) -> _Answer:
 def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+        # The headers and the body go out in two writes; with Nagle's algorithm on, the body would wait
+        # for the client's delayed ACK of the headers (up to 40 ms), a stall no real API server adds.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             received_at = time.monotonic()

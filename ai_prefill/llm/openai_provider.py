@@ -2,6 +2,7 @@
 
 import base64
 import json
+import threading
 import time
 from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
@@ -50,6 +51,23 @@ def _text_format(output_model: type[pydantic.BaseModel]) -> dict:
     holding the GIL); given this as text.format with parse_as, it sends the same and parses the same.
     """
     return type_to_text_format_param(output_model)
+
+
+# On its first answer of a kind the SDK builds pydantic type adapters for its response types (~100 ms
+# holding the GIL) and caches them, without a lock. A worker starting on a backlog would have all of
+# its threads parse their first answer at once, each building them again: 200 threads, 20 s of CPU.
+# So the first parse of each kind goes alone, and everyone after it finds the cache filled.
+_first_parse_lock = threading.Lock()
+_parsed_kinds: set[tuple[str, type[pydantic.BaseModel]]] = set()
+
+
+def _parse(raw, kind: tuple[str, type[pydantic.BaseModel]]):
+    if kind in _parsed_kinds:
+        return raw.parse()
+    with _first_parse_lock:
+        parsed = raw.parse()
+        _parsed_kinds.add(kind)
+    return parsed
 
 
 def openai_attempt(
@@ -105,7 +123,7 @@ def openai_attempt(
         sent = raw.http_request
         attempt.http_status = raw.status_code
         _read_body(attempt, raw.text, config.api_style)
-        parsed = raw.parse()  # the SDK validates the output against output_model here
+        parsed = _parse(raw, (config.api_style, output_model))  # the SDK validates against output_model here
         output, refusal = _output(parsed, config.api_style)
         if refusal is not None:
             attempt.fail("refusal", refusal or "The model refused without a reason.")

@@ -85,8 +85,8 @@ DATABASES = {
     )
 }
 # A connection pool per process on PostgreSQL (0 turns it off). The worker's threads give their
-# connection back while they wait seconds for the model, so ~100 threads share a few connections
-# instead of opening a new one per analysis (about 5 ms each) or holding 100 of them.
+# connection back while they wait seconds for the model, so ~200 threads share a few connections
+# instead of opening a new one per analysis (about 5 ms each) or holding 200 of them.
 DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections alongside a pool
@@ -227,8 +227,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # A worker keeps retrying until the broker is up, also at startup.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks are acks_late: reserve only what the pool can start now, so a busy worker does not sit on
-# messages that an idle one could run (the pool size, e.g. --concurrency 100, is the prefetch count).
+# messages that an idle one could run (the pool size, e.g. --concurrency 200, is the prefetch count).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task keeps a result (ignore_result), so the result backend is the stateless "disabled" one. Shared,
+# it is made once per process, not once per thread (each time a scan of the installed packages' entry
+# points, a few ms holding the GIL, 200 times over when a worker starts).
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-analyses": {
         "task": "ai_prefill.tasks.sweep_stale_analyses_task",
