@@ -123,13 +123,13 @@ def successful_calls_per_analysis(ids: list[str]) -> Counter:
 
 def model_requests_per_analysis(fake: FakeOpenAI, ids: list[str]) -> Counter:
     """How many requests the fake model received for each analysis, matched by the photo it was sent."""
-    from ai_prefill.images import prepare_model_image
+    from ai_prefill.images import photo_model_image
     from ai_prefill.models import Analysis
 
     by_image = {}
     for analysis in Analysis.objects.filter(pk__in=ids).select_related("photo"):
-        with analysis.photo.image.open("rb") as photo:
-            by_image[hashlib.sha256(prepare_model_image(photo.read())).hexdigest()] = str(analysis.pk)
+        image_jpeg, _ = photo_model_image(analysis.photo)  # what the worker sends
+        by_image[hashlib.sha256(image_jpeg).hexdigest()] = str(analysis.pk)
     counts: Counter = Counter()
     for request in fake.requests:
         for url in request_image_urls(request.body or {}):

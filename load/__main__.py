@@ -21,7 +21,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from drills.stack import BIN, ROOT, Stack, StackError
+from drills.stack import BIN, ROOT, WORKER_CONCURRENCY, Stack, StackError
 
 MODEL_SECONDS = 2.0
 SELLERS = 5
@@ -54,7 +54,7 @@ def main(arguments: argparse.Namespace) -> int:
             stack.start_beat(env)
             print(
                 f"web: gunicorn, {arguments.workers} processes x {arguments.threads} threads (gthread); worker: celery "
-                f"--pool threads --concurrency {stack.WORKER_CONCURRENCY}; model: fake, {MODEL_SECONDS:g} s per answer",
+                f"--pool threads --concurrency {WORKER_CONCURRENCY}; model: fake, {MODEL_SECONDS:g} s per answer",
                 flush=True,
             )
             print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before measuring")
