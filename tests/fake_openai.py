@@ -514,12 +514,14 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     client_port=self.client_address[1],
                 )
             )
-            if fake.latency and behaviour not in ("hang", "drop"):
-                fake._stopping.wait(fake.latency)
             if body is None:
                 answer = _error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
             else:
                 answer = fake._answer(path, body, self.headers.get("authorization", ""), behaviour)
+            if fake.latency and behaviour not in ("hang", "drop"):
+                # The answer leaves `latency` after the request came in, however long checking it took here:
+                # benchmarks take the model's latency out, and the fake's own work must not count as ours.
+                fake._stopping.wait(max(0.0, received_at + fake.latency - time.monotonic()))
             if answer is None:
                 self.close_connection = True
                 return
