@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from ai_prefill.admin import ReadOnlyAdminMixin
 from ai_prefill.models import LLMCall
 from feedback.evals.compare import verdict_changes
 from feedback.evals.metrics import METRIC_NAMES
@@ -14,17 +15,11 @@ from feedback.models import EvalResult, EvalRun
 RESULTS_CHANGELIST = "admin:feedback_evalresult_changelist"
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What a run produced: staff may look and delete, never invent or rewrite."""
 
     class Media:
         css = {"all": ["feedback/review.css"]}
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _metric_column(name: str, description: str):

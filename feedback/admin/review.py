@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from ai_prefill.admin import ReadOnlyAdminMixin
 from ai_prefill.models import Analysis
 from feedback.admin.filters import (
     ChangedFieldFilter,
@@ -54,7 +55,7 @@ def _csv_cell(value) -> str:
 
 
 @admin.register(SuggestionReview)
-class SuggestionReviewAdmin(admin.ModelAdmin):
+class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "created_at",
@@ -118,12 +119,6 @@ class SuggestionReviewAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["feedback/review.css"]}
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
