@@ -2,8 +2,10 @@ import functools
 import io
 import os
 from decimal import Decimal
+from pathlib import Path
 
 import factory
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -133,3 +135,20 @@ def suggested_analysis(*, user, suggestion: dict | None = None, status: str = "s
         **fields,
     }
     return Analysis.objects.create(user=user, photo=photo, status=status, **values)
+
+
+def stored_media_files() -> list[Path]:
+    """Every file under MEDIA_ROOT, sorted: to see what a request stored, or that it left nothing behind."""
+    return sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
+
+
+def listing_form_data(**overrides) -> dict:
+    """A valid listing form, as a seller would fill it in."""
+    return {
+        "title": "Road bike",
+        "description": "Aluminium frame, 54 cm.",
+        "category": "sports",
+        "price": "250",
+        "condition": "good",
+        **overrides,
+    }

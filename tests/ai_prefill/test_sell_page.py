@@ -4,10 +4,8 @@ import html
 import re
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +16,16 @@ from ai_prefill.tasks import analyze_task
 from feedback.models import Correction, Outcome, Vote
 from marketplace.models import Listing, Photo
 from tests.ai_prefill.test_analysis_lifecycle import closed_port
-from tests.factories import SUGGESTION, UserFactory, bad_photo_files, jpeg_bytes, photo_upload, suggested_analysis
+from tests.factories import (
+    SUGGESTION,
+    UserFactory,
+    bad_photo_files,
+    jpeg_bytes,
+    listing_form_data,
+    photo_upload,
+    stored_media_files,
+    suggested_analysis,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,21 +65,6 @@ def field_value(page: str, name: str) -> str:
 
 def suggested_fields(page: str) -> set[str]:
     return set(re.findall(r'class="field[^"]*is-suggested[^"]*" id="field-(\w+)"', page))
-
-
-def fields(**overrides) -> dict:
-    return {
-        "title": "Road bike",
-        "description": "Aluminium frame, 54 cm.",
-        "category": "sports",
-        "price": "250",
-        "condition": "good",
-        **overrides,
-    }
-
-
-def stored_files() -> list[Path]:
-    return sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
 
 
 @pytest.fixture
@@ -165,7 +157,7 @@ def test_a_bad_photo_is_refused_with_a_sentence_and_no_analysis(seller_client, c
     assert response.status_code == (422 if headers else 400)
     assert sentence in text(response)
     assert 'id="id_photo"' in response.content.decode()  # the picker again, to try another
-    assert not Analysis.objects.exists() and not Photo.objects.exists() and not stored_files()
+    assert not Analysis.objects.exists() and not Photo.objects.exists() and not stored_media_files()
 
 
 def test_no_photo_at_all_is_refused_with_a_sentence(seller_client):
@@ -204,7 +196,8 @@ def test_a_broker_that_is_down_keeps_the_photo_and_says_so(seller_client, celery
 def test_using_a_different_photo_keeps_what_was_typed(seller_client, seller):
     analysis = suggested_analysis(user=seller)
 
-    response = seller_client.post(SELL, {**fields(), "analysis_id": str(analysis.pk), "intent": "change_photo"})
+    form = {**listing_form_data(), "analysis_id": str(analysis.pk), "intent": "change_photo"}
+    response = seller_client.post(SELL, form)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -296,7 +289,7 @@ def test_nobody_but_the_owner_sees_or_uses_an_analysis(stranger_client, seller, 
         assert stranger_client.get(status_url(analysis)).status_code == 404
         assert stranger_client.get(f"{SELL}?analysis={analysis.pk}").status_code == 404
         assert stranger_client.post(regenerate_url(analysis), **HTMX).status_code == 404
-        posted = stranger_client.post(SELL, {**fields(), "analysis_id": str(analysis.pk)})
+        posted = stranger_client.post(SELL, {**listing_form_data(), "analysis_id": str(analysis.pk)})
         assert posted.status_code == 404
     assert stranger_client.get(f"{SELL}?analysis=not-a-uuid").status_code == 404
     assert stranger_client.get(status_url(Analysis(pk=uuid.uuid4()))).status_code == 404
@@ -345,7 +338,7 @@ def test_check_again_while_pending_keeps_everything_typed(seller_client, seller)
     analysis = suggested_analysis(user=seller, status="running")
 
     response = seller_client.post(
-        SELL, {**fields(description=""), "analysis_id": str(analysis.pk), "intent": "refresh"}
+        SELL, {**listing_form_data(description=""), "analysis_id": str(analysis.pk), "intent": "refresh"}
     )
 
     page = response.content.decode()
@@ -380,13 +373,13 @@ def test_model_output_is_shown_escaped_never_as_markup(seller_client, seller, fa
 
 def test_posting_with_the_analysis_uses_its_photo_without_a_second_upload(seller_client, seller):
     analysis = suggested_analysis(user=seller)
-    files_before = stored_files()
+    files_before = stored_media_files()
 
     response = seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk)})
 
     listing = Listing.objects.get()
     assert response.status_code == 302 and response["Location"] == listing.get_absolute_url()
-    assert Photo.objects.count() == 1 and stored_files() == files_before
+    assert Photo.objects.count() == 1 and stored_media_files() == files_before
     photo = Photo.objects.get()
     assert (photo.pk, photo.listing, photo.is_main) == (analysis.photo_id, listing, True)
     analysis.refresh_from_db()
@@ -450,7 +443,7 @@ def test_a_failed_analysis_still_posts_by_hand_with_its_photo(seller_client, sel
 
     page = text(seller_client.get(f"{SELL}?analysis={analysis.pk}"))
     assert FAILED in page
-    response = seller_client.post(SELL, {**fields(), "analysis_id": str(analysis.pk)})
+    response = seller_client.post(SELL, {**listing_form_data(), "analysis_id": str(analysis.pk)})
 
     listing = Listing.objects.get()
     assert response.status_code == 302
@@ -459,7 +452,7 @@ def test_a_failed_analysis_still_posts_by_hand_with_its_photo(seller_client, sel
 
 
 def test_without_an_analysis_the_photos_in_the_form_post_the_listing(seller_client):
-    response = seller_client.post(SELL, {**fields(), "photos": [photo_upload(), photo_upload()]})
+    response = seller_client.post(SELL, {**listing_form_data(), "photos": [photo_upload(), photo_upload()]})
 
     assert response.status_code == 302
     assert Listing.objects.get().photos.count() == 2 and not Analysis.objects.exists()
@@ -468,12 +461,12 @@ def test_without_an_analysis_the_photos_in_the_form_post_the_listing(seller_clie
 def test_a_rejected_post_keeps_what_was_typed_and_the_analysed_photo(seller_client, seller):
     analysis = suggested_analysis(user=seller)
 
-    response = seller_client.post(SELL, {**fields(price="-5"), "analysis_id": str(analysis.pk)})
+    response = seller_client.post(SELL, {**listing_form_data(price="-5"), "analysis_id": str(analysis.pk)})
 
     assert response.status_code == 400
     page = response.content.decode()
     assert "The price cannot be negative." in text(response)
-    for name, value in fields(price="-5").items():
+    for name, value in listing_form_data(price="-5").items():
         assert field_value(page, name) == value
     assert field_value(page, "analysis_id") == str(analysis.pk)
     assert analysis.photo.thumbnail.url in page

@@ -11,7 +11,7 @@ from PIL import Image
 
 from feedback.models import EvalCase
 from tests.ai_prefill.llm_helpers import photo_jpeg
-from tests.factories import bad_photo_files
+from tests.factories import bad_photo_files, stored_media_files
 from tests.feedback.eval_cases import write_case_dir
 
 pytestmark = pytest.mark.django_db
@@ -76,10 +76,6 @@ def case_values(dataset: str) -> list[tuple]:
         )
         for case in EvalCase.objects.filter(dataset=dataset).order_by("id")
     ]
-
-
-def stored_files(settings) -> list[Path]:
-    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
 
 
 def test_it_imports_every_case_into_a_dataset_named_after_the_directory(case_dir):
@@ -160,7 +156,7 @@ def test_a_bad_line_is_named_and_nothing_is_imported(tmp_path, settings, line, m
     assert error.returncode == 2
     assert "cases.jsonl line 2: " in str(error) and message in str(error)
     assert "line 1" not in str(error)
-    assert not EvalCase.objects.exists() and not stored_files(settings)
+    assert not EvalCase.objects.exists() and not stored_media_files()
 
 
 def test_it_names_every_bad_line_at_once(tmp_path, settings):
@@ -200,7 +196,7 @@ def test_it_keeps_an_existing_dataset_unless_told_to_replace_it(
         evalset("import", smaller, "--dataset", "shop-set", "--replace")
 
     assert [values[0] for values in case_values("shop-set")] == ["other"]
-    assert len(stored_files(settings)) == 1  # the replaced cases' photos went with them
+    assert len(stored_media_files()) == 1  # the replaced cases' photos went with them
 
 
 def test_a_bad_dataset_name_is_refused(case_dir):

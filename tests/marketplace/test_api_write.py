@@ -2,13 +2,19 @@
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from marketplace.models import Listing, Photo
-from tests.factories import ListingFactory, category, jpeg_bytes, listing_photo, photo_upload, png_bytes
+from tests.factories import (
+    ListingFactory,
+    category,
+    jpeg_bytes,
+    listing_photo,
+    photo_upload,
+    png_bytes,
+    stored_media_files,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +28,6 @@ def _fields(**overrides) -> dict:
         "condition": "like_new",
         **overrides,
     }
-
-
-def _stored_files() -> list[Path]:
-    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def test_it_posts_a_listing_from_a_form_with_photos(seller_client, seller):
     assert (main.width, main.height) == (300, 200)
     assert body["images"][0]["url"] == main.image.url
     assert all(image["url"].endswith(".jpg") for image in body["images"])
-    assert len(_stored_files()) == 9  # a display size, a medium size and a thumbnail each
+    assert len(stored_media_files()) == 9  # a display size, a medium size and a thumbnail each
 
 
 def test_the_first_photo_is_main_when_none_is_chosen(seller_client):
@@ -193,7 +195,7 @@ def test_a_json_post_must_be_an_object(seller_client):
 def test_the_seller_deletes_a_listing_and_its_photo_files(seller_client, seller, django_capture_on_commit_callbacks):
     listing = ListingFactory(seller=seller)
     listing_photo(listing, is_main=True)
-    assert len(_stored_files()) == 3
+    assert len(stored_media_files()) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         response = seller_client.delete(f"/api/listings/{listing.pk}")
@@ -202,7 +204,7 @@ def test_the_seller_deletes_a_listing_and_its_photo_files(seller_client, seller,
     assert response.content == b""
     assert not Listing.objects.exists()
     assert not Photo.objects.exists()
-    assert _stored_files() == []
+    assert stored_media_files() == []
 
 
 def test_someone_elses_visible_listing_cannot_be_changed_or_deleted(client, seller, buyer):
@@ -218,7 +220,7 @@ def test_someone_elses_visible_listing_cannot_be_changed_or_deleted(client, sell
     listing.refresh_from_db()
     assert (listing.title, listing.status) == ("Desk", "active")
     assert Photo.objects.count() == 1
-    assert len(_stored_files()) == 3
+    assert len(stored_media_files()) == 3
 
 
 def test_someone_elses_hidden_listing_is_not_found(client, seller, buyer):

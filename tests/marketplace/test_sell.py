@@ -5,13 +5,12 @@ import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
 from marketplace.models import Listing, Photo
-from tests.factories import bad_photo_files, jpeg_bytes, photo_upload, png_bytes
+from tests.factories import bad_photo_files, jpeg_bytes, listing_form_data, photo_upload, png_bytes, stored_media_files
 
 pytestmark = pytest.mark.django_db
 
@@ -20,21 +19,6 @@ SELL = reverse("ai_prefill:sell")
 
 def _page(response) -> str:
     return html.unescape(response.content.decode())
-
-
-def _fields(**overrides) -> dict:
-    return {
-        "title": "Road bike",
-        "description": "Aluminium frame, 54 cm.",
-        "category": "sports",
-        "price": "250",
-        "condition": "good",
-        **overrides,
-    }
-
-
-def _stored_files() -> list[Path]:
-    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
 
 
 def _jpeg_with_gps() -> bytes:
@@ -75,7 +59,7 @@ def test_it_posts_a_listing_with_photos_and_the_chosen_main_one(seller_client, s
         photo_upload("second.png", png_bytes(90, 60), "image/png"),
     ]
 
-    response = seller_client.post(SELL, {**_fields(), "photos": photos, "main_photo": "1"})
+    response = seller_client.post(SELL, {**listing_form_data(), "photos": photos, "main_photo": "1"})
 
     listing = Listing.objects.get()
     assert response.status_code == 302
@@ -97,12 +81,12 @@ def test_it_posts_a_listing_with_photos_and_the_chosen_main_one(seller_client, s
         assert not Image.open(io.BytesIO(stored)).getexif()
         assert Image.open(photo.thumbnail.path).format == "JPEG"
         assert b"SpyCam" not in Path(photo.medium.path).read_bytes()
-    assert len(_stored_files()) == 6
+    assert len(stored_media_files()) == 6
     assert "Your listing is live." in _page(seller_client.get(response["Location"]))
 
 
 def test_the_first_photo_is_main_by_default(seller_client):
-    seller_client.post(SELL, {**_fields(), "photos": [photo_upload(), photo_upload()]})
+    seller_client.post(SELL, {**listing_form_data(), "photos": [photo_upload(), photo_upload()]})
 
     assert [photo.is_main for photo in Listing.objects.get().photos.order_by("position")] == [True, False]
 
@@ -117,13 +101,13 @@ def _assert_refused_and_kept(response, sentence: str, fields: dict) -> None:
     assert f'value="{fields["price"]}"' in page
     assert not Listing.objects.exists()
     assert not Photo.objects.exists()
-    assert not _stored_files()
+    assert not stored_media_files()
 
 
 @pytest.mark.parametrize("case", list(bad_photo_files()))
 def test_a_bad_photo_is_refused_with_a_sentence_and_the_fields_kept(seller_client, case):
     name, data, content_type, sentence = bad_photo_files()[case]
-    fields = _fields()
+    fields = listing_form_data()
 
     response = seller_client.post(SELL, {**fields, "photos": [SimpleUploadedFile(name, data, content_type)]})
 
@@ -131,7 +115,7 @@ def test_a_bad_photo_is_refused_with_a_sentence_and_the_fields_kept(seller_clien
 
 
 def test_one_bad_photo_among_good_ones_stores_nothing(seller_client):
-    fields = _fields()
+    fields = listing_form_data()
     photos = [photo_upload(), photo_upload(), photo_upload("third.jpg", b"not a photo at all")]
 
     response = seller_client.post(SELL, {**fields, "photos": photos})
@@ -153,7 +137,7 @@ def test_one_bad_photo_among_good_ones_stores_nothing(seller_client):
     ],
 )
 def test_a_bad_field_is_refused_with_a_sentence_and_everything_kept(seller_client, overrides, sentence):
-    fields = _fields(**overrides)
+    fields = listing_form_data(**overrides)
 
     response = seller_client.post(SELL, {**fields, "photos": [photo_upload()]})
 
@@ -161,7 +145,7 @@ def test_a_bad_field_is_refused_with_a_sentence_and_everything_kept(seller_clien
 
 
 def test_no_photo_is_refused(seller_client):
-    fields = _fields()
+    fields = listing_form_data()
 
     response = seller_client.post(SELL, fields)
 
@@ -169,7 +153,7 @@ def test_no_photo_is_refused(seller_client):
 
 
 def test_more_than_eight_photos_are_refused(seller_client):
-    fields = _fields()
+    fields = listing_form_data()
 
     response = seller_client.post(SELL, {**fields, "photos": [photo_upload() for _ in range(9)]})
 
@@ -177,7 +161,7 @@ def test_more_than_eight_photos_are_refused(seller_client):
 
 
 def test_the_selected_category_and_condition_stay_selected(seller_client):
-    response = seller_client.post(SELL, _fields(price="abc", category="books", condition="fair"))
+    response = seller_client.post(SELL, listing_form_data(price="abc", category="books", condition="fair"))
 
     page = response.content.decode()
     assert '<option value="books" selected>' in page
@@ -201,7 +185,7 @@ def test_an_empty_post_names_every_missing_field(seller_client):
 
 @pytest.mark.parametrize(("typed", "stored"), [("12,50", "12.50"), ("€ 1,250", "1250.00"), ("1 250.5", "1250.50")])
 def test_it_reads_prices_the_way_people_type_them(seller_client, typed, stored):
-    response = seller_client.post(SELL, {**_fields(price=typed), "photos": [photo_upload()]})
+    response = seller_client.post(SELL, {**listing_form_data(price=typed), "photos": [photo_upload()]})
 
     assert response.status_code == 302
     assert str(Listing.objects.get().price) == stored
