@@ -9,20 +9,11 @@ from django.utils.html import format_html
 
 from ai_prefill.models import Analysis, LLMCall
 from ai_prefill.rollout import admin as rollout_admin  # noqa: F401  (prompt versions, variants, experiments)
+from core.admin import ReadOnlyAdminMixin
 
 
 def _pretty_json(value) -> str:
     return format_html('<pre class="admin-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False))
-
-
-class ReadOnlyAdminMixin:
-    """Records of what happened: staff may look and delete, never invent or rewrite."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class LLMCallInline(ReadOnlyAdminMixin, admin.StackedInline):

@@ -9,6 +9,11 @@ class AiPrefillConfig(AppConfig):
     def ready(self) -> None:
         # Deploy plumbing: every `migrate` registers the prompt files, and refuses changed ones.
         post_migrate.connect(_register_prompt_versions, sender=self)
+        from ai_prefill.posting import listing_post_from_analysis
+        from marketplace.services.listings import analysis_poster_register
+
+        # POST /api/listings with an analysis_id (marketplace's endpoint) posts through ai_prefill.
+        analysis_poster_register(listing_post_from_analysis)
 
 
 def _register_prompt_versions(sender, using: str, **kwargs) -> None:

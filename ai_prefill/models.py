@@ -51,6 +51,12 @@ class Analysis(models.Model):
     # the analysis over once the lease has expired (its worker died). See services.analysis_run.
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The posting facts, written in the listing's transaction (ai_prefill.posting); feedback derives the
+    # corrections and the outcome from them. posted_values are in the suggestion's terms (listing_values).
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_values = models.JSONField(null=True, blank=True)
+    # How often the seller asked for another suggestion instead of this one.
+    regenerate_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -69,10 +75,22 @@ class Analysis(models.Model):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
+class LLMCallQuerySet(models.QuerySet):
+    def production(self) -> "LLMCallQuerySet":
+        """The calls made for sellers: what /metrics, the dashboard, the budget and the alerts count."""
+        return self.filter(purpose=LLMCall.Purpose.PRODUCTION)
+
+
 class LLMCall(models.Model):
     """One attempt at the model: what was asked (without image bytes), what came back, and its cost."""
 
+    class Purpose(models.TextChoices):
+        PRODUCTION = "production", "Production (a seller's analysis)"
+        EVAL = "eval", "Evaluation run"
+
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="llm_calls", null=True, blank=True)
+    # Why the call was made: evaluation calls never count in the production figures.
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.PRODUCTION)
     attempt = models.PositiveSmallIntegerField(default=1)
     provider = models.CharField(max_length=20)
     model = models.CharField(max_length=100)
@@ -91,11 +109,14 @@ class LLMCall(models.Model):
     raw_output = models.TextField(blank=True)
     request = models.JSONField(default=dict, blank=True)
 
+    objects = LLMCallQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at"]
         verbose_name = "LLM call"
         indexes = [
             models.Index(fields=["-started_at"], name="llmcall_started"),
+            models.Index(fields=["purpose", "-started_at"], name="llmcall_purpose_started"),
             models.Index(fields=["analysis", "attempt"], name="llmcall_analysis_attempt"),
         ]
 

@@ -1,16 +1,17 @@
 """Posting a listing from an analysed photo: the one way the pages and the API turn a suggestion into a listing."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
+from django.utils import timezone
 
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
+from core.errors import DomainError, NotFound
 
 # Against the app arrows (feedback knows ai_prefill, not the reverse): the corrections must be written in
 # the listing's own transaction, and this is the one place that does it.
-from feedback.services import corrections_record
-from marketplace.errors import DomainError, NotFound
 from marketplace.models import Listing, Photo
 from marketplace.services.listings import ListingData, listing_create
 from marketplace.services.photos import photo_delete_files
@@ -20,12 +21,28 @@ class AlreadyPosted(DomainError):
     status_code = 409
 
 
+# Called once the posting has committed, with the analysis id: feedback registers its derivation of the
+# corrections and the outcome here (FeedbackConfig.ready), since ai_prefill must not know feedback.
+_posted_hooks: list[Callable[[str], None]] = []
+
+
+def on_analysis_posted(hook: Callable[[str], None]) -> None:
+    """Register a callable run after commit with the id of every analysis posted as a listing."""
+    if hook not in _posted_hooks:
+        _posted_hooks.append(hook)
+
+
+def _posted_hooks_run(analysis_id: str) -> None:
+    for hook in _posted_hooks:
+        hook(analysis_id)
+
+
 def listing_post_from_analysis(
     *, seller, analysis_id, data: ListingData, uploads: Sequence = (), main_index: int = 0
 ) -> Listing:
-    """Create the listing with the analysed photo, link it to the analysis and record the seller's corrections.
+    """Create the listing with the analysed photo, link it to the analysis and record the posting facts.
 
-    One transaction: if anything fails (a bad extra photo, storage) there is no listing and no correction.
+    One transaction: if anything fails (a bad extra photo, storage) there is no listing and no posting fact.
     A failed or unfinished analysis still posts; it just has no suggestion to compare with.
     """
     try:
@@ -51,9 +68,13 @@ def listing_post_from_analysis(
                 seller=seller, data=data, uploads=uploads, existing_photos=[analysis.photo], main_index=main_index
             )
             new_photos = list(listing.photos.exclude(pk=analysis.photo_id))
-            Analysis.objects.filter(pk=analysis.pk).update(listing=listing)
+            values = listing_values(listing)
+            Analysis.objects.filter(pk=analysis.pk).update(
+                listing=listing, posted_at=timezone.now(), posted_values=values
+            )
             analysis.listing = listing
-            corrections_record(analysis=analysis, listing=listing)
+            analysis_id_text = str(analysis.pk)
+            transaction.on_commit(lambda: _posted_hooks_run(analysis_id_text))
     except Exception:
         # listing_create cleans up after its own failures; files of photos it stored before a later step
         # failed would outlive the rolled-back rows.
@@ -61,3 +82,15 @@ def listing_post_from_analysis(
             photo_delete_files(photo)
         raise
     return listing
+
+
+def listing_values(listing: Listing) -> dict[str, str]:
+    """A listing's fields in the suggestion's terms (SUGGESTED_FIELDS): category slug, price as text with cents."""
+    values = {
+        "title": listing.title,
+        "description": listing.description,
+        "category": listing.category.slug,
+        "price": f"{listing.price:.2f}",
+        "condition": listing.condition,
+    }
+    return {name: values[name] for name in SUGGESTED_FIELDS}

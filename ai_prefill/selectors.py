@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ai_prefill.models import Analysis
 from ai_prefill.services import QUEUE_UNAVAILABLE_MESSAGE, TIMED_OUT_MESSAGE, analysis_time_budget_seconds
-from marketplace.errors import NotFound
+from core.errors import NotFound
 
 
 @dataclass(frozen=True)

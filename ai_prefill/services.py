@@ -7,19 +7,19 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ai_prefill.images import photo_model_image
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
 from ai_prefill.llm.prompt import PromptVersionError
 from ai_prefill.models import Analysis
-from ai_prefill.monitoring.context import log_context
-from ai_prefill.outage import through_database_outage
 from ai_prefill.rollout.selectors import analysis_model_config
 from ai_prefill.rollout.services import variant_assign
-from marketplace.errors import DomainError, NotFound
+from core.context import log_context
+from core.db import connection_release, through_database_outage
+from core.errors import DomainError, NotFound
 from marketplace.models import User
 from marketplace.services.photos import make_renditions, photo_create, photo_delete_files
 
@@ -184,7 +184,7 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
             attempts=result.attempts,
         )
     finally:
-        _release_database_connection()
+        connection_release()
     return None
 
 
@@ -260,13 +260,6 @@ def _attempts_recorded(analysis_id: uuid.UUID | str) -> int:
     )
 
 
-def _release_database_connection() -> None:
-    # A thread-pool worker has ~200 threads and PostgreSQL allows 100 connections in all: no thread
-    # keeps one while it waits seconds for the model. Inside a transaction (tests) it cannot be let go.
-    if not connection.in_atomic_block:
-        connection.close()
-
-
 def analysis_sweep_stale() -> SweepResult:
     """Fail analyses stuck pending or running past AI_STALE_AFTER_SECONDS; re-enqueue those the broker refused."""
     now = timezone.now()
@@ -309,6 +302,7 @@ def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str) -> Analysis
         if previous.listing_id is not None or previous.photo.listing_id is not None:
             raise AnalysisAlreadyPosted("This photo is already in a listing, so there is nothing to suggest again.")
         _check_rate_limit(user)
+        Analysis.objects.filter(pk=previous.pk).update(regenerate_count=F("regenerate_count") + 1)
         analysis = Analysis.objects.create(
             user=user,
             session_key=previous.session_key,

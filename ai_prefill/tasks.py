@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from ai_prefill import services
-from ai_prefill.rollout.guardrail import guardrail_check
 
 # Limits are read when the worker starts. They only bite on the prefork pool (Celery's thread pool
 # has no time limits); on threads the SDK timeout per attempt bounds the work, and the lease covers it.
@@ -34,9 +33,3 @@ def analyze_task(self, analysis_id: str) -> None:
 def sweep_stale_analyses_task() -> dict[str, int]:
     result = services.analysis_sweep_stale()
     return {"timed_out": result.timed_out, "requeued": result.requeued}
-
-
-@shared_task(ignore_result=True)
-def rollout_guardrail_task() -> list[str]:
-    trip = guardrail_check()
-    return trip.reasons if trip else []

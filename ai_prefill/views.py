@@ -20,17 +20,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ai_prefill.forms import PhotoForm, SellForm
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
 from ai_prefill.posting import AlreadyPosted, listing_post_from_analysis
 from ai_prefill.selectors import analysis_error
 from ai_prefill.services import analysis_regenerate, analysis_start, analysis_time_budget_seconds
-from feedback.selectors import vote_current
-from feedback.services import outcome_record_regenerate
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.forms import PriceField, add_domain_error
 from marketplace.services.listings import listing_create
 
-FIELDS = ("title", "description", "category", "price", "condition")
 FAILED_SENTENCE = "We couldn't suggest details this time — please fill in the form yourself."
 QUEUE_DOWN_SENTENCE = (
     "Our suggestion service is down right now, so please fill in the form yourself — your photo is kept."
@@ -109,7 +107,9 @@ def _own_analysis(user, analysis_id) -> Analysis:
 def _suggestion(analysis: Analysis | None) -> dict[str, str]:
     if analysis is None or analysis.status != Analysis.Status.SUCCEEDED or not isinstance(analysis.suggestion, dict):
         return {}
-    return {name: str(analysis.suggestion[name]) for name in FIELDS if analysis.suggestion.get(name) is not None}
+    return {
+        name: str(analysis.suggestion[name]) for name in SUGGESTED_FIELDS if analysis.suggestion.get(name) is not None
+    }
 
 
 def _same(name: str, value: str, suggested: str) -> bool:
@@ -127,7 +127,7 @@ def _suggested_fields(values, suggestion: dict[str, str]) -> set[str]:
 
 
 def _posted_values(post) -> dict[str, str]:
-    return {name: post.get(name, "") for name in FIELDS}
+    return {name: post.get(name, "") for name in SUGGESTED_FIELDS}
 
 
 def _fill_empty(values: dict[str, str], suggestion: dict[str, str]) -> dict[str, str]:
@@ -149,7 +149,6 @@ def _context(request, *, analysis: Analysis | None, form: SellForm | None = None
         "progress": analysis_progress(analysis) if analysis else None,
         "suggestion": suggestion,
         "suggested_fields": _suggested_fields(values, suggestion),
-        "current_vote": vote_current(analysis=analysis, user=request.user) if suggestion else None,
         "vote_back": _sell_url(analysis),
         "photo_form": PhotoForm(),
         "form": form,
@@ -276,7 +275,6 @@ def sell_regenerate(request, analysis_id: uuid.UUID):
             return _photo_swap(request, analysis=previous, regenerate_error=error.message, status=error.status_code)
         form = SellForm(initial=_posted_values(request.POST), analysed_photo=True)
         return _page(request, form=form, analysis=previous, status=error.status_code, regenerate_error=error.message)
-    outcome_record_regenerate(analysis=previous)
     analysis.refresh_from_db()
     if request.htmx:
         return _photo_swap(request, analysis=analysis)

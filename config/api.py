@@ -7,9 +7,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from ai_prefill.api import router as analyses_router
+from core.errors import DomainError
 from feedback.api import router as feedback_router
 from marketplace.api import router as marketplace_router
-from marketplace.errors import DomainError
 
 api = NinjaAPI(title="Trova API", version="1.0", urls_namespace="api")
 

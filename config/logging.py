@@ -1,7 +1,7 @@
 """Log formats: one JSON object per line in production, readable lines in development.
 
 Both carry the request id, analysis id and variant of the current context
-(ai_prefill.monitoring.context), so one grep follows an analysis from the upload request through the worker.
+(core.context), so one grep follows an analysis from the upload request through the worker.
 """
 
 import json
@@ -53,7 +53,7 @@ def logging_config(*, json_lines: bool, level: str) -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
-            "log_context": {"()": "ai_prefill.monitoring.context.LogContextFilter"},
+            "log_context": {"()": "core.context.LogContextFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         },
         "formatters": {

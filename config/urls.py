@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from ai_prefill.monitoring.urls import probe_urlpatterns
 from config.api import api
+from core.urls import probe_urlpatterns
 from marketplace.ratelimit import limit_failed_logins
 
 # Staff accounts are the ones most worth guessing: the admin's log-in counts failures like the site's.
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include((probe_urlpatterns, "monitoring"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("staff/ai/", include("ai_prefill.monitoring.urls")),
+    path("staff/ai/", include("insights.urls")),
     path("staff/", include("feedback.urls")),
     path("feedback/", include("feedback.urls_public")),
     path("", include("ai_prefill.urls")),

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from ninja import Query, Router, Status
 
+from core.errors import NotAllowed
 from feedback.schemas import FeedbackFiltersIn, FeedbackIn, FeedbackPageOut, VoteOut
 from feedback.selectors import analysis_owned, feedback_feed
 from feedback.services import vote_record
 from marketplace.api import Json
 from marketplace.auth import api_auth
-from marketplace.errors import NotAllowed
 
 router = Router(tags=["feedback"])
 

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from feedback.models import COMMENT_MAX_LENGTH, SUGGESTED_FIELDS, Vote
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
+from feedback.models import COMMENT_MAX_LENGTH, Vote
 from feedback.services import FieldVerdict
 from marketplace.models import DESCRIPTION_MAX_LENGTH, PRICE_MAX, TITLE_MAX_LENGTH, Category, Condition
 

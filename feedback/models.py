@@ -4,11 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ai_prefill.llm.schema import SUGGESTED_FIELDS, SuggestedField
 from ai_prefill.models import Analysis
 from marketplace.models import Listing
 
-# The suggestion's fields, in the order people read them.
-SUGGESTED_FIELDS = ("title", "description", "category", "price", "condition")
 COMMENT_MAX_LENGTH = 500
 
 
@@ -56,12 +55,7 @@ class Vote(models.Model):
 class Correction(models.Model):
     """One suggested field against the listing's value at posting time (initial) or after an edit (late)."""
 
-    class Field(models.TextChoices):
-        TITLE = "title", "Title"
-        DESCRIPTION = "description", "Description"
-        CATEGORY = "category", "Category"
-        PRICE = "price", "Price"
-        CONDITION = "condition", "Condition"
+    Field = SuggestedField
 
     class Kind(models.TextChoices):
         INITIAL = "initial", "At posting"
@@ -101,7 +95,6 @@ class Outcome(models.Model):
     posted_at = models.DateTimeField(null=True, blank=True)
     # Set by the sweep when no listing came within 24 hours of the suggestion; posting clears it.
     abandoned_at = models.DateTimeField(null=True, blank=True)
-    regenerate_count = models.PositiveIntegerField(default=0)
     # The listing's updated_at the late-correction sweep last compared; later edits need a look.
     corrections_checked_at = models.DateTimeField(null=True, blank=True)
 
@@ -145,106 +138,6 @@ class AnnotationSkip(models.Model):
         return f"{self.user_id} skipped {self.analysis_id}"
 
 
-class EvalCase(models.Model):
-    """A photo with the answer we expect from the model; the evaluation runner reads these by dataset."""
-
-    class Source(models.TextChoices):
-        CORRECTION = "correction", "Seller's posted values"
-        ANNOTATION = "annotation", "Staff annotation"
-        IMPORT = "import", "Import"
-
-    dataset = models.SlugField(max_length=50, default="default", db_index=True)
-    # Its own copy of the photo: deleting the listing or the analysis must not take the case with it.
-    image = models.ImageField(upload_to="eval/%Y/%m/")
-    expected_category = models.SlugField(max_length=50)
-    expected_price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    expected_price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    title_must_mention = models.JSONField(default=list, blank=True)
-    # The full reference answer, for people reading results; the runner scores the fields above.
-    expected_title = models.CharField(max_length=200, blank=True)
-    expected_description = models.TextField(blank=True)
-    expected_condition = models.CharField(max_length=16, blank=True)
-    notes = models.TextField(blank=True)
-    source = models.CharField(max_length=12, choices=Source.choices)
-    source_analysis = models.ForeignKey(
-        Analysis, on_delete=models.SET_NULL, related_name="eval_cases", null=True, blank=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["dataset", "-created_at", "-id"]
-        verbose_name = "evaluation case"
-
-    def __str__(self) -> str:
-        return f"{self.dataset}: {self.expected_title or self.expected_category}"
-
-
-class EvalRun(models.Model):
-    """One model configuration run over every case of a dataset; a candidate run points at its baseline."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
-
-    dataset = models.SlugField(max_length=50, db_index=True)
-    provider = models.CharField(max_length=20)
-    model = models.CharField(max_length=100)
-    api_style = models.CharField(max_length=20)
-    prompt_version = models.CharField(max_length=50)
-    # The version's content hash (ai_prefill PromptVersion.content_hash): the exact instructions, schema, params.
-    prompt_hash = models.CharField(max_length=64, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    concurrency = models.PositiveSmallIntegerField(default=8)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    baseline = models.ForeignKey("self", on_delete=models.SET_NULL, related_name="candidates", null=True, blank=True)
-    # {"n_cases": 12, "category_accuracy": 0.75, ...}: see feedback.evals.metrics.run_metrics.
-    metrics = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "evaluation run"
-
-    def __str__(self) -> str:
-        return f"Run {self.pk}: {self.model} / {self.prompt_version} on {self.dataset}"
-
-
-class EvalResult(models.Model):
-    """What one case produced in one run, and the verdict on each metric (None: the metric does not apply)."""
-
-    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="results")
-    case = models.ForeignKey(EvalCase, on_delete=models.SET_NULL, related_name="results", null=True, blank=True)
-    # The case's expectations when it ran: editing or deleting the case later leaves the verdicts readable.
-    expected = models.JSONField(default=dict)
-    produced = models.JSONField(null=True, blank=True)
-    error_type = models.CharField(max_length=40, blank=True)
-    error_message = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    schema_valid = models.BooleanField()
-    category_correct = models.BooleanField()
-    price_in_range = models.BooleanField(null=True, blank=True)
-    price_abs_pct_error = models.FloatField(null=True, blank=True)
-    title_mentions = models.BooleanField(null=True, blank=True)
-    tone_flagged = models.BooleanField(null=True, blank=True)
-    tone_words = models.JSONField(default=list, blank=True)
-    latency_ms = models.PositiveIntegerField(default=0)
-    input_tokens = models.PositiveIntegerField(default=0)
-    output_tokens = models.PositiveIntegerField(default=0)
-    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
-    # The LLMCall rows of this case's attempts (their analysis is empty: no seller asked).
-    llm_call_ids = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["run", "case_id", "id"]
-        verbose_name = "evaluation result"
-        constraints = [models.UniqueConstraint(fields=["run", "case"], name="one_result_per_case_and_run")]
-
-    def __str__(self) -> str:
-        return f"Case {self.case_id} in run {self.run_id}"
-
-
 class Annotation(models.Model):
     """A staff member's verdict on each suggested field, with the right value where they typed one."""
 
@@ -253,7 +146,7 @@ class Annotation(models.Model):
     # {"title": {"correct": true, "value": ""}, "price": {"correct": false, "value": "40.00"}, ...}
     verdicts = models.JSONField(default=dict)
     notes = models.TextField(blank=True)
-    eval_case = models.ForeignKey(EvalCase, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    eval_case = models.ForeignKey("evals.EvalCase", on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -9,10 +9,23 @@ from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, Quer
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
-from feedback.models import SUGGESTED_FIELDS, AnnotationSkip, Correction, Outcome, Vote
-from marketplace.errors import NotFound
+from ai_prefill.posting import listing_values
+from core.errors import NotFound
+from feedback.models import AnnotationSkip, Correction, Outcome, Vote
 from marketplace.models import Listing, Message
+
+
+def analysis_posted_q(prefix: str = "") -> Q:
+    """The one meaning of "posted" for an analysis (under `prefix`, e.g. "analysis__"): it has a listing, or
+    had one (the posting facts, and the outcome derived from them, outlive a deleted listing)."""
+    return Q(**{f"{prefix}posted_at__isnull": False}) | Q(**{f"{prefix}listing__isnull": False})
+
+
+def analysis_abandoned_q(prefix: str = "") -> Q:
+    """The one meaning of "abandoned": the sweep marked it (no listing within a day) and it was not posted."""
+    return Q(**{f"{prefix}outcome__abandoned_at__isnull": False}) & ~analysis_posted_q(prefix)
 
 
 def analysis_owned(*, analysis_id, user) -> Analysis:
@@ -43,17 +56,6 @@ def analysis_posted_values(*, analysis: Analysis) -> dict[str, str]:
     return listing_values(listing) if listing else {}
 
 
-def listing_values(listing: Listing) -> dict[str, str]:
-    """A listing's fields in the suggestion's terms: category slug, price as text with cents."""
-    return {
-        "title": listing.title,
-        "description": listing.description,
-        "category": listing.category.slug,
-        "price": f"{listing.price:.2f}",
-        "condition": listing.condition,
-    }
-
-
 @dataclass(frozen=True)
 class AnalysisOutcome:
     state: str  # "posted", "abandoned" or "open"
@@ -81,7 +83,7 @@ def outcome_for_analysis(*, analysis: Analysis) -> AnalysisOutcome:
     return AnalysisOutcome(
         state=state,
         seconds_to_post=(posted_at - shown_at).total_seconds() if posted_at else None,
-        regenerate_count=outcome.regenerate_count if outcome else 0,
+        regenerate_count=analysis.regenerate_count,
         sold=bool(listing and listing.status == Listing.Status.SOLD),
         messages_received=messages,
     )
@@ -198,8 +200,8 @@ def suggestion_stats(*, since: date | None = None, until: date | None = None) ->
             shown=Count("pk"),
             votes=Count("pk", filter=Q(voted=True)),
             thumbs_up=Count("pk", filter=Q(voted_up=True)),
-            posted=Count("pk", filter=Q(outcome__posted_at__isnull=False) | Q(listing__isnull=False)),
-            abandoned=Count("pk", filter=Q(outcome__abandoned_at__isnull=False, outcome__posted_at__isnull=True)),
+            posted=Count("pk", filter=analysis_posted_q()),
+            abandoned=Count("pk", filter=analysis_abandoned_q()),
         )
         .order_by("day", "model", "prompt_version")
     )

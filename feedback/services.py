@@ -1,40 +1,37 @@
 """Writing feedback: votes, corrections, outcomes, staff review, the annotation queue and evaluation cases."""
 
 import hashlib
-import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from difflib import SequenceMatcher
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
+from ai_prefill.posting import listing_values
+from core.errors import DomainError, NotFound
+from evals.models import EvalCase
+from evals.services import evalcase_create
 from feedback.models import (
     COMMENT_MAX_LENGTH,
-    SUGGESTED_FIELDS,
     Annotation,
     AnnotationSkip,
     Correction,
-    EvalCase,
     Outcome,
     Review,
     Vote,
 )
-from feedback.selectors import SAMPLE_KEY_RANGE, annotation_queue, listing_values
-from marketplace.errors import DomainError, NotFound
+from feedback.selectors import SAMPLE_KEY_RANGE, annotation_queue
 from marketplace.models import Category, Condition, Listing
 
 ABANDONED_AFTER = timedelta(hours=24)
 LATE_CORRECTION_WINDOW = timedelta(days=7)
-# Eval cases made from one posted price accept this much either side of it.
-EVAL_PRICE_TOLERANCE = Decimal("0.3")
-_TITLE_STOPWORDS = {"the", "used", "new", "old", "very", "like", "good", "great", "condition", "working"}
 
 
 class VoteInvalid(DomainError):
@@ -109,25 +106,49 @@ def _has_suggestion(analysis: Analysis) -> bool:
     return analysis.status == Analysis.Status.SUCCEEDED and isinstance(analysis.suggestion, dict)
 
 
-def corrections_record(*, analysis: Analysis, listing: Listing) -> list[Correction]:
-    """At posting: mark the analysis posted and compare each suggested field with what the seller posted."""
-    now = timezone.now()
-    Outcome.objects.update_or_create(
-        analysis=analysis,
-        defaults={"posted_at": now, "abandoned_at": None, "corrections_checked_at": listing.updated_at},
-    )
-    if not _has_suggestion(analysis):
-        return []
-    final_values = listing_values(listing)
-    corrections = []
-    for field in SUGGESTED_FIELDS:
-        comparison = compare_field(field, analysis.suggestion.get(field), final_values[field])
-        corrections.append(
-            Correction(
-                analysis=analysis, listing=listing, field=field, kind=Correction.Kind.INITIAL, **asdict(comparison)
-            )
+def corrections_derive(*, analysis_id) -> list[Correction]:
+    """From the posting facts: the outcome (posted) and an initial correction per suggested field.
+
+    Idempotent: run again, it replaces the initial corrections with the same ones, or with new ones after the
+    similarity metric changed. An analysis that was not posted gets nothing.
+    """
+    with transaction.atomic():
+        analysis = Analysis.objects.select_for_update().filter(pk=analysis_id, posted_at__isnull=False).first()
+        if analysis is None:
+            return []
+        listing_updated_at = Listing.objects.filter(pk=analysis.listing_id).values_list("updated_at", flat=True).first()
+        outcome, created = Outcome.objects.get_or_create(
+            analysis=analysis,
+            defaults={"posted_at": analysis.posted_at, "corrections_checked_at": listing_updated_at},
         )
-    return Correction.objects.bulk_create(corrections)
+        if not created:
+            # The late-correction sweep's checkpoint is its own: a second derivation leaves it alone.
+            Outcome.objects.filter(pk=outcome.pk).update(posted_at=analysis.posted_at, abandoned_at=None)
+        Correction.objects.filter(analysis=analysis, kind=Correction.Kind.INITIAL).delete()
+        if not _has_suggestion(analysis):
+            return []
+        posted = analysis.posted_values or {}
+        corrections = [
+            Correction(
+                analysis=analysis,
+                listing_id=analysis.listing_id,
+                field=field,
+                kind=Correction.Kind.INITIAL,
+                **asdict(compare_field(field, analysis.suggestion.get(field), posted.get(field, ""))),
+            )
+            for field in SUGGESTED_FIELDS
+        ]
+        return Correction.objects.bulk_create(corrections)
+
+
+def corrections_derive_missing(*, limit: int = 500) -> int:
+    """Sweep: derive the postings whose task never ran (the broker was down at posting time)."""
+    missing = list(
+        Analysis.objects.filter(posted_at__isnull=False, outcome__isnull=True).values_list("pk", flat=True)[:limit]
+    )
+    for analysis_id in missing:
+        corrections_derive(analysis_id=analysis_id)
+    return len(missing)
 
 
 def corrections_record_late(*, now: datetime | None = None) -> int:
@@ -178,12 +199,6 @@ def _record_late_for(analysis_id) -> int:
 
 
 # --- Outcomes --------------------------------------------------------------------------------------
-
-
-def outcome_record_regenerate(*, analysis: Analysis) -> None:
-    """The seller asked for another suggestion instead of this one."""
-    Outcome.objects.get_or_create(analysis=analysis)
-    Outcome.objects.filter(analysis=analysis).update(regenerate_count=F("regenerate_count") + 1)
 
 
 def outcomes_mark_abandoned(*, now: datetime | None = None) -> int:
@@ -333,66 +348,6 @@ def annotation_record(
     return annotation
 
 
-# --- Evaluation cases ------------------------------------------------------------------------------
-
-
-def title_words(title: str) -> list[str]:
-    """The word a good suggestion's title must name: the head noun of the title's first phrase, which in
-    English comes last ("Brass desk lamp, barely used" -> "lamp"). Staff can edit it in admin."""
-    first_phrase = re.split(r"[,;:(|/\u2013\u2014]| - | with | for | and ", title.lower(), maxsplit=1)[0]
-    words = [word for word in re.findall(r"[^\W\d_]{3,}", first_phrase) if word not in _TITLE_STOPWORDS]
-    return words[-1:]
-
-
-def price_range(price: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
-    if price is None:
-        return None, None
-    cents = Decimal("0.01")
-    low = (price * (1 - EVAL_PRICE_TOLERANCE)).quantize(cents, rounding=ROUND_HALF_UP)
-    high = (price * (1 + EVAL_PRICE_TOLERANCE)).quantize(cents, rounding=ROUND_HALF_UP)
-    return low, high
-
-
-def _evalcase_create(*, analysis: Analysis, source: str, dataset: str, values: dict, notes: str) -> EvalCase:
-    low, high = price_range(_decimal(values.get("price")) if values.get("price") not in (None, "") else None)
-    case = EvalCase(
-        dataset=dataset,
-        expected_category=values["category"],
-        expected_price_min=low,
-        expected_price_max=high,
-        title_must_mention=title_words(values.get("title", "")),
-        expected_title=values.get("title", "")[:200],
-        expected_description=values.get("description", ""),
-        expected_condition=values.get("condition", ""),
-        notes=notes,
-        source=source,
-        source_analysis=analysis,
-    )
-    # A copy of the bytes, not a reference: the listing's photo files go when the listing is deleted.
-    with analysis.photo.image.open("rb") as photo_file:
-        case.image.save("case.jpg", ContentFile(photo_file.read()), save=False)
-    try:
-        case.save()
-    except Exception:
-        case.image.delete(save=False)
-        raise
-    return case
-
-
-def evalcase_create_from_analysis(*, analysis: Analysis, dataset: str = "default") -> EvalCase | None:
-    """An evaluation case whose expected values are what the seller posted. None if not posted or already in."""
-    listing = Listing.objects.select_related("category").filter(analysis=analysis).first()
-    if listing is None or EvalCase.objects.filter(source_analysis=analysis, dataset=dataset).exists():
-        return None
-    return _evalcase_create(
-        analysis=analysis,
-        source=EvalCase.Source.CORRECTION,
-        dataset=dataset,
-        values=listing_values(listing),
-        notes="From the seller's posted values; the title word was picked automatically, edit it if it is wrong.",
-    )
-
-
 def _evalcase_from_annotation(analysis: Analysis, verdicts: dict[str, FieldVerdict], notes: str, dataset: str):
     suggestion = analysis.suggestion or {}
     listing = Listing.objects.select_related("category").filter(analysis=analysis).first()
@@ -408,6 +363,6 @@ def _evalcase_from_annotation(analysis: Analysis, verdicts: dict[str, FieldVerdi
         raise AnnotationInvalid("To add this to the evaluation set, choose the right category.")
     if values["condition"] not in Condition.values:
         values["condition"] = ""
-    return _evalcase_create(
+    return evalcase_create(
         analysis=analysis, source=EvalCase.Source.ANNOTATION, dataset=dataset, values=values, notes=notes.strip()
     )

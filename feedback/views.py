@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ai_prefill.models import Analysis
+from core.errors import NotFound
 from feedback.forms import AnnotationForm, VoteForm
 from feedback.selectors import analysis_owned, analysis_posted_values, annotation_queue_size, vote_current
 from feedback.services import (
@@ -21,7 +22,6 @@ from feedback.services import (
     annotation_skip,
     vote_record,
 )
-from marketplace.errors import NotFound
 
 
 def _back(request) -> str:

@@ -10,9 +10,8 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.params.models import Body, BodyModel, Form, FormModel
 
-from ai_prefill.posting import listing_post_from_analysis
+from core.errors import NotFound
 from marketplace.auth import api_auth, optional_auth
-from marketplace.errors import NotFound
 from marketplace.models import Category, Listing
 from marketplace.schemas import (
     MAX_ID,
@@ -31,6 +30,7 @@ from marketplace.services.listings import (
     listing_create,
     listing_delete,
     listing_mark_sold,
+    listing_post_from_analysis_id,
     listing_update,
 )
 
@@ -171,7 +171,7 @@ def create_listing(
         condition=data.condition,
     )
     if data.analysis_id is not None:
-        listing = listing_post_from_analysis(
+        listing = listing_post_from_analysis_id(
             seller=request.user,
             analysis_id=data.analysis_id,
             data=listing_data,

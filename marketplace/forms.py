@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.models import (
     DESCRIPTION_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,

@@ -1,8 +1,18 @@
+import io
+import json
+import logging
+import logging.config
 import os
 import shutil
 
 import pytest
+from django.conf import settings as django_settings
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from config.logging import JsonFormatter
 from tests.factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("TROVA_REQUIRE_SERVICES") == "1"
@@ -114,3 +124,33 @@ def seeded_categories(db):
     from django.apps import apps
 
     import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
+
+
+_exporter = InMemorySpanExporter()
+
+
+@pytest.fixture
+def spans():
+    # The global provider can be set once per process; the exporter is emptied for each test.
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(_exporter))
+        trace.set_tracer_provider(provider)
+    _exporter.clear()
+    return _exporter.get_finished_spans
+
+
+@pytest.fixture
+def log_lines():
+    """The lines the configured console handler writes (JSON: the tests run with DEBUG off)."""
+    # A Celery worker started by an earlier test may have replaced the root handlers: configure afresh.
+    logging.config.dictConfig(django_settings.LOGGING)
+    handler = next(handler for handler in logging.getLogger().handlers if isinstance(handler.formatter, JsonFormatter))
+    stream = io.StringIO()
+    original = handler.setStream(stream)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+    yield lines
+    handler.setStream(original)

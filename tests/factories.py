@@ -1,3 +1,4 @@
+import contextlib
 import functools
 import io
 import os
@@ -152,3 +153,29 @@ def listing_form_data(**overrides) -> dict:
         "condition": "good",
         **overrides,
     }
+
+
+def run_published_tasks() -> list[str]:
+    """Run what was published to the in-memory broker (test settings), as a worker would: Celery's own
+    `apply` on each message's task and arguments. Returns the task names, in order."""
+    from config.celery import app
+
+    names = []
+    with app.connection_for_write() as connection, connection.SimpleQueue(app.conf.task_default_queue) as queue:
+        while queue.qsize():
+            message = queue.get_nowait()
+            message.ack()
+            args, kwargs, _ = message.payload
+            app.tasks[message.headers["task"]].apply(args=args, kwargs=kwargs).get()
+            names.append(message.headers["task"])
+    return names
+
+
+@contextlib.contextmanager
+def committed_and_worked():
+    """The block's on-commit callbacks run (as at a real commit), then the tasks they published."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        yield
+    run_published_tasks()

@@ -21,7 +21,7 @@ from django.conf import settings
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel
 
-from ai_prefill.llm.schema import SUGGESTION_FIELDS, suggestion_model
+from ai_prefill.llm.schema import SUGGESTED_FIELDS, suggestion_model
 from ai_prefill.models import PromptVersion
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -55,7 +55,7 @@ class Prompt:
     description: str
     instructions: str
     params: dict
-    field_descriptions: tuple[tuple[str, str], ...]  # (field, description) in SUGGESTION_FIELDS order
+    field_descriptions: tuple[tuple[str, str], ...]  # (field, description) in SUGGESTED_FIELDS order
 
     def render(self, *, categories: Sequence[tuple[str, str]]) -> str:
         """The instructions for the model, naming exactly the given (slug, name) categories."""
@@ -99,9 +99,9 @@ def prompt_read(version: str, *, directory: Path = PROMPTS_DIR) -> Prompt | None
     except tomllib.TOMLDecodeError as error:
         raise PromptVersionError(f"{header_path} is not valid TOML: {error}") from None
     descriptions = header.get("schema") or {}
-    if set(descriptions) != set(SUGGESTION_FIELDS) or not all(isinstance(text, str) for text in descriptions.values()):
+    if set(descriptions) != set(SUGGESTED_FIELDS) or not all(isinstance(text, str) for text in descriptions.values()):
         raise PromptVersionError(
-            f"{header_path} needs a [schema] table with a description for each of {', '.join(SUGGESTION_FIELDS)}."
+            f"{header_path} needs a [schema] table with a description for each of {', '.join(SUGGESTED_FIELDS)}."
         )
     if not isinstance(header.get("params", {}), dict):
         raise PromptVersionError(f"{header_path}: params must be a table, e.g. [params] temperature = 0.2.")
@@ -110,7 +110,7 @@ def prompt_read(version: str, *, directory: Path = PROMPTS_DIR) -> Prompt | None
         description=str(header.get("description", "")),
         instructions=instructions_path.read_text(encoding="utf-8"),
         params=dict(header.get("params", {})),
-        field_descriptions=tuple((name, descriptions[name]) for name in SUGGESTION_FIELDS),
+        field_descriptions=tuple((name, descriptions[name]) for name in SUGGESTED_FIELDS),
     )
 
 
@@ -124,7 +124,7 @@ def prompt_from_stored(
         description=description,
         instructions=instructions,
         params=dict(params),
-        field_descriptions=tuple((name, properties.get(name, {}).get("description", "")) for name in SUGGESTION_FIELDS),
+        field_descriptions=tuple((name, properties.get(name, {}).get("description", "")) for name in SUGGESTED_FIELDS),
     )
 
 

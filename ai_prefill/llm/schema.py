@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Literal
 
+from django.db.models import TextChoices
 from pydantic import BaseModel, Field, create_model
 
 from marketplace.models import PRICE_MAX, TITLE_MAX_LENGTH, Condition
@@ -22,8 +23,17 @@ class SuggestionInvalid(ValueError):
     pass
 
 
-# The suggestion's fields, in the order the schema lists them.
-SUGGESTION_FIELDS = ("title", "description", "category", "price", "condition")
+class SuggestedField(TextChoices):
+    """The suggestion's fields, in the order the schema lists them and people read them: their one home."""
+
+    TITLE = "title", "Title"
+    DESCRIPTION = "description", "Description"
+    CATEGORY = "category", "Category"
+    PRICE = "price", "Price"
+    CONDITION = "condition", "Condition"
+
+
+SUGGESTED_FIELDS: tuple[str, ...] = tuple(SuggestedField.values)
 
 
 @lru_cache(maxsize=16)

@@ -5,7 +5,6 @@ import random
 import time
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from ai_prefill.llm.demo_provider import demo_attempt
@@ -14,8 +13,8 @@ from ai_prefill.llm.pricing import cost_estimate
 from ai_prefill.llm.prompt import Prompt, PromptVersionError, current_prompt_version, prompt_get
 from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
 from ai_prefill.models import LLMCall
-from ai_prefill.monitoring.tracing import llm_span
-from ai_prefill.outage import through_database_outage
+from core.db import connection_release, through_database_outage
+from core.tracing import llm_span
 from marketplace.models import Category
 
 logger = logging.getLogger(__name__)
@@ -63,8 +62,11 @@ def default_model_config() -> ModelConfig:
     return model_config_for()
 
 
-def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, image_ref: str = "") -> PrefillResult:
-    """Ask the model for a suggestion, retrying per policy and recording one LLMCall per attempt.
+def prefill_suggest(
+    *, image_jpeg: bytes, config: ModelConfig, analysis=None, image_ref: str = "", purpose: str = "production"
+) -> PrefillResult:
+    """Ask the model for a suggestion, retrying per policy and recording one LLMCall per attempt, with its purpose
+    (LLMCall.Purpose: an evaluation run's calls never count in the production figures).
 
     Raises PrefillFailed when no attempt gave a usable suggestion.
     """
@@ -79,8 +81,9 @@ def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, im
     except PromptVersionError as error:
         raise PrefillFailed("prompt_version", str(error)) from None
     output_failures = 0
+    call_ids: list[int] = []
     for number in range(1, MAX_ATTEMPTS + 1):
-        _release_database_connection()
+        connection_release()
         attempt = _traced_attempt(
             image_jpeg=image_jpeg,
             config=config,
@@ -89,9 +92,10 @@ def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, im
             image_ref=image_ref,
             number=number,
         )
-        _record(attempt, number=number, config=config, prompt=prompt, analysis=analysis)
+        call = _record(attempt, number=number, config=config, prompt=prompt, analysis=analysis, purpose=purpose)
+        call_ids.append(call.pk)
         if attempt.suggestion is not None:
-            return PrefillResult(suggestion=attempt.suggestion, attempts=number)
+            return PrefillResult(suggestion=attempt.suggestion, attempts=number, call_ids=tuple(call_ids))
         output_failures += attempt.error_type in OUTPUT_ERRORS
         retryable = attempt.error_type in TRANSIENT_ERRORS or (
             attempt.error_type in OUTPUT_ERRORS and output_failures < MAX_OUTPUT_FAILURES
@@ -106,8 +110,8 @@ def prefill_suggest(*, image_jpeg: bytes, config: ModelConfig, analysis=None, im
             attempt.error_message,
         )
         if final:
-            raise PrefillFailed(attempt.error_type, attempt.error_message, attempts=number)
-        _release_database_connection()
+            raise PrefillFailed(attempt.error_type, attempt.error_message, attempts=number, call_ids=tuple(call_ids))
+        connection_release()
         time.sleep(retry_wait_seconds(attempt, number=number))
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -160,9 +164,10 @@ def _attempt(*, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categori
         return attempt
 
 
-def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Prompt, analysis) -> LLMCall:
+def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Prompt, analysis, purpose: str) -> LLMCall:
     call = LLMCall(
         analysis=analysis,
+        purpose=purpose,
         attempt=number,
         provider=config.provider,
         model=config.model,
@@ -183,10 +188,3 @@ def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Promp
     # The attempt is paid for: its record waits out a database restart rather than being lost.
     through_database_outage(call.save, what="recording a model call")
     return call
-
-
-def _release_database_connection() -> None:
-    # The worker runs many calls in threads; none holds a database connection while it waits for the
-    # model. Inside a transaction (tests, or a caller's atomic block) it cannot be let go.
-    if not connection.in_atomic_block:
-        connection.close()

@@ -37,17 +37,19 @@ class PrefillResult:
     # {"title", "description", "category" (slug), "price" (str, euros, 2 decimals), "condition"}
     suggestion: dict
     attempts: int
+    call_ids: tuple[int, ...] = ()  # the LLMCall rows of the attempts, in order
 
 
 class PrefillFailed(Exception):
     """The model gave no usable suggestion, after the retries the error allows."""
 
-    def __init__(self, error_type: str, detail: str = "", *, attempts: int = 0) -> None:
+    def __init__(self, error_type: str, detail: str = "", *, attempts: int = 0, call_ids: tuple[int, ...] = ()) -> None:
         super().__init__(f"{error_type}: {detail}" if detail else error_type)
         self.error_type = error_type  # machine-readable, e.g. "rate_limited", "schema_violation"
         self.user_message = USER_MESSAGES.get(error_type, _UNAVAILABLE)  # one sentence for the seller
         self.detail = detail  # for logs and staff, never for the seller
         self.attempts = attempts
+        self.call_ids = call_ids  # the LLMCall rows of the attempts, in order
 
 
 @dataclass

@@ -11,7 +11,7 @@ from ai_prefill.llm.prompt import PROMPTS_DIR, VERSION_PATTERN, PromptVersionCha
 from ai_prefill.models import Experiment, ExperimentArm, ExperimentChange, PromptVersion
 from ai_prefill.rollout.assignment import arm_for_bucket, assignment_bucket, assignment_unit
 from ai_prefill.rollout.selectors import running_experiment_arms
-from marketplace.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -40,13 +40,15 @@ INSTALLED_APPS = [
     "ninja",
     "marketplace",
     "ai_prefill",
+    "evals",
     "feedback",
+    "insights",
 ]
 
 MIDDLEWARE = [
     # Outermost: every log line of the request carries its id, and the timing covers the whole stack.
-    "config.middleware.RequestIdMiddleware",
-    "config.middleware.RequestMetricsMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "core.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -247,16 +249,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("FEEDBACK_SWEEP_EVERY_SECONDS", 900, minimum=1),
     },
     "check-ai-alerts": {
-        "task": "ai_prefill.monitoring.check_alerts",
+        "task": "insights.check_alerts",
         "schedule": env_int("AI_ALERT_EVERY_SECONDS", 60, minimum=1),
     },
     "rollout-guardrail": {
-        "task": "ai_prefill.tasks.rollout_guardrail_task",
+        "task": "insights.tasks.rollout_guardrail_task",
         "schedule": env_int("ROLLOUT_GUARDRAIL_EVERY_SECONDS", 300, minimum=10),
     },
 }
-# Autodiscovery finds only <app>.tasks modules; the worker imports the monitoring tasks from here.
-CELERY_IMPORTS = ["ai_prefill.monitoring.tasks"]
+
 
 # The AI pre-fill.
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
@@ -325,7 +326,7 @@ if ANNOTATION_SAMPLE_RATE > 1:
     )
 ANNOTATION_LEASE_SECONDS = env_int("ANNOTATION_LEASE_SECONDS", 600, minimum=30)
 
-# Monitoring (ai_prefill.monitoring): the /staff/ai/ dashboard, /metrics, probes and alerts.
+# Monitoring: the probes and /metrics (core), the /staff/ai/ dashboard and the alerts (insights).
 # Daily LLM budget in US dollars (the currency of AI_PRICES); 0 turns the budget alert off.
 AI_DAILY_BUDGET = env_number("AI_DAILY_BUDGET", 20, minimum=0)
 # Alert when, of the analyses of the last AI_ALERT_WINDOW_MINUTES that finished, at least

@@ -1,3 +1,3 @@
-"""Feedback in Django admin: the suggestion review screen, the evaluation cases, runs and results."""
+"""Feedback in Django admin: the suggestion review screen."""
 
-from feedback.admin import eval_cases, eval_runs, review  # noqa: F401  (registering the ModelAdmins)
+from feedback.admin import review  # noqa: F401  (registering the ModelAdmins)

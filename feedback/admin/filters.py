@@ -1,9 +1,10 @@
 """The review screen's list filters: each one an EXISTS or a join, so the changelist stays one query."""
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from feedback.models import Correction, Vote
+from feedback.selectors import analysis_abandoned_q, analysis_posted_q
 from marketplace.models import Category
 
 
@@ -79,12 +80,11 @@ class OutcomeFilter(admin.SimpleListFilter):
         return [("posted", "Posted"), ("abandoned", "Abandoned"), ("open", "Neither yet")]
 
     def queryset(self, request, queryset):
-        posted = Q(outcome__posted_at__isnull=False) | Q(listing__isnull=False)
-        abandoned = Q(outcome__abandoned_at__isnull=False)
+        posted, abandoned = analysis_posted_q(), analysis_abandoned_q()
         if self.value() == "posted":
             return queryset.filter(posted)
         if self.value() == "abandoned":
-            return queryset.filter(abandoned).exclude(posted)
+            return queryset.filter(abandoned)
         if self.value() == "open":
             return queryset.exclude(posted).exclude(abandoned)
         return queryset

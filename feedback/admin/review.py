@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from ai_prefill.admin import ReadOnlyAdminMixin
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
+from core.admin import ReadOnlyAdminMixin
+from evals.services import evalcase_create_from_analysis
 from feedback.admin.filters import (
     ChangedFieldFilter,
     OutcomeFilter,
@@ -22,9 +24,9 @@ from feedback.admin.filters import (
     VoteFilter,
     current_votes,
 )
-from feedback.models import SUGGESTED_FIELDS, Correction, SuggestionReview, Vote
+from feedback.models import Correction, SuggestionReview, Vote
 from feedback.selectors import analysis_posted_values, outcome_for_analysis
-from feedback.services import evalcase_create_from_analysis, reviews_mark
+from feedback.services import reviews_mark
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -129,7 +131,6 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 current_vote=Subquery(current_votes().values("value")[:1]),
-                posted_at=F("outcome__posted_at"),
                 abandoned_at=F("outcome__abandoned_at"),
                 reviewed_at=F("review__reviewed_at"),
             )

@@ -1,8 +1,15 @@
 from django import template
 
 from feedback.models import Vote
+from feedback.selectors import vote_current
 
 register = template.Library()
+
+
+@register.simple_tag
+def current_vote(analysis, user) -> Vote | None:
+    """The user's current vote on the analysis: the sell page (ai_prefill) shows the widget without knowing votes."""
+    return vote_current(analysis=analysis, user=user) if analysis is not None else None
 
 
 @register.simple_tag

@@ -4,7 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.models import User
 
 

@@ -1,6 +1,6 @@
 """Writing listings: create, edit, photos, sell, delete, hide. Only the owner changes a listing."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from marketplace.models import Category, Listing, Photo
 from marketplace.services.photos import Renditions, make_renditions, photo_create, photo_delete_files
 
@@ -67,6 +67,27 @@ def _store_photos(*, owner, listing: Listing, renditions: Sequence[Renditions], 
 def _delete_files(photos: Sequence[Photo]) -> None:
     for photo in photos:
         photo_delete_files(photo)
+
+
+# How a listing is posted from a photo analysis. POST /api/listings takes an analysis_id and django-ninja cannot
+# split one path between two routers, so the endpoint is marketplace's; the posting itself is ai_prefill's,
+# which registers it here (AiPrefillConfig.ready). Marketplace knows no AI.
+_analysis_poster: Callable[..., Listing] | None = None
+
+
+def analysis_poster_register(poster: Callable[..., Listing]) -> None:
+    """Register the callable that posts a listing from an analysis (seller, analysis_id, data, uploads, main_index)."""
+    global _analysis_poster
+    _analysis_poster = poster
+
+
+def listing_post_from_analysis_id(
+    *, seller, analysis_id, data: "ListingData", uploads: Sequence = (), main_index: int = 0
+) -> Listing:
+    """A listing made from an analysed photo, through the registered poster."""
+    if _analysis_poster is None:
+        raise ListingInvalid("This site does not post listings from photo analyses: send the photos as images.")
+    return _analysis_poster(seller=seller, analysis_id=analysis_id, data=data, uploads=uploads, main_index=main_index)
 
 
 def listing_create(

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from marketplace.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from marketplace.models import MESSAGE_MAX_LENGTH, Conversation, Listing, Message, Photo, User
 
 

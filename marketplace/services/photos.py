@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from marketplace.errors import PhotoRejected
+from core.errors import PhotoRejected
 from marketplace.models import Photo
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import QuerySet
 
-from marketplace.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from marketplace.models import Listing, Report
 from marketplace.services.listings import listing_hide
 

@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.forms import SignupForm, add_domain_error
 from marketplace.ratelimit import (
     client_address,

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.forms import ListingFieldsForm, MessageForm, PhotosAddForm, add_domain_error
 from marketplace.models import Conversation, Listing, Photo, Report
 from marketplace.services.listings import (

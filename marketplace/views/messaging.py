@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.forms import MessageForm, add_domain_error
 from marketplace.models import Conversation
 from marketplace.services.messaging import (

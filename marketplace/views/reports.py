@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.forms import ReportForm, add_domain_error
 from marketplace.models import Report
 from marketplace.services.reports import report_create

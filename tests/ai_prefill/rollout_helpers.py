@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis, Experiment, ExperimentArm, LLMCall, Variant
-from feedback.models import SUGGESTED_FIELDS, Correction, Outcome, Vote
+from feedback.models import Correction, Outcome, Vote
 from tests.factories import UserFactory
 
 SCHEMA_DESCRIPTIONS = {
@@ -78,6 +79,9 @@ def arm_analysis(
             )
     if posted or abandoned:
         now = timezone.now()
+        # The posting fact (ai_prefill) and the outcome feedback derives from it, or the sweep's abandoned mark.
+        if posted:
+            Analysis.objects.filter(pk=analysis.pk).update(posted_at=now)
         Outcome.objects.create(
             analysis=analysis,
             posted_at=now if posted else None,

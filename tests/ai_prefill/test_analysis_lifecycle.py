@@ -20,7 +20,7 @@ from ai_prefill.services import (
     analysis_start,
     analysis_sweep_stale,
 )
-from marketplace.errors import PhotoRejected
+from core.errors import PhotoRejected
 from marketplace.models import Category, Photo
 from marketplace.services.photos import photo_delete_files
 from tests.ai_prefill.llm_helpers import gps_exif, photo_jpeg, received_image

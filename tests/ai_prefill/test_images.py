@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from ai_prefill.images import prepare_model_image
-from marketplace.errors import PhotoRejected
+from core.errors import PhotoRejected
 from tests.ai_prefill.llm_helpers import gps_exif, photo_jpeg
 from tests.factories import png_bytes
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db import OperationalError, transaction
 
-from ai_prefill.outage import through_database_outage
+from core.db import through_database_outage
 
 
 class FlakyDatabase:

@@ -17,8 +17,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis, LLMCall
-from feedback.models import SUGGESTED_FIELDS, Correction, Vote
+from feedback.models import Correction, Vote
 from marketplace.demo_photos import demo_photo_jpeg
 from marketplace.models import User
 from tests.e2e.conftest import ROOT, log_in

@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from feedback.models import Annotation, AnnotationSkip, EvalCase
+from evals.models import EvalCase
+from feedback.models import Annotation, AnnotationSkip
 from feedback.services import vote_record
 from tests.factories import UserFactory, suggested_analysis
 

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from feedback.models import Annotation, EvalCase, Review
+from evals.models import EvalCase
+from feedback.models import Annotation, Review
 from feedback.selectors import annotation_queue
 from feedback.services import (
     AlreadyAnnotated,

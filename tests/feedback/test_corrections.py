@@ -4,12 +4,26 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from ai_prefill.services import analysis_regenerate
 from feedback.models import Correction, Outcome
-from feedback.services import compare_field, corrections_record_late, outcome_record_regenerate, outcomes_mark_abandoned
+from feedback.selectors import outcome_for_analysis
+from feedback.services import (
+    compare_field,
+    corrections_derive,
+    corrections_derive_missing,
+    corrections_record_late,
+    outcomes_mark_abandoned,
+)
 from marketplace.models import Listing
 from marketplace.services.listings import ListingData, listing_update
-from tests.factories import category, suggested_analysis
+from tests.factories import category, committed_and_worked, suggested_analysis
 from tests.feedback.helpers import post_from_suggestion
+
+
+def regenerate(analysis):
+    """The seller asks for another suggestion instead of this one (the sell page's button)."""
+    analysis_regenerate(user=analysis.user, analysis_id=analysis.pk)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +146,7 @@ def test_it_marks_suggestions_without_a_listing_after_24_hours_as_abandoned(sell
 def test_marking_abandoned_is_idempotent(seller):
     now = timezone.now()
     suggested_analysis(user=seller, finished_at=now - timedelta(hours=25))
-    outcome_record_regenerate(analysis=suggested_analysis(user=seller, finished_at=now - timedelta(hours=26)))
+    regenerate(suggested_analysis(user=seller, finished_at=now - timedelta(hours=26)))
 
     assert outcomes_mark_abandoned(now=now) == 2
     assert outcomes_mark_abandoned(now=now + timedelta(minutes=15)) == 0
@@ -146,7 +160,8 @@ def test_posting_late_clears_the_abandoned_mark(seller):
     outcomes_mark_abandoned(now=now)
     data = ListingData("Headphones", "", category("electronics"), Decimal("20"), "good")
 
-    listing_post_from_analysis(seller=seller, analysis_id=analysis.pk, data=data)
+    with committed_and_worked():
+        listing_post_from_analysis(seller=seller, analysis_id=analysis.pk, data=data)
 
     outcome = Outcome.objects.get(analysis=analysis)
     assert outcome.posted_at is not None and outcome.abandoned_at is None
@@ -155,25 +170,53 @@ def test_posting_late_clears_the_abandoned_mark(seller):
 def test_it_counts_regenerate_clicks(seller):
     analysis = suggested_analysis(user=seller)
 
-    outcome_record_regenerate(analysis=analysis)
-    outcome_record_regenerate(analysis=analysis)
+    regenerate(analysis)
+    regenerate(analysis)
+    analysis.refresh_from_db()
 
-    assert Outcome.objects.get(analysis=analysis).regenerate_count == 2
+    assert outcome_for_analysis(analysis=analysis).regenerate_count == 2
 
 
 def test_the_outcome_tells_posting_time_sale_and_messages_received(seller, buyer):
     from feedback.selectors import outcome_for_analysis
     from marketplace.models import Conversation, Message
 
-    analysis, listing = post_from_suggestion(seller)
+    analysis, listing = post_from_suggestion(seller, regenerated=1)
     Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.SOLD)
     conversation = Conversation.objects.create(listing=listing, buyer=buyer)
     Message.objects.create(conversation=conversation, sender=buyer, body="Still available?")
     Message.objects.create(conversation=conversation, sender=buyer, body="Hello?")
     Message.objects.create(conversation=conversation, sender=seller, body="Yes")
-    outcome_record_regenerate(analysis=analysis)
 
     outcome = outcome_for_analysis(analysis=analysis)
 
     assert outcome.state == "posted" and outcome.sold and outcome.seconds_to_post >= 0
     assert (outcome.messages_received, outcome.regenerate_count) == (2, 1)
+
+
+def test_deriving_a_posting_twice_gives_the_same_corrections_and_keeps_the_outcome(seller):
+    analysis, _ = post_from_suggestion(seller, title="Wired Sony headphones")
+    first = sorted(Correction.objects.filter(analysis=analysis).values_list("field", "final", "changed", "similarity"))
+    checked_at = Outcome.objects.get(analysis=analysis).corrections_checked_at
+    Outcome.objects.filter(analysis=analysis).update(corrections_checked_at=checked_at + timedelta(days=1))
+
+    corrections_derive(analysis_id=analysis.pk)
+
+    again = sorted(Correction.objects.filter(analysis=analysis).values_list("field", "final", "changed", "similarity"))
+    assert again == first and len(again) == 5
+    assert Outcome.objects.get(analysis=analysis).corrections_checked_at == checked_at + timedelta(days=1)
+
+
+def test_the_sweep_derives_a_posting_whose_task_never_ran(seller):
+    from ai_prefill.posting import listing_post_from_analysis
+
+    analysis = suggested_analysis(user=seller)
+    data = ListingData("Headphones", "", category("electronics"), Decimal("20"), "good")
+    listing_post_from_analysis(seller=seller, analysis_id=analysis.pk, data=data)  # no commit: no task
+    assert not Outcome.objects.filter(analysis=analysis).exists()
+
+    assert corrections_derive_missing() == 1
+
+    assert Outcome.objects.get(analysis=analysis).posted_at is not None
+    assert Correction.objects.filter(analysis=analysis, kind="initial").count() == 5
+    assert corrections_derive_missing() == 0

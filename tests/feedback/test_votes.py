@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from core.errors import NotFound
 from feedback.models import Vote
 from feedback.services import VoteInvalid, vote_record
-from marketplace.errors import NotFound
 from tests.factories import UserFactory, suggested_analysis
 
 pytestmark = pytest.mark.django_db

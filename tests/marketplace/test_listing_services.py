@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace.errors import NotAllowed
+from core.errors import NotAllowed
 from marketplace.models import Listing
 from marketplace.services.listings import listing_hide, listing_mark_sold
 from tests.factories import ListingFactory

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageChops
 
-from marketplace.errors import PhotoRejected
+from core.errors import PhotoRejected
 from marketplace.services.photos import (
     DISPLAY_MAX_SIDE,
     MEDIUM_MAX_SIDE,

@@ -1,1 +1,0 @@
-"""Production monitoring of the AI pre-fill: staff dashboard, Prometheus metrics, health, alerts, logs, traces."""

@@ -1,0 +1,1 @@
+"""What every app shares and no app owns: errors, request context, probes, metrics, tracing, admin mixins."""

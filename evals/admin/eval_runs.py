@@ -1,0 +1,311 @@
+"""Evaluation runs and their per-case results: records of what a model said, read-only for staff."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from core.admin import ReadOnlyAdminMixin
+from evals.compare import verdict_changes
+from evals.metrics import METRIC_NAMES
+from evals.models import EvalResult, EvalRun
+from evals.report import format_delta, format_value
+
+RESULTS_CHANGELIST = "admin:evals_evalresult_changelist"
+
+
+class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What a run produced: staff may look and delete, never invent or rewrite."""
+
+    class Media:
+        css = {"all": ["feedback/review.css"]}
+
+
+def _metric_column(name: str, description: str):
+    @admin.display(description=description)
+    def column(self, run: EvalRun) -> str:
+        return format_value(name, run.metrics.get(name))
+
+    return column
+
+
+@admin.register(EvalRun)
+class EvalRunAdmin(RecordAdmin):
+    list_display = [
+        "run_number",
+        "created_at",
+        "dataset",
+        "model",
+        "prompt_version",
+        "n_cases",
+        "schema_valid",
+        "category_accuracy",
+        "price_in_range",
+        "title_mentions",
+        "tone_flags",
+        "errors",
+        "latency_p50",
+        "cost",
+        "baseline_link",
+    ]
+    list_filter = ["dataset", "model", "prompt_version", "api_style", "status", "created_at"]
+    search_fields = ["dataset", "model", "prompt_version"]
+    list_select_related = ["baseline"]
+    date_hierarchy = "created_at"
+    fields = [
+        ("dataset", "status"),
+        ("provider", "model", "api_style"),
+        ("prompt_version", "prompt_hash"),
+        "params",
+        "concurrency",
+        ("created_at", "finished_at"),
+        "baseline_link",
+        "metrics_table",
+        "results_link",
+        "changed_verdicts",
+    ]
+    readonly_fields = [
+        "dataset",
+        "status",
+        "provider",
+        "model",
+        "api_style",
+        "prompt_version",
+        "prompt_hash",
+        "params",
+        "concurrency",
+        "created_at",
+        "finished_at",
+        "baseline_link",
+        "metrics_table",
+        "results_link",
+        "changed_verdicts",
+    ]
+
+    list_display_links = ["run_number", "created_at"]
+
+    n_cases = _metric_column("n_cases", "cases")
+    schema_valid = _metric_column("schema_valid_rate", "schema valid")
+    category_accuracy = _metric_column("category_accuracy", "category")
+    price_in_range = _metric_column("price_in_range_rate", "price in range")
+    title_mentions = _metric_column("title_mention_rate", "title words")
+    tone_flags = _metric_column("tone_flag_rate", "tone flagged")
+    errors = _metric_column("error_rate", "errors")
+    latency_p50 = _metric_column("latency_p50_ms", "p50 latency")
+    cost = _metric_column("cost_total", "cost")
+
+    @admin.display(description="run", ordering="id")
+    def run_number(self, run: EvalRun) -> str:
+        return f"#{run.pk}" if run.status == EvalRun.Status.FINISHED else f"#{run.pk} (running)"
+
+    @admin.display(description="baseline")
+    def baseline_link(self, run: EvalRun) -> str:
+        if run.baseline_id is None:
+            return "—"
+        url = reverse("admin:evals_evalrun_change", args=[run.baseline_id])
+        return format_html('<a href="{}">{}</a>', url, run.baseline)
+
+    @admin.display(description="metrics")
+    def metrics_table(self, run: EvalRun) -> str:
+        baseline = run.baseline
+        rows = [
+            (
+                name,
+                format_value(name, run.metrics.get(name)),
+                format_value(name, baseline.metrics.get(name)) if baseline else "",
+                format_delta(name, baseline.metrics.get(name), run.metrics.get(name)) if baseline else "",
+            )
+            for name in METRIC_NAMES
+        ]
+        return format_html(
+            "<table class='review-calls'><thead><tr><th>metric</th><th>this run</th><th>baseline</th>"
+            "<th>change</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description="results")
+    def results_link(self, run: EvalRun) -> str:
+        url = reverse(RESULTS_CHANGELIST) + f"?run__id__exact={run.pk}"
+        wrong = reverse(RESULTS_CHANGELIST) + f"?run__id__exact={run.pk}&category_correct__exact=0"
+        return format_html(
+            '<a href="{}">All {} results</a> · <a href="{}">wrong category</a>', url, run.results.count(), wrong
+        )
+
+    @admin.display(description="cases that changed verdict since the baseline")
+    def changed_verdicts(self, run: EvalRun) -> str:
+        if run.baseline is None:
+            return "—"
+        changes = verdict_changes(baseline=run.baseline, candidate=run)
+        if not changes:
+            return "None."
+        results = dict(run.results.values_list("case_id", "pk"))
+        lines = (
+            (reverse("admin:evals_evalresult_change", args=[results[change.case_id]]), str(change))
+            for change in changes
+        )
+        return format_html_join("", '<div><a href="{}">{}</a></div>', lines)
+
+
+@admin.register(EvalResult)
+class EvalResultAdmin(RecordAdmin):
+    list_display = [
+        "__str__",
+        "thumbnail",
+        "expected_summary",
+        "produced_summary",
+        "schema_valid",
+        "category_correct",
+        "price_in_range",
+        "title_mentions",
+        "tone_clean",
+        "error_type",
+        "latency_ms",
+        "cost",
+    ]
+    list_filter = [
+        "run",
+        "schema_valid",
+        "category_correct",
+        "price_in_range",
+        "title_mentions",
+        "tone_flagged",
+        "error_type",
+        "run__dataset",
+        "run__model",
+    ]
+    list_select_related = ["run", "case"]
+    list_per_page = 50
+    fields = [
+        "run_link",
+        "case_link",
+        "photo",
+        "comparison",
+        ("schema_valid", "category_correct", "price_in_range", "title_mentions", "tone_clean"),
+        ("price_error", "tone_words"),
+        ("error_type", "error_message"),
+        ("attempts", "latency_ms", "input_tokens", "output_tokens", "cost"),
+        "calls",
+    ]
+    readonly_fields = [
+        "run_link",
+        "case_link",
+        "photo",
+        "comparison",
+        "schema_valid",
+        "category_correct",
+        "price_in_range",
+        "title_mentions",
+        "tone_clean",
+        "price_error",
+        "tone_words",
+        "error_type",
+        "error_message",
+        "attempts",
+        "latency_ms",
+        "input_tokens",
+        "output_tokens",
+        "cost",
+        "calls",
+    ]
+
+    def get_queryset(self, request) -> QuerySet:
+        return super().get_queryset(request).order_by("-run_id", "case_id")
+
+    @admin.display(description="tone clean", boolean=True)
+    def tone_clean(self, result: EvalResult) -> bool | None:
+        # Shown the other way round from the stored flag, so that green means good like every other verdict.
+        return None if result.tone_flagged is None else not result.tone_flagged
+
+    @admin.display(description="price error vs the range's middle")
+    def price_error(self, result: EvalResult) -> str:
+        return "—" if result.price_abs_pct_error is None else f"{result.price_abs_pct_error:.1%}"
+
+    @admin.display(description="photo")
+    def thumbnail(self, result: EvalResult) -> str:
+        if result.case is None or not result.case.image:
+            return "—"
+        return format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', result.case.image.url)
+
+    @admin.display(description="expected")
+    def expected_summary(self, result: EvalResult) -> str:
+        expected = result.expected
+        words = ", ".join(expected.get("title_must_mention", []))
+        return f"{expected.get('category')} · {_price_range(expected)} · {words or 'no title words'}"
+
+    @admin.display(description="produced")
+    def produced_summary(self, result: EvalResult) -> str:
+        if result.produced is None:
+            return f"no answer ({result.error_type})"
+        produced = result.produced
+        return f"{produced.get('category')} · {produced.get('price')} · {produced.get('title')}"
+
+    @admin.display(description="run")
+    def run_link(self, result: EvalResult) -> str:
+        url = reverse("admin:evals_evalrun_change", args=[result.run_id])
+        return format_html('<a href="{}">{}</a>', url, result.run)
+
+    @admin.display(description="case")
+    def case_link(self, result: EvalResult) -> str:
+        if result.case_id is None:
+            return "deleted"
+        url = reverse("admin:evals_evalcase_change", args=[result.case_id])
+        return format_html('<a href="{}">{}</a>', url, result.case)
+
+    @admin.display(description="photo")
+    def photo(self, result: EvalResult) -> str:
+        if result.case is None or not result.case.image:
+            return "The case was deleted."
+        return format_html('<img src="{}" alt="The case\'s photo" class="review-photo">', result.case.image.url)
+
+    @admin.display(description="expected vs produced")
+    def comparison(self, result: EvalResult) -> str:
+        expected, produced = result.expected, result.produced or {}
+        rows = [
+            ("title", expected.get("title") or "", produced.get("title", "")),
+            ("title must mention", ", ".join(expected.get("title_must_mention", [])), ""),
+            ("category", expected.get("category", ""), produced.get("category", "")),
+            ("price", _price_range(expected), produced.get("price", "")),
+            ("description", "", produced.get("description", "")),
+            ("condition", "", produced.get("condition", "")),
+        ]
+        return format_html(
+            "<table class='review-compare'><thead><tr><th>field</th><th>expected</th><th>produced</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            format_html_join(
+                "", "<tr><th>{}</th><td class='review-text'>{}</td><td class='review-text'>{}</td></tr>", rows
+            ),
+        )
+
+    @admin.display(description="model calls")
+    def calls(self, result: EvalResult) -> str:
+        calls = result.llm_calls.order_by("attempt", "started_at")
+        rows = (
+            (
+                call.attempt,
+                call.latency_ms,
+                call.input_tokens,
+                call.output_tokens,
+                call.cost,
+                call.error_type or "ok",
+                call.error_message,
+                call.raw_output,
+            )
+            for call in calls
+        )
+        return format_html(
+            "<table class='review-calls'><thead><tr><th>attempt</th><th>latency</th><th>tokens in / out</th>"
+            "<th>cost</th><th>outcome</th><th>error</th><th>raw output</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{} ms</td><td>{} / {}</td><td>${}</td><td>{}</td><td>{}</td>"
+                "<td class='review-text'>{}</td></tr>",
+                rows,
+            ),
+        )
+
+
+def _price_range(expected: dict) -> str:
+    low, high = expected.get("price_min"), expected.get("price_max")
+    if low is None and high is None:
+        return "any price"
+    return f"{low or 0} – {high or '∞'}"

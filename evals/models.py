@@ -1,0 +1,111 @@
+"""Evaluation: cases with the answer we expect, runs of one model configuration over a dataset, and results."""
+
+from django.db import models
+
+from ai_prefill.models import Analysis, LLMCall
+
+
+class EvalCase(models.Model):
+    """A photo with the answer we expect from the model; the evaluation runner reads these by dataset."""
+
+    class Source(models.TextChoices):
+        CORRECTION = "correction", "Seller's posted values"
+        ANNOTATION = "annotation", "Staff annotation"
+        IMPORT = "import", "Import"
+
+    dataset = models.SlugField(max_length=50, default="default", db_index=True)
+    # Its own copy of the photo: deleting the listing or the analysis must not take the case with it.
+    image = models.ImageField(upload_to="eval/%Y/%m/")
+    expected_category = models.SlugField(max_length=50)
+    expected_price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    expected_price_max = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    title_must_mention = models.JSONField(default=list, blank=True)
+    # The full reference answer, for people reading results; the runner scores the fields above.
+    expected_title = models.CharField(max_length=200, blank=True)
+    expected_description = models.TextField(blank=True)
+    expected_condition = models.CharField(max_length=16, blank=True)
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    source_analysis = models.ForeignKey(
+        Analysis, on_delete=models.SET_NULL, related_name="eval_cases", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Made by the feedback app before evals had its own; the table kept its name (no data moved).
+        db_table = "feedback_evalcase"
+        ordering = ["dataset", "-created_at", "-id"]
+        verbose_name = "evaluation case"
+
+    def __str__(self) -> str:
+        return f"{self.dataset}: {self.expected_title or self.expected_category}"
+
+
+class EvalRun(models.Model):
+    """One model configuration run over every case of a dataset; a candidate run points at its baseline."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+
+    dataset = models.SlugField(max_length=50, db_index=True)
+    provider = models.CharField(max_length=20)
+    model = models.CharField(max_length=100)
+    api_style = models.CharField(max_length=20)
+    prompt_version = models.CharField(max_length=50)
+    # The version's content hash (ai_prefill PromptVersion.content_hash): the exact instructions, schema, params.
+    prompt_hash = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    # The variant whose exact configuration ran (eval --variant), or "" for a --model/--prompt run.
+    variant = models.CharField(max_length=50, blank=True)
+    concurrency = models.PositiveSmallIntegerField(default=8)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    baseline = models.ForeignKey("self", on_delete=models.SET_NULL, related_name="candidates", null=True, blank=True)
+    # {"n_cases": 12, "category_accuracy": 0.75, ...}: see evals.metrics.run_metrics.
+    metrics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "feedback_evalrun"
+        ordering = ["-created_at", "-id"]
+        verbose_name = "evaluation run"
+
+    def __str__(self) -> str:
+        return f"Run {self.pk}: {self.model} / {self.prompt_version} on {self.dataset}"
+
+
+class EvalResult(models.Model):
+    """What one case produced in one run, and the verdict on each metric (None: the metric does not apply)."""
+
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="results")
+    case = models.ForeignKey(EvalCase, on_delete=models.SET_NULL, related_name="results", null=True, blank=True)
+    # The case's expectations when it ran: editing or deleting the case later leaves the verdicts readable.
+    expected = models.JSONField(default=dict)
+    produced = models.JSONField(null=True, blank=True)
+    error_type = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    schema_valid = models.BooleanField()
+    category_correct = models.BooleanField()
+    price_in_range = models.BooleanField(null=True, blank=True)
+    price_abs_pct_error = models.FloatField(null=True, blank=True)
+    title_mentions = models.BooleanField(null=True, blank=True)
+    tone_flagged = models.BooleanField(null=True, blank=True)
+    tone_words = models.JSONField(default=list, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    # The model calls of this case's attempts (purpose "eval", no analysis: no seller asked).
+    llm_calls = models.ManyToManyField(LLMCall, related_name="eval_results", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "feedback_evalresult"
+        ordering = ["run", "case_id", "id"]
+        verbose_name = "evaluation result"
+        constraints = [models.UniqueConstraint(fields=["run", "case"], name="one_result_per_case_and_run")]
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id} in run {self.run_id}"

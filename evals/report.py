@@ -1,0 +1,107 @@
+"""The runs as a table for people, and as JSON for scripts: {"runs": [{"model", "prompt", "metrics"}, ...]}."""
+
+from collections.abc import Sequence
+
+from evals.compare import GateResult, VerdictChange
+from evals.metrics import METRIC_NAMES
+from evals.models import EvalRun
+
+COUNTS = {"n_cases", "tokens_total"}
+MILLISECONDS = {"latency_p50_ms", "latency_p95_ms"}
+DOLLARS = {"cost_total"}
+EMPTY = "—"
+
+
+def format_value(name: str, value) -> str:
+    if value is None:
+        return EMPTY
+    if name in COUNTS:
+        return f"{value:,}"
+    if name in MILLISECONDS:
+        return f"{value:,.0f} ms"
+    if name in DOLLARS:
+        return f"${value:.6f}"
+    return f"{value:.1%}"
+
+
+def format_delta(name: str, before, after) -> str:
+    if before is None or after is None:
+        return EMPTY
+    delta = after - before
+    if name in COUNTS:
+        return f"{delta:+,}"
+    if name in MILLISECONDS:
+        return f"{delta:+,.0f} ms"
+    if name in DOLLARS:
+        return f"{'+' if delta >= 0 else '-'}${abs(delta):.6f}"
+    return f"{delta * 100:+.1f} pp"
+
+
+def describe(run: EvalRun) -> str:
+    variant = f"variant {run.variant} ({run.params or 'no parameters'}): " if run.variant else ""
+    return f"run {run.pk}: {variant}model {run.model}, prompt {run.prompt_version}, API {run.api_style}"
+
+
+def metrics_table(runs: Sequence[EvalRun]) -> str:
+    """One column per run; with two runs, a last column with the candidate minus the baseline."""
+    headers = ["metric", *(["baseline", "candidate", "change"] if len(runs) == 2 else ["value"])]
+    rows = []
+    for name in METRIC_NAMES:
+        values = [run.metrics.get(name) for run in runs]
+        row = [name, *(format_value(name, value) for value in values)]
+        if len(runs) == 2:
+            row.append(format_delta(name, *values))
+        rows.append(row)
+    widths = [max(len(row[column]) for row in [headers, *rows]) for column in range(len(headers))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [headers, *rows]
+    ]
+    return "\n".join([lines[0], "  ".join("-" * width for width in widths), *lines[1:]])
+
+
+def text_report(
+    *, runs: Sequence[EvalRun], changes: Sequence[VerdictChange] = (), gate: GateResult | None = None
+) -> str:
+    first = runs[0]
+    lines = [f"Dataset {first.dataset!r}, {first.metrics.get('n_cases', 0)} cases."]
+    if len(runs) == 2:
+        lines += [f"  baseline  ({describe(runs[0])})", f"  candidate ({describe(runs[1])})"]
+    else:
+        lines.append(f"  {describe(first)}")
+    lines += ["", metrics_table(runs)]
+    if len(runs) == 2:
+        lines += ["", f"Cases that changed verdict, baseline → candidate: {len(changes) or 'none'}"]
+        lines += [f"  {change}" for change in changes]
+    if gate is not None:
+        allowed = f"{gate.max_drop * 100:.1f} points"
+        verdict = "passed" if gate.passed else "FAILED"
+        lines += ["", f"Gate (category_accuracy and schema_valid_rate may drop by {allowed} at most): {verdict}"]
+        lines += [f"  {failure}" for failure in gate.failures]
+    return "\n".join(lines)
+
+
+def json_report(
+    *, runs: Sequence[EvalRun], changes: Sequence[VerdictChange] = (), gate: GateResult | None = None
+) -> dict:
+    roles = ["baseline", "candidate"] if len(runs) == 2 else ["run"]
+    return {
+        "dataset": runs[0].dataset,
+        "runs": [
+            {
+                "run_id": run.pk,
+                "role": role,
+                "model": run.model,
+                "prompt": run.prompt_version,
+                "api_style": run.api_style,
+                "provider": run.provider,
+                "metrics": {name: run.metrics.get(name) for name in METRIC_NAMES},
+            }
+            for run, role in zip(runs, roles, strict=True)
+        ],
+        "changed_verdicts": [change.as_json() for change in changes],
+        "gate": gate.as_json() if gate is not None else None,
+    }

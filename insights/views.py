@@ -1,0 +1,65 @@
+"""The staff AI dashboard. Thin: the numbers come from selectors."""
+
+from decimal import Decimal
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from insights import selectors
+from insights.charts import dashboard_charts
+from insights.stats import Proportion
+
+
+def staff_required(view):
+    """Anonymous visitors are sent to the admin login (staff log in there); other users get 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not request.user.is_staff:
+            raise PermissionDenied("This page is for staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_safe
+@never_cache
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    window_key = request.GET.get("window", selectors.DEFAULT_WINDOW)
+    window = selectors.WINDOWS.get(window_key)
+    if window is None:
+        choices = ", ".join(selectors.WINDOWS)
+        return HttpResponseBadRequest(
+            f"There is no window called “{window_key[:20]}”: choose one of {choices}.", content_type="text/plain"
+        )
+    now = timezone.now()
+    current = selectors.dashboard_now(now=now)
+    data = selectors.dashboard_window(window=window, now=now)
+    feedback = selectors.feedback_window(since=data.since, now=now)
+    budget = Decimal(str(settings.AI_DAILY_BUDGET))
+    context = {
+        **admin.site.each_context(request),
+        "title": "AI pre-fill monitoring",
+        "windows": selectors.WINDOWS.values(),
+        "window": window,
+        "now": now,
+        "current": current,
+        "budget": budget,
+        "budget_used": Proportion(current.spend_today.value, budget),
+        "data": data,
+        "feedback": feedback,
+        "charts": dashboard_charts(data=data, feedback=feedback, now=now),
+    }
+    return render(request, "insights/dashboard.html", context)

@@ -1,0 +1,115 @@
+"""The verdicts, the numbers and the gate, against values worked out by hand."""
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from evals.compare import gate_check
+from evals.metrics import Expected, case_verdicts, mentions, percentile, run_metrics, tone_problems
+
+ANSWER = {"title": "Sony WH-1000 headphones", "description": "Works.", "category": "electronics", "price": "45.00"}
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "found"),
+    [
+        ("Wireless HEADPHONES", "headphones", True),
+        ("Pair of sneakers", "sneaker", True),  # plural
+        ("Two boxes", "box", True),  # plural in -es
+        ("Red T-shirt", "shirt", True),  # a hyphen ends a word
+        ("Category list", "cat", False),  # inside another word
+        ("Mountain bike", "mountain bike", True),
+        ("", "lamp", False),
+    ],
+)
+def test_a_title_mentions_a_word_only_as_a_whole_word(text, word, found):
+    assert mentions(text, word) is found
+
+
+def test_tone_catches_marketing_words_and_exclamation_marks():
+    assert tone_problems("A stunning, must-have lamp. Perfect!") == ["stunning", "must-have", "perfect", "!"]
+    assert tone_problems("Works fine, a scratch on the base.") == []
+    assert tone_problems("Experienced owner") == []  # "experience" is a word of its own
+
+
+def test_the_verdicts_of_an_answer():
+    expected = Expected("electronics", Decimal("20"), Decimal("80"), ("headphones", "sony"))
+
+    verdicts = case_verdicts(expected=expected, suggestion=ANSWER, output_failures=0)
+
+    assert (verdicts.schema_valid, verdicts.category_correct, verdicts.price_in_range) == (True, True, True)
+    assert verdicts.price_abs_pct_error == pytest.approx(0.1)  # |45 - 50| / 50
+    assert (verdicts.title_mentions, verdicts.tone_flagged) == (True, False)
+
+
+def test_an_answer_after_a_rejected_one_is_not_schema_valid_and_one_bound_is_the_target():
+    expected = Expected("books", price_max=Decimal("40"))
+
+    verdicts = case_verdicts(expected=expected, suggestion=ANSWER, output_failures=1)
+
+    assert (verdicts.schema_valid, verdicts.category_correct, verdicts.price_in_range) == (False, False, False)
+    assert verdicts.price_abs_pct_error == pytest.approx(0.125)  # |45 - 40| / 40
+    assert verdicts.title_mentions is None  # the case names no words
+
+
+def test_no_answer_is_wrong_where_something_was_expected_and_unjudged_otherwise():
+    verdicts = case_verdicts(expected=Expected("books", Decimal("5"), None, ()), suggestion=None, output_failures=2)
+
+    assert (verdicts.schema_valid, verdicts.category_correct, verdicts.price_in_range) == (False, False, False)
+    assert (verdicts.title_mentions, verdicts.tone_flagged, verdicts.price_abs_pct_error) == (None, None, None)
+
+
+def test_percentiles_interpolate_like_percentile_cont():
+    assert percentile([100, 200, 300, 400], 0.5) == 250
+    assert percentile([100, 200, 300, 400], 0.95) == pytest.approx(385)
+    assert percentile([7], 0.95) == 7 and percentile([], 0.5) is None
+
+
+def test_run_metrics_over_results():
+    def result(**fields):
+        defaults = {"schema_valid": True, "category_correct": True, "price_in_range": None, "title_mentions": None,
+                    "tone_flagged": False, "error_type": "", "price_abs_pct_error": None, "latency_ms": 100,
+                    "input_tokens": 800, "output_tokens": 50, "cost": Decimal("0.000150")}  # fmt: skip
+        return SimpleNamespace(**{**defaults, **fields})
+
+    metrics = run_metrics(
+        [
+            result(price_in_range=True, price_abs_pct_error=0.1, latency_ms=300),
+            result(category_correct=False, price_in_range=False, price_abs_pct_error=0.5, tone_flagged=True),
+            result(schema_valid=False, category_correct=False, tone_flagged=None, error_type="timeout",
+                   input_tokens=0, output_tokens=0, cost=Decimal(0), latency_ms=900),
+        ]
+    )  # fmt: skip
+
+    assert metrics == {
+        "n_cases": 3,
+        "schema_valid_rate": 0.666667,
+        "category_accuracy": 0.333333,
+        "price_in_range_rate": 0.5,
+        "price_median_abs_pct_error": 0.3,
+        "title_mention_rate": None,
+        "tone_flag_rate": 0.5,
+        "error_rate": 0.333333,
+        "latency_p50_ms": 300,
+        "latency_p95_ms": 840,
+        "tokens_total": 1700,
+        "cost_total": 0.0003,
+    }
+
+
+@pytest.mark.parametrize(
+    ("baseline", "candidate", "max_drop", "passed"),
+    [
+        ((1.0, 1.0), (0.98, 1.0), 0.02, True),  # exactly the allowed drop, despite 1.0 - 0.98 > 0.02 in floats
+        ((1.0, 1.0), (0.97, 1.0), 0.02, False),
+        ((0.8, 1.0), (0.9, 0.95), 0.02, False),  # better category, worse schema
+        ((0.8, 1.0), (0.9, 0.95), 0.05, True),
+        ((0.5, 0.5), (0.5, 0.5), 0.0, True),
+    ],
+)
+def test_the_gate_fails_on_a_drop_of_more_than_max_drop(baseline, candidate, max_drop, passed):
+    def metrics(pair):
+        return {"category_accuracy": pair[0], "schema_valid_rate": pair[1]}
+
+    assert gate_check(baseline=metrics(baseline), candidate=metrics(candidate), max_drop=max_drop).passed is passed
