@@ -4,19 +4,28 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ai_prefill.api import router as analyses_router
 from core.errors import DomainError
 from feedback.api import router as feedback_router
+from marketplace.api import JsonOrFormParser
 from marketplace.api import router as marketplace_router
 
-api = NinjaAPI(title="Trova API", version="1.0", urls_namespace="api")
+api = NinjaAPI(title="Trova API", version="1.0", urls_namespace="api", parser=JsonOrFormParser())
 
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    # ninja answers "Cannot parse request body" when the parser raises; the parser's own sentence says why.
+    if isinstance(exc.__cause__, DomainError):
+        return domain_error(request, exc.__cause__)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)
