@@ -3,15 +3,22 @@
 from typing import Annotated
 
 from ninja import Query, Router, Status
+from ninja.pagination import PageNumberPagination, paginate
 
 from core.errors import NotAllowed
-from feedback.schemas import FeedbackFiltersIn, FeedbackIn, FeedbackPageOut, VoteOut
+from feedback.schemas import MAX_PAGE_SIZE, FeedbackFiltersIn, FeedbackIn, FeedbackPageIn, FeedbackPageOut, VoteOut
 from feedback.selectors import analysis_owned, feedback_feed
 from feedback.services import vote_record
 from marketplace.api import Json
 from marketplace.auth import api_auth
 
 router = Router(tags=["feedback"])
+
+
+class FeedbackPages(PageNumberPagination):
+    Input = FeedbackPageIn
+    # The endpoint declares its page schema (FeedbackPageOut), so ninja generates no Paged… one.
+    Output = None
 
 
 @router.post("/analyses/{analysis_id}/feedback", response={201: VoteOut}, auth=api_auth)
@@ -25,10 +32,9 @@ def create_feedback(request, analysis_id: str, data: Annotated[FeedbackIn, Json(
 
 
 @router.get("/feedback", response=FeedbackPageOut, auth=api_auth)
+@paginate(FeedbackPages, max_page_size=MAX_PAGE_SIZE)
 def list_feedback(request, filters: Query[FeedbackFiltersIn]):
     """Staff only: current votes and all corrections, newest first, filterable by kind and date."""
     if not request.auth.is_staff:
         raise NotAllowed("Only staff can read the feedback.")
-    feed = feedback_feed(kind=filters.kind, since=filters.since, until=filters.until)
-    start = (filters.page - 1) * filters.page_size
-    return {"items": list(feed[start : start + filters.page_size]), "count": feed.count()}
+    return feedback_feed(kind=filters.kind, since=filters.since, until=filters.until)

@@ -11,6 +11,7 @@ from feedback.models import COMMENT_MAX_LENGTH, Vote
 from feedback.selectors import FEED_KINDS
 
 MAX_PAGE = 100_000
+MAX_PAGE_SIZE = 200
 
 VoteValue = Literal[tuple(Vote.Value.values)]
 ReasonValue = Literal[tuple(Vote.Reason.values)]
@@ -42,14 +43,17 @@ class FeedbackFiltersIn(Schema):
     kind: Literal[FEED_KINDS] | None = None
     since: date | None = Field(None, description="From this day on (inclusive).")
     until: date | None = Field(None, description="Up to this day (inclusive).")
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(50, ge=1, le=200)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "FeedbackFiltersIn":
         if self.since and self.until and self.since > self.until:
             raise ValueError("since is after until")
         return self
+
+
+class FeedbackPageIn(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class FeedbackItemOut(Schema):

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from ninja import Body, File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
 from ninja.parser import Parser
 
 from core.errors import DomainError, NotFound
@@ -21,6 +22,7 @@ from marketplace.schemas import (
     ListingCreateIn,
     ListingFiltersIn,
     ListingOut,
+    ListingPageIn,
     ListingPageOut,
     ListingPatchIn,
 )
@@ -71,6 +73,12 @@ Json = Body
 FormOrJson = Form
 
 
+class ListingPages(PageNumberPagination):
+    Input = ListingPageIn
+    # The endpoint declares its page schema (ListingPageOut), so ninja generates no Paged… one.
+    Output = None
+
+
 def _category(slug: str) -> Category:
     category = Category.objects.filter(slug=slug).first()
     if category is None:
@@ -97,11 +105,12 @@ def list_categories(request):
 
 
 @router.get("/listings", response=ListingPageOut, auth=None)
+@paginate(ListingPages, page_size=PAGE_SIZE)
 def list_listings(request, filters: Query[ListingFiltersIn]):
     """Active listings, 24 a page. A page past the last one has no items (and the same count)."""
     if filters.category:
         _category(filters.category)
-    listings = listing_search(
+    return listing_search(
         filters=ListingFilters(
             q=filters.q,
             category=filters.category,
@@ -110,8 +119,6 @@ def list_listings(request, filters: Query[ListingFiltersIn]):
             sort=filters.sort,
         )
     )
-    start = (filters.page - 1) * PAGE_SIZE
-    return {"items": list(listings[start : start + PAGE_SIZE]), "count": listings.count()}
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -41,13 +41,18 @@ class ListingFiltersIn(Schema):
     min_price: Price | None = None
     max_price: Price | None = None
     sort: SortValue = "newest"
-    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"{PAGE_SIZE} listings per page, from 1.")
 
     @model_validator(mode="after")
     def _price_range_in_order(self) -> "ListingFiltersIn":
         if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
             raise ValueError("min_price is above max_price")
         return self
+
+
+class ListingPageIn(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"{PAGE_SIZE} listings per page, from 1.")
+    # Not a parameter: ninja's PageNumberPagination reads None as "use the paginator's page size".
+    page_size: ClassVar[None] = None
 
 
 class ImageOut(Schema):
