@@ -1,15 +1,12 @@
 """The staff AI dashboard. Thin: the numbers come from selectors."""
 
 from decimal import Decimal
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -19,23 +16,9 @@ from insights.charts import dashboard_charts
 from insights.stats import Proportion
 
 
-def staff_required(view):
-    """Anonymous visitors are sent to the admin login (staff log in there); other users get 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not request.user.is_staff:
-            raise PermissionDenied("This page is for staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 @require_safe
 @never_cache
-@staff_required
+@staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     window_key = request.GET.get("window", selectors.DEFAULT_WINDOW)
     window = selectors.WINDOWS.get(window_key)

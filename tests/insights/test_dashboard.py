@@ -70,10 +70,14 @@ def test_it_sends_anonymous_visitors_to_log_in(client):
     assert response["Location"] == reverse("admin:login") + "?next=/staff/ai/"
 
 
-def test_it_forbids_users_who_are_not_staff(client, seller):
+def test_it_sends_users_who_are_not_staff_to_the_admin_login_which_says_why(client, seller):
+    # As /admin/ and /staff/annotate/ do (Django's staff_member_required): log in there with a staff account.
     client.force_login(seller)
 
-    assert client.get(DASHBOARD).status_code == 403
+    response = client.get(DASHBOARD, follow=True)
+
+    assert response.redirect_chain == [(reverse("admin:login") + "?next=/staff/ai/", 302)]
+    assert "but are not authorized to access this page" in " ".join(response.content.decode().split())
 
 
 def test_it_shows_staff_the_dashboard(client, staff):
