@@ -1,9 +1,11 @@
 """Staff inspect analyses and every model call behind them; nothing here is edited by hand."""
 
 import json
+from collections.abc import Iterable
 
 from django.contrib import admin
 from django.db.models import Sum
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -14,6 +16,12 @@ from core.admin import ReadOnlyAdminMixin
 
 def _pretty_json(value) -> str:
     return format_html('<pre class="admin-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def llm_calls_table(calls: Iterable[LLMCall], *, show_output: bool = False, totals: dict | None = None) -> str:
+    """Model calls as the admin's one table; `show_output` adds errors and raw output, `totals` a summary line."""
+    context = {"calls": calls, "show_output": show_output, "totals": totals}
+    return render_to_string("ai_prefill/admin/_llm_calls.html", context)
 
 
 class LLMCallInline(ReadOnlyAdminMixin, admin.StackedInline):

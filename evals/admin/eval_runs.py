@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from ai_prefill.admin import llm_calls_table
 from core.admin import ReadOnlyAdminMixin
 from evals.compare import verdict_changes
 from evals.metrics import METRIC_NAMES
@@ -278,30 +279,7 @@ class EvalResultAdmin(RecordAdmin):
 
     @admin.display(description="model calls")
     def calls(self, result: EvalResult) -> str:
-        calls = result.llm_calls.order_by("attempt", "started_at")
-        rows = (
-            (
-                call.attempt,
-                call.latency_ms,
-                call.input_tokens,
-                call.output_tokens,
-                call.cost,
-                call.error_type or "ok",
-                call.error_message,
-                call.raw_output,
-            )
-            for call in calls
-        )
-        return format_html(
-            "<table class='review-calls'><thead><tr><th>attempt</th><th>latency</th><th>tokens in / out</th>"
-            "<th>cost</th><th>outcome</th><th>error</th><th>raw output</th></tr></thead><tbody>{}</tbody></table>",
-            format_html_join(
-                "",
-                "<tr><td>{}</td><td>{} ms</td><td>{} / {}</td><td>${}</td><td>{}</td><td>{}</td>"
-                "<td class='review-text'>{}</td></tr>",
-                rows,
-            ),
-        )
+        return llm_calls_table(result.llm_calls.order_by("attempt", "started_at"), show_output=True)
 
 
 def _price_range(expected: dict) -> str:

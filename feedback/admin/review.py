@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from ai_prefill.admin import llm_calls_table
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
 from core.admin import ReadOnlyAdminMixin
@@ -274,32 +275,7 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             cost=Sum("cost"),
             n=Count("pk"),
         )
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{} ms</td><td>{} / {}</td><td>${}</td><td>{}</td></tr>",
-            (
-                (
-                    call.attempt,
-                    call.latency_ms,
-                    call.input_tokens,
-                    call.output_tokens,
-                    call.cost,
-                    call.error_type or "ok",
-                )
-                for call in calls
-            ),
-        )
-        return format_html(
-            "<table class='review-calls'><thead><tr><th>attempt</th><th>latency</th><th>tokens in / out</th>"
-            "<th>cost</th><th>result</th></tr></thead><tbody>{}</tbody></table>"
-            "<p>{} call(s): {} ms, {} / {} tokens, ${} in all.</p>",
-            rows,
-            totals["n"],
-            totals["latency"] or 0,
-            totals["tokens_in"] or 0,
-            totals["tokens_out"] or 0,
-            totals["cost"] or 0,
-        )
+        return llm_calls_table(calls, totals=totals)
 
     @admin.display(description="error")
     def error(self, analysis: Analysis) -> str:
