@@ -23,10 +23,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench import preprocess, worker  # noqa: E402
+from bench import preprocess, resize, worker  # noqa: E402
 
 try:
     preprocess.run()
+    resize.run()
     worker.run()
 finally:
     shutil.rmtree(scratch, ignore_errors=True)

@@ -1,11 +1,8 @@
 """Photo validation and renditions: checked by content, re-encoded without EXIF, never served as uploaded."""
 
-import functools
 import io
 import math
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -98,42 +95,12 @@ def decode_photo(data: bytes, *, max_side: int, min_long_side: int | None = None
     image.info = {}
     if max(image.size) > max_side:
         scale = max_side / max(image.size)
-        image = _resize(image, (max(round(image.width * scale), 1), max(round(image.height * scale), 1)))
+        size = (max(round(image.width * scale), 1), max(round(image.height * scale), 1))
+        # After the draft decode this is a small step down (2000 to 1600 px for a 12 MP photo), where bicubic
+        # keeps as much detail as Lanczos at two thirds of the time. Banding it over threads did not pay
+        # (bench/resize.py).
+        image = image.resize(size, Image.Resampling.BICUBIC)
     return image
-
-
-# Resampling runs outside the GIL, so a big resize is cut into horizontal bands done on all cores at once.
-_RESIZE_BANDS = min(os.cpu_count() or 1, 4)
-_BANDED_RESIZE_MIN_PIXELS = 1_000_000
-
-
-@functools.cache
-def _resize_pool() -> ThreadPoolExecutor:
-    # Made on first use, so in each process that uses it: threads do not survive a fork (gunicorn --preload).
-    return ThreadPoolExecutor(max_workers=_RESIZE_BANDS, thread_name_prefix="photo-resize")
-
-
-def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Bicubic resize. After the draft decode this is a small step down (2000 to 1600 px for a 12 MP photo),
-    where bicubic keeps as much detail as Lanczos at two thirds of the time; banded on two cores it takes
-    ~17 ms instead of ~29. Each band reads the source rows around its edges, so no seam shows.
-    """
-    width, height = size
-    bands = _RESIZE_BANDS if width * height >= _BANDED_RESIZE_MIN_PIXELS else 1
-    if bands == 1:
-        return image.resize(size, Image.Resampling.BICUBIC)
-    rows = [round(height * index / bands) for index in range(bands + 1)]
-    source_rows_per_row = image.height / height
-
-    def band(index: int) -> Image.Image:
-        top, bottom = rows[index], rows[index + 1]
-        box = (0, top * source_rows_per_row, image.width, bottom * source_rows_per_row)
-        return image.resize((width, bottom - top), Image.Resampling.BICUBIC, box=box)
-
-    resized = Image.new(image.mode, size)
-    for index, part in enumerate(_resize_pool().map(band, range(bands))):
-        resized.paste(part, (0, rows[index]))
-    return resized
 
 
 def encode_jpeg(image: Image.Image, *, quality: int = JPEG_QUALITY, for_web: bool = True) -> bytes:
