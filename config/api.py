@@ -7,9 +7,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ai_prefill.api import router as analyses_router
+from core.api import JsonOrFormParser
 from core.errors import DomainError
 from feedback.api import router as feedback_router
-from marketplace.api import JsonOrFormParser
 from marketplace.api import router as marketplace_router
 
 api = NinjaAPI(title="Trova API", version="1.0", urls_namespace="api", parser=JsonOrFormParser())

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from ai_prefill.images import prepare_model_image
@@ -151,27 +152,29 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
         suggestion=suggestion,
         output_failures=sum(call.error_type in OUTPUT_ERRORS for call in calls),
     )
-    result = EvalResult.objects.create(
-        run=run,
-        case=case,
-        expected=expected_snapshot(case),
-        produced=suggestion,
-        error_type=error_type,
-        error_message=error_message,
-        attempts=attempts,
-        schema_valid=verdicts.schema_valid,
-        category_correct=verdicts.category_correct,
-        price_in_range=verdicts.price_in_range,
-        price_abs_pct_error=verdicts.price_abs_pct_error,
-        title_mentions=verdicts.title_mentions,
-        tone_flagged=verdicts.tone_flagged,
-        tone_words=list(verdicts.tone_words),
-        latency_ms=latency_ms,
-        input_tokens=sum(call.input_tokens for call in calls),
-        output_tokens=sum(call.output_tokens for call in calls),
-        cost=sum((call.cost for call in calls), Decimal(0)),
-    )
-    result.llm_calls.set(calls)
+    # One write transaction for the result and its calls: fewer lock waits on SQLite.
+    with transaction.atomic():
+        result = EvalResult.objects.create(
+            run=run,
+            case=case,
+            expected=expected_snapshot(case),
+            produced=suggestion,
+            error_type=error_type,
+            error_message=error_message,
+            attempts=attempts,
+            schema_valid=verdicts.schema_valid,
+            category_correct=verdicts.category_correct,
+            price_in_range=verdicts.price_in_range,
+            price_abs_pct_error=verdicts.price_abs_pct_error,
+            title_mentions=verdicts.title_mentions,
+            tone_flagged=verdicts.tone_flagged,
+            tone_words=list(verdicts.tone_words),
+            latency_ms=latency_ms,
+            input_tokens=sum(call.input_tokens for call in calls),
+            output_tokens=sum(call.output_tokens for call in calls),
+            cost=sum((call.cost for call in calls), Decimal(0)),
+        )
+        result.llm_calls.set(calls)
     return result
 
 

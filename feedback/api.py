@@ -5,11 +5,11 @@ from typing import Annotated
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from core.api import Json
 from core.errors import NotAllowed
 from feedback.schemas import MAX_PAGE_SIZE, FeedbackFiltersIn, FeedbackIn, FeedbackPageIn, FeedbackPageOut, VoteOut
 from feedback.selectors import analysis_owned, feedback_feed
 from feedback.services import vote_record
-from marketplace.api import Json
 from marketplace.auth import api_auth
 
 router = Router(tags=["feedback"])

@@ -1,18 +1,15 @@
 """The marketplace's JSON API: categories and listings. Endpoints parse, call one service, shape the answer."""
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
-from django.utils.datastructures import MultiValueDict
-from ninja import Body, File, Form, Path, Query, Router, Status
+from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
-from ninja.parser import Parser
 
-from core.errors import DomainError, NotFound
+from core.api import FormOrJson, Json
+from core.errors import NotFound
 from marketplace.auth import api_auth, optional_auth
 from marketplace.models import Category, Listing
 from marketplace.schemas import (
@@ -40,37 +37,6 @@ from marketplace.services.listings import (
 router = Router(tags=["marketplace"])
 
 ListingId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-class BodyUnreadable(DomainError):
-    pass
-
-
-class JsonOrFormParser(Parser):
-    """The API's parser (config/api.py): bad JSON gets a sentence, and form fields may come as a JSON object."""
-
-    def parse_body(self, request: HttpRequest) -> Any:
-        try:
-            return json.loads(request.body)
-        except (ValueError, RecursionError):
-            raise BodyUnreadable("The request body is not valid JSON.") from None
-
-    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> Any:
-        # Form fields are read from request.POST, which is empty for a JSON body: then the object stands in for
-        # them (POST /api/listings with `analysis_id` needs no file, so JSON is the natural way to send it).
-        if data is not request.POST or not (request.content_type or "").endswith("json"):
-            return super().parse_querydict(data, list_fields, request)
-        if not request.body:
-            return None
-        fields = self.parse_body(request)
-        if not isinstance(fields, dict):
-            raise BodyUnreadable("The request body must be a JSON object.")
-        return fields
-
-
-# Body and Form params read through JsonOrFormParser; the names say which shape an endpoint documents.
-Json = Body
-FormOrJson = Form
 
 
 class ListingPages(PageNumberPagination):
