@@ -159,6 +159,8 @@ def _context(request, *, analysis: Analysis | None, form: SellForm | None = None
 
 def _page(request, *, form: SellForm, analysis: Analysis | None = None, status: int = 200, **extra):
     context = _context(request, analysis=analysis, form=form, **extra)
+    # sell.js reads the fields a suggestion can fill from here: SUGGESTED_FIELDS stays their one definition.
+    context["suggestable_fields"] = list(SUGGESTED_FIELDS)
     return render(request, "ai_prefill/sell/page.html", context, status=status)
 
 

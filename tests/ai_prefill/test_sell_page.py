@@ -1,6 +1,7 @@
 """The sell page end to end: photo, analysis progress, pre-filled form, posting, and every way the AI can fail."""
 
 import html
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -567,3 +568,12 @@ def test_the_vote_widget_sits_outside_the_listing_form_and_comes_back_to_the_pag
     assert "suggestion-vote" not in listing_form and "<form" not in listing_form[5:]
     assert 'value="up" class="vote-button" aria-pressed="true"' in page
     assert f'name="next" value="{SELL}?analysis={analysis.pk}"' in page
+
+
+def test_the_page_tells_its_script_which_fields_a_suggestion_fills(seller_client):
+    from ai_prefill.llm.schema import SUGGESTED_FIELDS
+
+    page = seller_client.get(SELL).content.decode()
+
+    script = re.search(r'<script id="suggestable-fields" type="application/json">(.*?)</script>', page)
+    assert script is not None and json.loads(script.group(1)) == list(SUGGESTED_FIELDS)
