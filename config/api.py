@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ai_prefill.api import router as analyses_router
 from core.api import JsonOrFormParser
-from core.errors import DomainError
+from core.errors import DomainError, with_retry_after
 from feedback.api import router as feedback_router
 from marketplace.api import router as marketplace_router
 
@@ -17,7 +17,7 @@ api = NinjaAPI(title="Trova API", version="1.0", urls_namespace="api", parser=Js
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+    return with_retry_after(api.create_response(request, {"detail": exc.message}, status=exc.status_code), exc)
 
 
 @api.exception_handler(HttpError)

@@ -191,14 +191,17 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Rate limits: sign-ups and failed log-ins per client address (in the cache), messages per sender (in the
-# database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with what was typed kept.
+# Rate limits: sign-ups and failed log-ins per client address (in the cache), messages per sender and reports per
+# reporter (in the database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with
+# Retry-After and what was typed kept.
 SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 10, minimum=1)
 LOGIN_FAILURES_PER_HOUR = env_int("LOGIN_FAILURES_PER_HOUR", 20, minimum=1)
 MESSAGES_PER_HOUR = env_int("MESSAGES_PER_HOUR", 60, minimum=1)
+REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10, minimum=1)
 # How many reverse proxies in front of the web process append to X-Forwarded-For: the client's address is the
-# one the outermost saw. 0 uses the connection's own address (no proxy; with one, everybody would share a limit).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+# one the outermost saw. 0 (the default) uses the connection's own address and trusts no forwarding header,
+# which a client could otherwise forge for a fresh address per request; behind nginx set it to 1 (README).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Celery. The default broker needs no server (files under var/broker) so `make run` works anywhere.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"

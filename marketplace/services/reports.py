@@ -1,12 +1,15 @@
 """Reports: shoppers flag a listing, staff resolve reports and hide listings."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
+from django.utils import timezone
 
-from core.errors import DomainError, NotAllowed
-from marketplace.models import Listing, Report
+from core.errors import DomainError, NotAllowed, RateLimited, sliding_window_wait
+from marketplace.models import Listing, Report, User
 from marketplace.services.listings import listing_hide
 
 COMMENT_MAX_LENGTH = 1000
@@ -14,6 +17,24 @@ COMMENT_MAX_LENGTH = 1000
 
 class ReportInvalid(DomainError):
     pass
+
+
+class ReportRateLimited(RateLimited):
+    pass
+
+
+def _check_rate_limit(reporter) -> None:
+    # Counted in the database like messages; the lock on the reporter's row queues their parallel reports here.
+    User.objects.select_for_update().filter(pk=reporter.pk).exists()
+    limit, window = settings.REPORTS_PER_HOUR, timedelta(hours=1)
+    recent = Report.objects.filter(reporter=reporter, created_at__gte=timezone.now() - window)
+    counted = recent.aggregate(count=Count("id"), oldest=Min("created_at"))
+    if counted["count"] >= limit:
+        raise ReportRateLimited(
+            f"You have reported {limit} listings in the last hour, which is the limit. Thank you: our team will "
+            "look at them. Please wait a while before reporting more.",
+            retry_after_seconds=sliding_window_wait(counted["oldest"], window),
+        )
 
 
 def report_create(*, listing: Listing, reporter, reason: str, comment: str = "") -> tuple[Report, bool]:
@@ -25,10 +46,12 @@ def report_create(*, listing: Listing, reporter, reason: str, comment: str = "")
         raise ReportInvalid(f"The comment can be at most {COMMENT_MAX_LENGTH} characters long.")
     if listing.seller_id == reporter.pk:
         raise NotAllowed("You cannot report your own listing.")
-    existing = Report.objects.filter(listing=listing, reporter=reporter).first()
-    if existing is not None:
-        return existing, False
-    return Report.objects.create(listing=listing, reporter=reporter, reason=reason, comment=comment), True
+    with transaction.atomic():
+        existing = Report.objects.filter(listing=listing, reporter=reporter).first()
+        if existing is not None:
+            return existing, False
+        _check_rate_limit(reporter)
+        return Report.objects.create(listing=listing, reporter=reporter, reason=reason, comment=comment), True
 
 
 def reports_resolve(*, reports: QuerySet[Report]) -> int:

@@ -91,6 +91,7 @@ def test_it_answers_429_beyond_the_hourly_limit(client, seller, settings):
     response = upload(client)
 
     assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600
     assert "limit" in response.json()["detail"]
     assert Analysis.objects.count() == 1
 

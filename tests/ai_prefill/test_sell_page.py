@@ -176,6 +176,7 @@ def test_the_hourly_limit_answers_429_and_leaves_the_manual_form(seller_client, 
     response = seller_client.post(PHOTO, {"photo": photo_upload()})
 
     assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600  # the one analysis of the last hour leaves it in an hour
     assert "which is the limit. Please fill in the form yourself" in text(response)
     assert 'name="title"' in response.content.decode()
     assert Analysis.objects.count() == 1
@@ -542,6 +543,7 @@ def test_regenerate_counts_against_the_hourly_limit(seller_client, seller, setti
     response = seller_client.post(regenerate_url(previous), **HTMX)
 
     assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600
     assert "which is the limit" in text(response)
     assert f'data-analysis-id="{previous.pk}"' in response.content.decode()  # the old suggestion stays
     assert Analysis.objects.count() == 1
