@@ -7,6 +7,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, model_validator
 
+from core.api import StrictIn
 from feedback.models import COMMENT_MAX_LENGTH, Vote
 from feedback.selectors import FEED_KINDS
 
@@ -17,8 +18,8 @@ VoteValue = Literal[tuple(Vote.Value.values)]
 ReasonValue = Literal[tuple(Vote.Reason.values)]
 
 
-class FeedbackIn(Schema):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+class FeedbackIn(StrictIn):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     vote: VoteValue
     reasons: list[ReasonValue] = Field(

@@ -8,6 +8,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict, model_validator
 
+from core.api import StrictIn
 from marketplace.models import DESCRIPTION_MAX_LENGTH, PRICE_MAX, TITLE_MAX_LENGTH, Condition, Listing, Photo
 from marketplace.selectors import SORTS
 
@@ -136,10 +137,10 @@ class ListingCreateIn(Schema):
     )
 
 
-class ListingPatchIn(Schema):
+class ListingPatchIn(StrictIn):
     """Only the fields sent are changed. `status` can only become `sold`."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     # Optional but not nullable: leave a field out to keep it.
     title: Text = Field(None, min_length=1, max_length=TITLE_MAX_LENGTH)
