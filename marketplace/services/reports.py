@@ -51,7 +51,15 @@ def report_create(*, listing: Listing, reporter, reason: str, comment: str = "")
         if existing is not None:
             return existing, False
         _check_rate_limit(reporter)
-        return Report.objects.create(listing=listing, reporter=reporter, reason=reason, comment=comment), True
+        report = Report.objects.create(
+            listing=listing,
+            seller_id=listing.seller_id,
+            listing_title=listing.title,
+            reporter=reporter,
+            reason=reason,
+            comment=comment,
+        )
+        return report, True
 
 
 def reports_resolve(*, reports: QuerySet[Report]) -> int:
@@ -62,7 +70,7 @@ def reports_resolve(*, reports: QuerySet[Report]) -> int:
 @transaction.atomic
 def listings_hide_reported(*, reports: Iterable[Report]) -> int:
     """Staff: hide the listings these reports are about and resolve every open report on them."""
-    listing_ids = {report.listing_id for report in reports}
+    listing_ids = {report.listing_id for report in reports if report.listing_id is not None}
     for listing in Listing.objects.filter(pk__in=listing_ids).exclude(status=Listing.Status.HIDDEN):
         listing_hide(listing=listing)
     Report.objects.filter(listing_id__in=listing_ids, resolved=False).update(resolved=True)
