@@ -10,6 +10,7 @@ from pydantic import ConfigDict, model_validator
 from core.api import StrictIn
 from feedback.models import COMMENT_MAX_LENGTH, Vote
 from feedback.selectors import FEED_KINDS
+from marketplace.schemas import Text
 
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 200
@@ -25,7 +26,7 @@ class FeedbackIn(StrictIn):
     reasons: list[ReasonValue] = Field(
         default_factory=list, max_length=len(Vote.Reason.values), description="Only with a thumbs down."
     )
-    comment: str = Field("", max_length=COMMENT_MAX_LENGTH)
+    comment: Text = Field("", max_length=COMMENT_MAX_LENGTH)
 
 
 class VoteOut(Schema):

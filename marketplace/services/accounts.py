@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import DomainError
 from marketplace.models import User
+from marketplace.text import text_clean
 
 
 class SignupInvalid(DomainError):
@@ -20,7 +21,8 @@ def _reject(field: str, message: str) -> SignupInvalid:
 
 def user_signup(*, username: str, display_name: str, email: str, password: str) -> User:
     """Create an account; usernames and e-mail addresses are unique regardless of case."""
-    username, display_name, email = username.strip(), display_name.strip(), User.objects.normalize_email(email.strip())
+    username, display_name = text_clean(username).strip(), text_clean(display_name).strip()
+    email = User.objects.normalize_email(email.strip())
     if User.objects.filter(username__iexact=username).exists():
         raise _reject("username", "That username is taken. Please choose another one.")
     if User.objects.filter(email__iexact=email).exists():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed
 from marketplace.models import Category, Listing, Photo
 from marketplace.services.photos import Renditions, make_renditions, photo_create, photo_delete_files
+from marketplace.text import text_clean
 
 
 class ListingInvalid(DomainError):
@@ -45,6 +46,7 @@ def _ensure_changeable(listing: Listing, actor) -> None:
 
 
 def _validate(listing: Listing) -> None:
+    listing.title, listing.description = text_clean(listing.title).strip(), text_clean(listing.description).strip()
     try:
         listing.full_clean(exclude=["seller"])
     except ValidationError as exc:

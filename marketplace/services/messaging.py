@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, NotAllowed, RateLimited, sliding_window_wait
 from marketplace.models import MESSAGE_MAX_LENGTH, Conversation, Listing, Message, Photo, User
+from marketplace.text import text_clean
 
 
 class MessageInvalid(DomainError):
@@ -20,7 +21,7 @@ class MessageRateLimited(RateLimited):
 
 
 def _clean_body(body: str) -> str:
-    body = body.strip()
+    body = text_clean(body).strip()
     if not body:
         raise MessageInvalid("Please write a message.")
     if len(body) > MESSAGE_MAX_LENGTH:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed, RateLimited, sliding_window_wait
 from marketplace.models import Listing, Report, User
 from marketplace.services.listings import listing_hide
+from marketplace.text import text_clean
 
 COMMENT_MAX_LENGTH = 1000
 
@@ -41,7 +42,7 @@ def report_create(*, listing: Listing, reporter, reason: str, comment: str = "")
     """Report a listing; a second report by the same person returns the first one (created=False)."""
     if reason not in Report.Reason.values:
         raise ReportInvalid("Please pick a reason from the list.")
-    comment = comment.strip()
+    comment = text_clean(comment).strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ReportInvalid(f"The comment can be at most {COMMENT_MAX_LENGTH} characters long.")
     if listing.seller_id == reporter.pk:
