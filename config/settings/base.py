@@ -357,6 +357,8 @@ AI_ALERT_MIN_SAMPLE = env_int("AI_ALERT_MIN_SAMPLE", 20, minimum=1)
 AI_ALERT_REPEAT_MINUTES = env_int("AI_ALERT_REPEAT_MINUTES", 60, minimum=1)
 ADMINS = [(address, address) for address in env_list("ADMINS")]
 SERVER_EMAIL = env_str("SERVER_EMAIL") or "trova@localhost"
+# The sender of the mails to people (the sign-up mails); SERVER_EMAIL sends the ones to ADMINS.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or SERVER_EMAIL
 EMAIL_SUBJECT_PREFIX = "[Trova] "
 # /metrics is open with DEBUG on; otherwise it needs "Authorization: Bearer METRICS_TOKEN" or a client
 # address inside METRICS_ALLOWED_IPS (addresses or networks, comma-separated).
