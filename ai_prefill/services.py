@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ai_prefill.images import photo_model_image
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
+from ai_prefill.llm.capabilities import ModelParamsInvalid
 from ai_prefill.llm.prompt import PromptVersionError
 from ai_prefill.models import Analysis
 from ai_prefill.rollout.selectors import analysis_model_config
@@ -133,14 +134,14 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
         config, variant = through_database_outage(
             lambda: analysis_model_config(analysis_id=analysis_id), what="reading the analysis"
         )
-    except PromptVersionError as error:
+    except (PromptVersionError, ModelParamsInvalid) as error:
         config, variant, config_error = None, None, error
     lease_token = through_database_outage(lambda: _claim(analysis_id, config, variant), what="claiming the analysis")
     if lease_token is None:
         return _lease_held_by_another(analysis_id)
     try:
         if config_error is not None:
-            logger.error("Analysis %s: its prompt version cannot be sent: %s", analysis_id, config_error)
+            logger.error("Analysis %s: its prompt version or parameters cannot be sent: %s", analysis_id, config_error)
             raise PrefillFailed("prompt_version", str(config_error))
         analysis = through_database_outage(
             lambda: Analysis.objects.select_related("photo").get(pk=analysis_id), what="reading the analysis"

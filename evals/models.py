@@ -96,7 +96,7 @@ class EvalResult(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
-    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)  # null: unknown price
     # The model calls of this case's attempts (purpose "eval", no analysis: no seller asked).
     llm_calls = models.ManyToManyField(LLMCall, related_name="eval_results", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_number, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_number, env_prices, env_str
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -270,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.check_alerts",
         "schedule": env_int("AI_ALERT_EVERY_SECONDS", 60, minimum=1),
     },
+    "model-lifecycle": {
+        "task": "ai_prefill.tasks.model_lifecycle_task",
+        "schedule": env_int("AI_MODEL_LIFECYCLE_EVERY_SECONDS", 24 * 3600, minimum=60),
+    },
     "rollout-guardrail": {
         "task": "insights.tasks.rollout_guardrail_task",
         "schedule": env_int("ROLLOUT_GUARDRAIL_EVERY_SECONDS", 300, minimum=10),
@@ -301,18 +305,11 @@ AI_RETRY_MAX_SECONDS = env_number("AI_RETRY_MAX_SECONDS", 8, minimum=0)
 AI_RETRY_AFTER_MAX_SECONDS = env_number("AI_RETRY_AFTER_MAX_SECONDS", 10, minimum=0)
 # A guard against runaway answers; a suggestion is about 150 tokens, reasoning models need room to think.
 AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 2000, minimum=100)
-# Cost estimates for LLMCall.cost: US dollars per million tokens, OpenAI's standard list prices
-# (check them when adding a model). A model missing here is recorded with cost 0.
-AI_PRICES = {
-    "gpt-4o-mini": {"input": "0.15", "output": "0.60"},
-    "gpt-4o": {"input": "2.50", "output": "10.00"},
-    "gpt-4.1-nano": {"input": "0.10", "output": "0.40"},
-    "gpt-4.1-mini": {"input": "0.40", "output": "1.60"},
-    "gpt-4.1": {"input": "2.00", "output": "8.00"},
-    "gpt-5-nano": {"input": "0.05", "output": "0.40"},
-    "gpt-5-mini": {"input": "0.25", "output": "2.00"},
-    "gpt-5": {"input": "1.25", "output": "10.00"},
-}
+# Prices come from pydantic's genai-prices (ai_prefill.llm.pricing), which keeps OpenAI's list prices. For a
+# private or local model it does not know, AI_PRICES (JSON) gives US dollars per million tokens, e.g.
+# {"llava:13b": {"input": "0", "output": "0"}} or {"my-ft": {"input": "0.3", "cached_input": "0.03", "output": "1.2"}};
+# a model with neither has an unknown cost, never $0.
+AI_PRICES = env_prices("AI_PRICES")
 if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
     raise ImproperlyConfigured(
         "No OPENAI_API_KEY or OPENAI_BASE_URL is set, so the pre-fill would use the demo provider. "

@@ -58,7 +58,7 @@ WORSE_METRICS = {
     "tone_flag_rate": 0.666667,  # over the three answers
     "error_rate": 0.25,
     "tokens_total": 5 * (850 + 60),  # red: two rejected answers
-    "cost_total": 0.0,  # a model missing from AI_PRICES costs nothing
+    "cost_total": None,  # no price is known for it: reported as unknown, not as $0
 }
 
 
