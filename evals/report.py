@@ -7,7 +7,7 @@ from evals.metrics import METRIC_NAMES
 from evals.models import EvalRun
 
 COUNTS = {"n_cases", "tokens_total"}
-MILLISECONDS = {"latency_p50_ms", "latency_p95_ms"}
+MILLISECONDS = {"latency_p50_ms", "latency_p95_ms", "model_latency_p50_ms", "model_latency_p95_ms"}
 DOLLARS = {"cost_total", "cost_per_analysis"}
 UNKNOWN_PRICE = "unknown price"
 EMPTY = "—"

@@ -175,6 +175,7 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
             tone_flagged=verdicts.tone_flagged,
             tone_words=list(verdicts.tone_words),
             latency_ms=latency_ms,
+            model_latency_ms=sum(call.latency_ms for call in calls),
             input_tokens=sum(call.input_tokens for call in calls),
             output_tokens=sum(call.output_tokens for call in calls),
             # Unknown (None) when any attempt's model has no known price: a partial sum would pass for the whole.

@@ -276,6 +276,7 @@ class FakeOpenAI:
         api_key: str | None = None,
         hang_seconds: float = 60.0,
         cached_input_tokens: int = 0,
+        port: int = 0,
     ) -> None:
         self.answer = dict(answer or {})
         self.latency = latency
@@ -285,6 +286,9 @@ class FakeOpenAI:
         self.api_key = api_key  # when set, any other bearer token gets a 401
         self.hang_seconds = hang_seconds
         self.cached_input_tokens = cached_input_tokens
+        self._port = port
+        # Reasoning takes time: each reasoning token adds this to the answer's latency (0 in the tests).
+        self.reasoning_seconds_per_token = 0.0
         self.reasoning_tokens = dict(REASONING_TOKENS)
         self.shutdown_dates = dict(SHUTDOWN_DATES)
         self.models_endpoint = True
@@ -301,7 +305,7 @@ class FakeOpenAI:
     # Lifecycle
 
     def start(self) -> FakeOpenAI:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self), bind_and_activate=False)
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), _make_handler(self), bind_and_activate=False)
         server.daemon_threads = True
         # The benchmarks open 100+ connections at once; the default backlog of 5 would drop SYNs.
         server.request_queue_size = 1024
@@ -577,6 +581,12 @@ def generation_problem(path: str, body: dict) -> str | None:
     return None
 
 
+def _reasoning_tokens(answer: _Answer | None) -> int:
+    usage = (answer.body.get("usage") or {}) if answer is not None else {}
+    details = usage.get("output_tokens_details") or usage.get("completion_tokens_details") or {}
+    return details.get("reasoning_tokens") or 0
+
+
 def _error(status: int, message: str, kind: str, code: str | None) -> _Answer:
     return _Answer(status, {"error": {"message": message, "type": kind, "param": None, "code": code}})
 
@@ -623,10 +633,11 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 answer = _error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
             else:
                 answer = fake._answer(path, body, self.headers.get("authorization", ""), behaviour)
-            if fake.latency and behaviour not in ("hang", "drop"):
+            wait = fake.latency + fake.reasoning_seconds_per_token * _reasoning_tokens(answer)
+            if wait and behaviour not in ("hang", "drop"):
                 # The answer leaves `latency` after the request came in, however long checking it took here:
                 # benchmarks take the model's latency out, and the fake's own work must not count as ours.
-                fake._stopping.wait(max(0.0, received_at + fake.latency - time.monotonic()))
+                fake._stopping.wait(max(0.0, received_at + wait - time.monotonic()))
             if answer is None:
                 self.close_connection = True
                 return
@@ -634,6 +645,8 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            fake._record(RecordedRequest("GET", path, headers, None, time.monotonic(), "ok", self.client_address[1]))
             if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):
                 self._send(fake.model_object(path[len("/v1/models/") :]))
                 return
@@ -660,12 +673,17 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    with FakeOpenAI(cached_input_tokens=int(sys.argv[2]) if len(sys.argv) > 2 else 0) as running:
-        running._server.server_close()
-        served = ThreadingHTTPServer(
-            ("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 8765), _make_handler(running)
-        )
-        print(f"Fake OpenAI at http://127.0.0.1:{served.server_address[1]}/v1", flush=True)
-        served.serve_forever()
+    parser = argparse.ArgumentParser(description="Serve the fake OpenAI API until interrupted.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--cached-input-tokens", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="Seconds every answer waits.")
+    parser.add_argument("--reasoning-ms-per-token", type=float, default=0.0, help="Extra wait per reasoning token.")
+    options = parser.parse_args()
+    with FakeOpenAI(
+        port=options.port, cached_input_tokens=options.cached_input_tokens, latency=options.latency
+    ) as running:
+        running.reasoning_seconds_per_token = options.reasoning_ms_per_token / 1000
+        print(f"Fake OpenAI at {running.base_url}", flush=True)
+        running._thread.join()
