@@ -50,6 +50,7 @@ def models_in_use(*, now=None) -> list[ModelInUse]:
         LLMCall.objects.filter(
             purpose=LLMCall.Purpose.EVAL, provider="openai", started_at__gte=now - timedelta(days=EVAL_MODELS_DAYS)
         )
+        .order_by("model")  # not the default -started_at, which would make each call distinct
         .values_list("model", flat=True)
         .distinct()
     )

@@ -249,7 +249,7 @@ def dashboard_window(*, window: Window, now: datetime) -> WindowData:
         if position is not None:
             input_tokens[position] += bucket_input
             output_tokens[position] += bucket_output
-            cost[position] += bucket_cost
+            cost[position] += bucket_cost or 0  # None: only calls without a known price
 
     return WindowData(
         window=window,
@@ -282,10 +282,11 @@ def _variant_rows(per_variant, calls_in_window, window_lookups) -> list[VariantR
         row["group"]: row
         for row in by_variant.values("group")
         .annotate(
+            # Before cost=Sum("cost"), whose name would otherwise stand for the field in this filter.
+            unpriced=Count("pk", filter=Q(cost__isnull=True)),
             calls=Count("pk"),
             tokens=Sum(F("input_tokens") + F("output_tokens")),
             cost=Sum("cost"),
-            unpriced=Count("pk", filter=Q(cost__isnull=True)),
         )
         .order_by()
     }

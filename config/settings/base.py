@@ -286,10 +286,12 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 AI_PROVIDER = env_choice("AI_PROVIDER", "openai" if (OPENAI_API_KEY or OPENAI_BASE_URL) else "demo", ("openai", "demo"))
 AI_PROVIDER_EXPLICIT = bool(env_str("AI_PROVIDER"))
-AI_MODEL = env_str("AI_MODEL") or "gpt-4o-mini"
+# gpt-6-luna: OpenAI's replacement for gpt-4o-mini, which shuts down on 2027-01-14 (deprecations page, via
+# issue 17); chosen by the eval in the README's "Model upgrades". `python manage.py models` shows the dates.
+AI_MODEL = env_str("AI_MODEL") or "gpt-6-luna"
 AI_API_STYLE = env_choice("AI_API_STYLE", "responses", ("responses", "chat"))
 # The prompt version (ai_prefill/prompts/NAME.md and NAME.toml) analyses use outside experiments.
-AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v1"
+AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v3"
 if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file():
     raise ImproperlyConfigured(
         f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "

@@ -114,7 +114,8 @@ def _variant_form(client, **fields):
 def test_a_variant_with_temperature_on_a_reasoning_model_is_refused_with_a_sentence(client, staff):
     client.force_login(staff)
 
-    response = _variant_form(client, params='{"temperature": 0.4}')
+    # prefill-v1 sets no effort, so gpt-6-luna would reason at its default (medium) and refuse the temperature.
+    response = _variant_form(client, prompt_version="prefill-v1", params='{"temperature": 0.4}')
 
     assert response.status_code == 200
     assert (
@@ -122,6 +123,14 @@ def test_a_variant_with_temperature_on_a_reasoning_model_is_refused_with_a_sente
         in response.content.decode()
     )
     assert not Variant.objects.filter(name="luna-warm").exists()
+
+
+def test_temperature_goes_with_the_reasoning_prompts_effort_none(client, staff):
+    client.force_login(staff)
+
+    response = _variant_form(client, params='{"temperature": 0.4}')  # prefill-v3: reasoning_effort = "none"
+
+    assert response.status_code == 302
 
 
 def test_a_variant_with_an_effort_the_model_takes_is_saved(client, staff):

@@ -28,8 +28,9 @@ def watched(fake_openai, settings):
 def test_it_stores_the_shutdown_date_of_every_model_in_use(watched):
     candidate = variant("luna", model="gpt-6-luna", prompt_version="prefill-v3")
     experiment((variant("current"), 90), (candidate, 10))
-    LLMCall.objects.create(provider="openai", model="gpt-5-mini", api_style="responses", prompt_version="prefill-v1",
-                           started_at=datetime.datetime.now(datetime.UTC))  # fmt: skip
+    for _ in range(2):  # two cases of one eval run
+        LLMCall.objects.create(provider="openai", model="gpt-5-mini", api_style="responses",
+                               prompt_version="prefill-v1", started_at=timezone.now())  # fmt: skip
 
     model_lifecycle_check()
 
@@ -119,7 +120,7 @@ def test_metrics_and_the_dashboard_show_the_days_left(watched, client, settings,
 
 def test_a_running_variant_the_model_refuses_is_named_at_worker_start(settings):
     settings.AI_PROVIDER = "openai"
-    bad = variant("luna-warm", model="gpt-6-luna", prompt_version="prefill-v3", params={"temperature": 0.5})
+    bad = variant("luna-warm", model="gpt-6-luna", prompt_version="prefill-v1", params={"temperature": 0.5})
     experiment((variant("current"), 90), (bad, 10))
 
     assert configs_check() == [
