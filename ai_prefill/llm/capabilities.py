@@ -70,10 +70,6 @@ def model_family(model: str) -> ModelFamily:
     return UNKNOWN
 
 
-def is_reasoning_model(model: str) -> bool:
-    return model_family(model).reasons
-
-
 def params_check(*, model: str, params: dict) -> None:
     """ModelParamsInvalid, with a sentence naming the parameter, unless the model accepts all of params."""
     unknown = sorted(set(params) - set(PARAMS))
