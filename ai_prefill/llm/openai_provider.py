@@ -39,8 +39,8 @@ def openai_client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
         timeout=timeout,
         max_retries=0,
     )
-    # The SDK imports its API resources on first use (about 200 ms): here, once, not inside the first call's
-    # measured latency, which made the first eval run of a process look half a second slower at 8 threads.
+    # The SDK imports its API resources on first use (about 200 ms holding the GIL): here, once, rather than
+    # inside the first call's measured latency.
     client.responses, client.chat.completions, client.models  # noqa: B018
     return client
 
