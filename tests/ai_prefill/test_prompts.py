@@ -221,6 +221,7 @@ def test_a_process_checks_a_registered_version_once_then_keeps_it(django_assert_
 def test_model_config_for_fills_in_settings_and_the_prompt_versions_parameters(settings):
     settings.AI_PROVIDER = "openai"
     settings.AI_MODEL = "gpt-4o-mini"
+    settings.AI_PROMPT_VERSION = "prefill-v1"
     settings.AI_API_STYLE = "chat"
     settings.AI_MAX_OUTPUT_TOKENS = 700
 
@@ -233,5 +234,7 @@ def test_model_config_for_fills_in_settings_and_the_prompt_versions_parameters(s
     assert (candidate.model, candidate.prompt_version) == ("gpt-5-mini", "prefill-v2")
     assert candidate.params == {"max_output_tokens": 900}  # a reasoning model takes no temperature
     assert model_config_for(model="demo").provider == "demo"
+    settings.AI_MODEL, settings.AI_PROMPT_VERSION = "gpt-6-luna", "prefill-v3"
+    assert model_config_for().params == {"reasoning_effort": "none", "max_output_tokens": 700}
     with pytest.raises(ValueError, match="Unknown API style 'soap'"):
         model_config_for(api_style="soap")
