@@ -14,7 +14,7 @@ from ai_prefill.models import LLMCall, ModelLifecycle
 from ai_prefill.tasks import model_lifecycle_task
 from tests.ai_prefill.rollout_helpers import experiment, variant
 from tests.factories import UserFactory
-from tests.monitoring.test_metrics import samples
+from tests.insights.test_metrics import samples
 
 pytestmark = pytest.mark.django_db
 
