@@ -29,7 +29,7 @@ def test_it_stores_the_shutdown_date_of_every_model_in_use(watched):
     candidate = variant("luna", model="gpt-6-luna", prompt_version="prefill-v3")
     experiment((variant("current"), 90), (candidate, 10))
     for _ in range(2):  # two cases of one eval run
-        LLMCall.objects.create(provider="openai", model="gpt-5-mini", api_style="responses",
+        LLMCall.objects.create(provider="openai", model="gpt-5-mini", api_style="responses", purpose="eval",
                                prompt_version="prefill-v1", started_at=timezone.now())  # fmt: skip
 
     model_lifecycle_check()

@@ -40,7 +40,6 @@ class Command(BaseCommand):
         parser.add_argument("--compare-prompt", help="The candidate's prompt version (default: --prompt).")
         parser.add_argument("--effort", help="The baseline's reasoning_effort (a reasoning model's; see README).")
         parser.add_argument("--compare-effort", help="The candidate's reasoning_effort.")
-        parser.add_argument("--compare-variant", help="The candidate is this saved variant (model, prompt, params).")
         parser.add_argument(
             "--compare-variant", help="The candidate is this variant, exactly as an experiment ships it."
         )
