@@ -116,3 +116,13 @@ def test_staff_see_a_deleted_listing_s_report_in_the_admin(client, seller, hidde
     page = _page(client.get(reverse("admin:marketplace_report_changelist")))
 
     assert "Suspicious phone" in page and "Deleted by the seller" in page and "Sam Seller" in page
+
+
+def test_the_seller_is_not_offered_an_edit_of_a_hidden_listing(client, seller, hidden):
+    client.force_login(seller)
+    edit = reverse("marketplace:listing_edit", args=[hidden.pk])
+
+    for page in (client.get(hidden.get_absolute_url()), client.get(reverse("marketplace:my_listings"))):
+        assert page.status_code == 200
+        assert f'href="{edit}"' not in page.content.decode()
+    assert "It cannot be changed; its seller can still delete it." in _page(client.get(hidden.get_absolute_url()))
