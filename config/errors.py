@@ -79,9 +79,10 @@ class ErrorPagesMiddleware:
         is_json = response.get("Content-Type", "").startswith("application/json")
         if _is_api(request) and response.status_code == 405 and not is_json:
             return _method_not_allowed(request, response)
-        # No URL matched (resolver_match stays unset), so this 404 is Django's own page, debug or not.
+        # No URL matched (resolver_match stays unset): with DEBUG on, this 404 is Django's debug page (with it
+        # off, Django already answered with handler404 above).
         unresolved = getattr(request, "resolver_match", None) is None
-        if response.status_code == 404 and unresolved and not is_json and not _wants_technical_404(request):
+        if settings.DEBUG and response.status_code == 404 and unresolved and not _wants_technical_404(request):
             return page_not_found(request)
         return response
 
