@@ -9,8 +9,8 @@ from marketplace.ratelimit import limit_failed_logins
 # Staff accounts are the ones most worth guessing: the admin's log-in counts failures like the site's.
 admin.site.login = limit_failed_logins(admin.site.login)
 
-handler500 = "config.errors.server_error"
-handler404 = "config.errors.page_not_found"
+handler500 = "core.error_pages.server_error"
+handler404 = "core.error_pages.page_not_found"
 
 urlpatterns = [
     path("", include((probe_urlpatterns, "monitoring"))),

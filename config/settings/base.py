@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Innermost, so the error answers it makes pass every other middleware (session, CSRF, headers) on the way out.
-    "config.errors.ErrorPagesMiddleware",
+    "core.error_pages.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import get_resolver, path
 
 from config import urls as site_urls
-from config.errors import FAILED_SENTENCE, UNAVAILABLE_SENTENCE, server_error
+from core.error_pages import FAILED_SENTENCE, UNAVAILABLE_SENTENCE, server_error
 
 
 def database_restarting(request):
@@ -29,7 +29,7 @@ urlpatterns = [
     path("api/broken", broken),
     *site_urls.urlpatterns,
 ]
-handler500 = "config.errors.server_error"
+handler500 = "core.error_pages.server_error"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import pytest
 from ninja.errors import ValidationError
 
-from config.api import validation_error
+from config.api import api
 from tests.factories import ListingFactory, suggested_analysis
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_the_validation_answer_lists_at_most_20_problems_each_cut_short(rf):
         for number in range(MANY)
     ]
 
-    response = validation_error(rf.post("/api/listings"), ValidationError(errors))
+    response = api.on_exception(rf.post("/api/listings"), ValidationError(errors))
 
     assert response.status_code == 422
     assert len(response.content) < ANSWER_LIMIT
