@@ -26,7 +26,7 @@ from ai_prefill.posting import AlreadyPosted, listing_post_from_analysis
 from ai_prefill.selectors import analysis_error
 from ai_prefill.services import analysis_regenerate, analysis_start, analysis_time_budget_seconds
 from core.errors import DomainError, with_retry_after
-from marketplace.forms import PriceField, add_domain_error
+from marketplace.forms import PriceField, add_domain_error, place_initial
 from marketplace.services.listings import listing_create
 
 FAILED_SENTENCE = "We couldn't suggest details this time — please fill in the form yourself."
@@ -178,7 +178,8 @@ def sell(request):
         if analysis is not None and analysis.listing_id is not None:
             # Back to an analysis already posted (the browser's back button): its photo is in that listing now.
             return _page(request, form=SellForm(), posted_listing=analysis.listing)
-        form = SellForm(initial=_suggestion(analysis), analysed_photo=analysis is not None)
+        initial = {**_suggestion(analysis), "place": place_initial(request.user)}
+        form = SellForm(initial=initial, analysed_photo=analysis is not None)
         return _page(request, form=form, analysis=analysis)
 
     analysis_id = request.POST.get("analysis_id", "").strip()
@@ -193,7 +194,7 @@ def sell(request):
             analysis = None
         else:
             values = _fill_empty(values, _suggestion(analysis))
-        form = SellForm(initial=values, analysed_photo=analysis is not None)
+        form = SellForm(initial={**values, "place": request.POST.get("place", "")}, analysed_photo=analysis is not None)
         return _page(request, form=form, analysis=analysis, photos_repick=extra_photos_dropped)
 
     form = SellForm(request.POST, request.FILES, analysed_photo=analysis is not None)

@@ -12,6 +12,7 @@ from core.api import FormOrJson, Json
 from core.errors import NotFound
 from marketplace.auth import api_auth, optional_auth
 from marketplace.models import Category, Listing
+from marketplace.places import Place, place_find, place_search
 from marketplace.schemas import (
     MAX_ID,
     PAGE_SIZE,
@@ -22,6 +23,7 @@ from marketplace.schemas import (
     ListingPageIn,
     ListingPageOut,
     ListingPatchIn,
+    PlaceOut,
 )
 from marketplace.selectors import ListingFilters, listing_search
 from marketplace.services.listings import (
@@ -53,6 +55,13 @@ def _category(slug: str) -> Category:
     return category
 
 
+def _place(text: str) -> Place:
+    place = place_find(text)
+    if place is None:
+        raise ListingInvalid(f"We don't know a town called '{text}'. GET /api/places?q=... lists the towns.")
+    return place
+
+
 def _listing_for(request, listing_id: int) -> Listing:
     """The listing as this user may see it: a hidden one exists only for its seller."""
     listing = Listing.objects.select_related("category", "seller").filter(pk=listing_id).first()
@@ -70,12 +79,21 @@ def list_categories(request):
     return Category.objects.all()
 
 
+@router.get("/places", response=list[PlaceOut], auth=None)
+def list_places(request, q: Annotated[str, Query(max_length=120)] = ""):
+    """Towns whose name starts with (then contains) `q`, the most populous first; at most 20."""
+    return place_search(query=q, limit=20)
+
+
 @router.get("/listings", response=ListingPageOut, auth=None)
 @paginate(ListingPages, page_size=PAGE_SIZE)
 def list_listings(request, filters: Query[ListingFiltersIn]):
     """Active listings, 24 a page. A page past the last one has no items (and the same count)."""
     if filters.category:
         _category(filters.category)
+    near = _place(filters.near) if filters.near else None
+    if near is None and filters.within_km is not None:
+        raise ListingInvalid("within_km needs near: the town to measure the distance from.")
     return listing_search(
         filters=ListingFilters(
             q=filters.q,
@@ -83,6 +101,8 @@ def list_listings(request, filters: Query[ListingFiltersIn]):
             min_price=filters.min_price,
             max_price=filters.max_price,
             sort=filters.sort,
+            near=near,
+            within_km=filters.within_km,
         )
     )
 
@@ -125,6 +145,7 @@ def create_listing(
         category=_category(data.category),
         price=data.price,
         condition=data.condition,
+        place=_place(data.place) if data.place else None,
     )
     if data.analysis_id is not None:
         listing = listing_post_from_analysis_id(
@@ -150,6 +171,7 @@ def update_listing(request, listing_id: ListingId, changes: Annotated[ListingPat
         category=_category(sent["category"]) if "category" in sent else listing.category,
         price=sent.get("price", listing.price),
         condition=sent.get("condition", listing.condition),
+        place=_place(sent["place"]) if sent.get("place") else None,
     )
     with transaction.atomic():
         listing_update(listing=listing, actor=request.user, data=data)

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
 
 from core.errors import DomainError
 from marketplace.models import (
@@ -17,6 +19,7 @@ from marketplace.models import (
     Report,
     User,
 )
+from marketplace.places import RADII_KM, Place, place_find, place_get
 from marketplace.selectors import SORTS, ListingFilters
 from marketplace.services.listings import ListingData
 from marketplace.services.reports import COMMENT_MAX_LENGTH
@@ -76,6 +79,51 @@ class PriceField(forms.DecimalField):
             # "12,50" is a decimal comma; in "1,250" or "1,250.50" commas only group thousands.
             value = value.replace(",", "." if DECIMAL_COMMA.fullmatch(value) else "")
         return super().to_python(value)
+
+
+class PlaceInput(forms.TextInput):
+    """A text input whose suggestions (a datalist) come from the place list as the person types, via htmx."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        options_id = f"{attrs.get('id') or name}_options"
+        attrs.update(
+            {
+                "list": options_id,
+                "autocomplete": "off",
+                "placeholder": "Town, e.g. Bologna",
+                "hx-get": reverse("marketplace:place_suggest"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{options_id}",
+                "hx-sync": "this:replace",
+            }
+        )
+        return super().render(name, value, attrs, renderer) + format_html('<datalist id="{}"></datalist>', options_id)
+
+
+class PlaceField(forms.CharField):
+    """A town from marketplace/places.py, typed by its name; cleaned to a Place (or None when left empty)."""
+
+    widget = PlaceInput
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 120)
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> Place | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        place = place_find(text)
+        if place is None:
+            raise forms.ValidationError(f"We don't know a town called “{text}”. Please pick one from the list.")
+        return place
+
+
+def place_initial(user) -> str:
+    """The label of the user's last place, the default of their next listing."""
+    place = place_get(getattr(user, "last_place_geonameid", None))
+    return place.label if place else ""
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -147,6 +195,12 @@ class ListingFieldsForm(forms.Form):
         },
     )
 
+    place = PlaceField(
+        required=False,
+        label="Town",
+        help_text="Only the town is shown, never an address. Buyers search by distance from it.",
+    )
+
     def listing_data(self) -> ListingData:
         data = self.cleaned_data
         return ListingData(
@@ -155,6 +209,7 @@ class ListingFieldsForm(forms.Form):
             category=data["category"],
             price=data["price"],
             condition=data["condition"],
+            place=data.get("place"),
         )
 
 
@@ -171,7 +226,20 @@ class BrowseForm(forms.Form):
     max_price = PriceField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
     sort = forms.ChoiceField(
         required=False,
-        choices=[("newest", "Newest first"), ("price_asc", "Lowest price"), ("price_desc", "Highest price")],
+        choices=[
+            ("newest", "Newest first"),
+            ("price_asc", "Lowest price"),
+            ("price_desc", "Highest price"),
+            ("distance", "Nearest first"),
+        ],
+    )
+    near = PlaceField(required=False, label="Near")
+    within = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Within",
+        choices=[("", "Any distance"), *((km, f"{km} km") for km in RADII_KM)],
     )
 
     NOTES = {
@@ -180,6 +248,8 @@ class BrowseForm(forms.Form):
         "min_price": "The minimum price is not a number of 0 or more, so we ignored it.",
         "max_price": "The maximum price is not a number of 0 or more, so we ignored it.",
         "sort": "We don't know that sort order, so we show the newest first.",
+        "near": "We don't know that town, so we searched everywhere.",
+        "within": "We don't know that distance, so we searched at any distance from the town.",
     }
 
     def __init__(self, *args, categories: list[Category], **kwargs) -> None:
@@ -200,12 +270,19 @@ class BrowseForm(forms.Form):
             notes.append("The minimum price is above the maximum, so we swapped them.")
             min_price, max_price = max_price, min_price
         sort = data.get("sort") or "newest"
+        near = data.get("near")
+        if near is None and sort == "distance":
+            notes.append("Pick a town to sort by distance from it; here are the newest first.")
+        if near is None and data.get("within") and "near" not in self.errors:
+            notes.append("Pick a town to search within a distance of it.")
         filters = ListingFilters(
             q=data.get("q") or "",
             category=data.get("category") or "",
             min_price=min_price,
             max_price=max_price,
             sort=sort if sort in SORTS else "newest",
+            near=near,
+            within_km=data.get("within") if near is not None else None,
         )
         return filters, notes
 

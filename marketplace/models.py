@@ -10,6 +10,8 @@ from django.urls import reverse
 
 class User(AbstractUser):
     display_name = models.CharField(max_length=60, blank=True)
+    # The place of the seller's last listing: the default of the next one (a GeoNames id, marketplace/places.py).
+    last_place_geonameid = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.public_name
@@ -66,10 +68,18 @@ class Listing(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sold_at = models.DateTimeField(null=True, blank=True)
+    # The town only (marketplace/places.py), never an address: its name is copied so a page shows it
+    # without the list, its coordinates so the database filters by distance.
+    place_geonameid = models.PositiveIntegerField(null=True, blank=True)
+    place_name = models.CharField(max_length=120, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The distance filter's bounding box: a latitude range, then longitude, among active listings.
+            models.Index(fields=["status", "latitude", "longitude"], name="listing_status_lat_lon"),
             models.Index(fields=["status", "-created_at", "-id"], name="listing_status_newest"),
             models.Index(fields=["status", "category", "-created_at"], name="listing_status_cat_newest"),
             models.Index(fields=["status", "price"], name="listing_status_price"),

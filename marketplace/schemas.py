@@ -46,6 +46,22 @@ ConditionValue = Literal[tuple(Condition.values)]
 SortValue = Literal[tuple(SORTS)]
 
 
+class PlaceOut(Schema):
+    id: int = Field(description="The GeoNames id.")
+    name: str = Field(description="The town's name, with its region where two towns share a name.")
+    region: str
+    latitude: float
+    longitude: float
+
+    @staticmethod
+    def resolve_id(place) -> int:
+        return place.geonameid
+
+    @staticmethod
+    def resolve_name(place) -> str:
+        return place.label
+
+
 class CategoryOut(Schema):
     slug: str
     name: str
@@ -56,7 +72,11 @@ class ListingFiltersIn(Schema):
     category: Text = Field("", max_length=50, description="A category slug from /api/categories.")
     min_price: Price | None = None
     max_price: Price | None = None
-    sort: SortValue = "newest"
+    sort: SortValue = Field("newest", description="`distance` needs `near`; without it, the newest first.")
+    near: Text = Field(
+        "", max_length=120, description="A town from /api/places, by its id or name: distances are measured from it."
+    )
+    within_km: int | None = Field(None, ge=1, le=500, description="Only listings this close to `near`.")
 
     @model_validator(mode="after")
     def _price_range_in_order(self) -> "ListingFiltersIn":
@@ -97,7 +117,12 @@ class _ListingOutBase(Schema):
     condition: str
     status: str
     seller: str = Field(description="The seller's display name.")
+    place: str | None = Field(description="The town only; there is never an address.")
     created_at: datetime
+
+    @staticmethod
+    def resolve_place(listing: Listing) -> str | None:
+        return listing.place_name or None
 
     @staticmethod
     def resolve_category(listing: Listing) -> str:
@@ -110,6 +135,12 @@ class _ListingOutBase(Schema):
 
 class ListingSummaryOut(_ListingOutBase):
     thumbnail_url: str | None = Field(description="The main photo's thumbnail.")
+    distance_km: float | None = Field(description="From `near`, when it was given.")
+
+    @staticmethod
+    def resolve_distance_km(listing: Listing) -> float | None:
+        distance = getattr(listing, "distance", None)
+        return round(distance, 1) if distance is not None else None
 
     @staticmethod
     def resolve_thumbnail_url(listing: Listing) -> str | None:
@@ -150,6 +181,9 @@ class ListingCreateIn(Schema):
     analysis_id: UUID | None = Field(
         None, description="Reuse the photo of your analysis (from POST /api/analyses) as this listing's photo."
     )
+    place: Text = Field(
+        "", max_length=120, description="A town from /api/places (id or name); by default your last listing's."
+    )
 
 
 class ListingPatchIn(StrictIn):
@@ -163,4 +197,5 @@ class ListingPatchIn(StrictIn):
     category: Text = Field(None, max_length=50)
     price: Price = None
     condition: ConditionValue = None
+    place: Text = Field(None, max_length=120, description="A town from /api/places, by its id or name.")
     status: Literal["sold"] = None

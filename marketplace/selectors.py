@@ -10,11 +10,14 @@ from django.db.models import F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from marketplace.models import Listing, Message, Photo
+from marketplace.places import Place, listings_within
 
 SORTS = {
     "newest": ("-created_at", "-id"),
     "price_asc": ("price", "id"),
     "price_desc": ("-price", "-id"),
+    # Only with a place to measure from (ListingFilters.near); the newest first otherwise.
+    "distance": ("distance", "-created_at", "-id"),
 }
 # Must stay identical to the expression of the GIN index in migration 0003, or PostgreSQL won't use it.
 SEARCH_VECTOR = SearchVector("title", "description", config="simple")
@@ -28,6 +31,8 @@ class ListingFilters:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     sort: str = "newest"
+    near: Place | None = None
+    within_km: int | None = None  # None with a place: any distance, still sortable by it
 
 
 def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
@@ -35,6 +40,10 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
     listings = Listing.objects.filter(status=Listing.Status.ACTIVE).select_related("category", "seller")
     words = _WORD.findall(filters.q.lower())[:8]
     ordering = [*SORTS.get(filters.sort, SORTS["newest"])]
+    if filters.near is not None:
+        listings = listings_within(listings, place=filters.near, radius_km=filters.within_km)
+    elif filters.sort == "distance":
+        ordering = [*SORTS["newest"]]
     if words:
         listings = _keyword_filter(listings, words)
         if connection.vendor == "postgresql":

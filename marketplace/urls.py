@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.views import accounts, browse, listings, messaging, reports
+from marketplace.views import accounts, browse, listings, messaging, places, reports
 
 app_name = "marketplace"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("my/listings/", listings.my_listings, name="my_listings"),
     path("messages/", messaging.inbox, name="messages"),
     path("messages/<int:pk>/", messaging.conversation, name="conversation"),
+    path("places/suggest/", places.place_suggest, name="place_suggest"),
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),

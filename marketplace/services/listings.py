@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, NotAllowed
-from marketplace.models import Category, Listing, Photo
+from marketplace.models import Category, Listing, Photo, User
+from marketplace.places import Place, place_get
 from marketplace.services.photos import Renditions, make_renditions, photo_create, photo_delete_files
 from marketplace.text import text_clean
 
@@ -28,6 +29,24 @@ class ListingData:
     category: Category
     price: Decimal
     condition: str
+    # None: the seller's last place for a new listing, the listing's own place on an edit.
+    place: Place | None = None
+
+    def fields(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name != "place"}
+
+
+def _set_place(listing: Listing, place: Place | None) -> None:
+    if place is None:
+        return
+    listing.place_geonameid, listing.place_name = place.geonameid, place.label
+    listing.latitude, listing.longitude = place.latitude, place.longitude
+
+
+def _remember_place(seller, place: Place | None) -> None:
+    if place is not None and seller.last_place_geonameid != place.geonameid:
+        User.objects.filter(pk=seller.pk).update(last_place_geonameid=place.geonameid)
+        seller.last_place_geonameid = place.geonameid
 
 
 HIDDEN_SENTENCE = "This listing was taken down by our staff and cannot be changed. You can still delete it."
@@ -115,7 +134,9 @@ def listing_create(
     for photo in existing_photos:
         if photo.owner_id != seller.pk or photo.listing_id is not None:
             raise ListingInvalid("That photo cannot be used for this listing.")
-    listing = Listing(seller=seller, **data.__dict__)
+    listing = Listing(seller=seller, **data.fields())
+    place = data.place or place_get(seller.last_place_geonameid)
+    _set_place(listing, place)
     _validate(listing)
     # Every upload is checked before anything is stored, so a bad third photo leaves no file behind.
     renditions = [make_renditions(upload) for upload in uploads]
@@ -132,6 +153,7 @@ def listing_create(
             photos = [*existing_photos, *stored]
             main = photos[main_index] if 0 <= main_index < len(photos) else photos[0]
             Photo.objects.filter(pk=main.pk).update(is_main=True)
+            _remember_place(seller, place)
     except Exception:
         _delete_files(stored)
         raise
@@ -141,10 +163,13 @@ def listing_create(
 def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
     """Change a listing's fields."""
     _ensure_changeable(listing, actor)
-    for field, value in data.__dict__.items():
+    for field, value in data.fields().items():
         setattr(listing, field, value)
+    _set_place(listing, data.place)
     _validate(listing)
-    listing.save()
+    with transaction.atomic():
+        listing.save()
+        _remember_place(actor, data.place)
     return listing
 
 

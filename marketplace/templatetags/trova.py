@@ -44,3 +44,14 @@ def storage_url(name: str | None) -> str:
 def page_numbers(page) -> list:
     """Page numbers around the current one, with the paginator's ellipsis in the gaps."""
     return list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
+
+
+@register.filter
+def km(value: float | None) -> str:
+    """'800 m' under a kilometre, '4.2 km' under ten, '37 km' beyond."""
+    if value is None or value == "":
+        return ""
+    value = float(value)
+    if value < 1:
+        return f"{max(100, round(value * 10) * 100)} m" if value >= 0.05 else "here"
+    return f"{value:.1f} km" if value < 10 else f"{value:.0f} km"

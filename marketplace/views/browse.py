@@ -23,7 +23,10 @@ def browse(request):
         "form": form,
         "page": page,
         "notes": notes,
-        "filtered": any((filters.q, filters.category, filters.min_price is not None, filters.max_price is not None)),
+        "filtered": any(
+            (filters.q, filters.category, filters.min_price is not None, filters.max_price is not None, filters.near)
+        ),
+        "near": filters.near,
         "category_name": next((c.name for c in categories if c.slug == filters.category), ""),
     }
     if request.htmx and not request.htmx.history_restore_request:

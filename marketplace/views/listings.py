@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from marketplace.forms import ListingFieldsForm, MessageForm, PhotosAddForm, add_domain_error
 from marketplace.models import Conversation, Listing, Photo, Report
+from marketplace.places import distance_km, place_find
 from marketplace.services.listings import (
     HIDDEN_SENTENCE,
     listing_delete,
@@ -44,8 +45,12 @@ def render_detail(request, listing: Listing, *, contact_form: MessageForm | None
     if user.is_authenticated and not is_seller:
         conversation = Conversation.objects.filter(listing=listing, buyer=user).first()
         reported = Report.objects.filter(listing=listing, reporter=user).exists()
+    # The buyer's chosen town comes along from the search (?near=<GeoNames id>), to show how far the item is.
+    near = place_find(request.GET.get("near", "")[:20]) if listing.latitude is not None else None
     context = {
         "listing": listing,
+        "distance_from": near,
+        "distance": distance_km(near.latitude, near.longitude, listing.latitude, listing.longitude) if near else None,
         "photos": list(listing.photos.all()),
         "is_seller": is_seller,
         "conversation": conversation,
@@ -87,7 +92,7 @@ def render_edit(request, listing: Listing, *, form=None, photos_form=None, statu
 
 def _initial(listing: Listing) -> dict:
     fields = ("title", "description", "category", "price", "condition")
-    return {name: getattr(listing, name) for name in fields}
+    return {**{name: getattr(listing, name) for name in fields}, "place": listing.place_name}
 
 
 def _refuse_hidden(request, listing: Listing):

@@ -1,6 +1,7 @@
 """Demo data: accounts, about thirty listings with drawn photos, a conversation; --count N adds N more, fast."""
 
 import functools
+import itertools
 import random
 import time
 import tomllib
@@ -19,12 +20,15 @@ from django.utils import timezone
 
 from marketplace.demo_photos import COLOURS, demo_photo_jpeg
 from marketplace.models import Category, Conversation, Listing, Message, Photo, User
+from marketplace.places import Place, all_places, place_find
 from marketplace.services.listings import ListingData, listing_create, listing_mark_sold
 from marketplace.services.messaging import conversation_contact, conversation_reply
 from marketplace.services.photos import make_renditions
 
 CONTENT = tomllib.loads((Path(__file__).resolve().parents[2] / "demo_content.toml").read_text(encoding="utf-8"))
 BATCH_SIZE = 2000
+# The demo listings are in and around Bologna, so "within 10 / 25 / 50 km of Bologna" shows a difference.
+DEMO_TOWNS = ["Bologna", "Casalecchio di Reno", "Imola", "Modena", "Budrio", "Ferrara", "Florence"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ def _create_demo_listings(users: dict[str, User]) -> None:
             category=categories[item.category],
             price=Decimal(item.price),
             condition=item.condition,
+            place=place_find(DEMO_TOWNS[index % len(DEMO_TOWNS)]),
         )
         listing = listing_create(seller=users[item.seller], data=data, uploads=uploads)
         if item.sold:
@@ -178,7 +183,10 @@ def _create_generated_listings(count: int, *, progress: Callable[[str], None]) -
     rng = random.Random(f"trova-{Listing.objects.count()}")
     categories = [Category.objects.get(slug=slug) for slug in CONTENT["generated"]["items"]]
     sellers = _ensure_generated_sellers()
-    plans = [_plan(index, rng, categories, timezone.now()) for index in range(count)]
+    places = all_places()
+    # Spread as people are: a town gets listings in proportion to its population.
+    weights = list(itertools.accumulate(place.population for place in places))
+    plans = [_plan(index, rng, categories, timezone.now(), places, weights) for index in range(count)]
     photos = {key: _store_shared_photo(*key) for key in sorted({plan.photo for plan in plans})}
     with _keep_given_created_at():
         for start in range(0, count, BATCH_SIZE):
@@ -206,7 +214,9 @@ class _Plan:
     photo: tuple[str, str]  # (drawing, colour)
 
 
-def _plan(index: int, rng: random.Random, categories: list[Category], now: datetime) -> _Plan:
+def _plan(
+    index: int, rng: random.Random, categories: list[Category], now: datetime, places: list[Place], weights: list[int]
+) -> _Plan:
     words = CONTENT["generated"]
     # Round-robin over the categories, so every category filter has results whatever the count.
     category = categories[index % len(categories)]
@@ -236,6 +246,10 @@ def _plan(index: int, rng: random.Random, categories: list[Category], now: datet
         "sold_at": created_at + timedelta(days=1) if sold else None,
         "created_at": created_at,
     }
+    place = rng.choices(places, cum_weights=weights)[0]
+    fields.update(
+        place_geonameid=place.geonameid, place_name=place.label, latitude=place.latitude, longitude=place.longitude
+    )
     return _Plan(fields=fields, photo=(drawing, colour))
 
 
