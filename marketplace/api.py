@@ -16,6 +16,7 @@ from marketplace.places import Place, place_find, place_search
 from marketplace.schemas import (
     MAX_ID,
     PAGE_SIZE,
+    BuyerOut,
     CategoryOut,
     ListingCreateIn,
     ListingFiltersIn,
@@ -26,12 +27,12 @@ from marketplace.schemas import (
     PlaceOut,
 )
 from marketplace.selectors import ListingFilters, listing_search
+from marketplace.services.item_states import listing_buyer_candidates, listing_state_set
 from marketplace.services.listings import (
     ListingData,
     ListingInvalid,
     listing_create,
     listing_delete,
-    listing_mark_sold,
     listing_post_from_analysis_id,
     listing_update,
 )
@@ -175,9 +176,19 @@ def update_listing(request, listing_id: ListingId, changes: Annotated[ListingPat
     )
     with transaction.atomic():
         listing_update(listing=listing, actor=request.user, data=data)
-        if sent.get("status") == Listing.Status.SOLD:
-            listing_mark_sold(listing=listing, actor=request.user)
+        if "status" in sent or "buyer_id" in sent:
+            state = sent.get("status") or listing.state
+            listing_state_set(listing=listing, actor=request.user, state=state, buyer_id=sent.get("buyer_id"))
     return _listing_out(listing.pk)
+
+
+@router.get("/listings/{listing_id}/buyers", response=list[BuyerOut], auth=api_auth)
+def list_buyers(request, listing_id: ListingId):
+    """Your listing's possible buyers: the people who wrote to you about it. Name one with PATCH `buyer_id`."""
+    listing = _listing_for(request, listing_id)
+    if listing.seller_id != request.user.pk:
+        raise NotFound(f"There is no listing of yours with id {listing_id}.")
+    return listing_buyer_candidates(listing=listing)
 
 
 @router.delete("/listings/{listing_id}", response={204: None}, auth=api_auth)

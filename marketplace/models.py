@@ -68,6 +68,13 @@ class Listing(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sold_at = models.DateTimeField(null=True, blank=True)
+    # Reserved is a mark on an active listing, not a status of its own: it stays in the browse results
+    # ("Reserved" on its card), so every browse index, which starts with status, still serves it.
+    reserved_at = models.DateTimeField(null=True, blank=True)
+    # The buyer the seller named when marking it sold (one who wrote about it): who may rate the seller.
+    sold_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
+    )
     # The town only (marketplace/places.py), never an address: its name is copied so a page shows it
     # without the list, its coordinates so the database filters by distance.
     place_geonameid = models.PositiveIntegerField(null=True, blank=True)
@@ -91,6 +98,13 @@ class Listing(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("marketplace:listing_detail", args=[self.pk])
+
+    @property
+    def state(self) -> str:
+        """available, reserved, sold or hidden: what buyers and the API are told."""
+        if self.status == self.Status.ACTIVE:
+            return "reserved" if self.reserved_at else "available"
+        return self.status
 
 
 def _photo_path(folder: str, filename: str) -> str:

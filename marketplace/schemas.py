@@ -62,6 +62,15 @@ class PlaceOut(Schema):
         return place.label
 
 
+class BuyerOut(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(user) -> str:
+        return user.public_name
+
+
 class CategoryOut(Schema):
     slug: str
     name: str
@@ -116,6 +125,7 @@ class _ListingOutBase(Schema):
     category: str = Field(description="The category's slug.")
     condition: str
     status: str
+    state: str = Field(description="available, reserved, sold or hidden: what buyers see.")
     seller: str = Field(description="The seller's display name.")
     place: str | None = Field(description="The town only; there is never an address.")
     created_at: datetime
@@ -187,7 +197,8 @@ class ListingCreateIn(Schema):
 
 
 class ListingPatchIn(StrictIn):
-    """Only the fields sent are changed. `status` can only become `sold`."""
+    """Only the fields sent are changed. `status` moves the listing: available, reserved or sold (`buyer_id`
+    naming who bought it, from GET /api/listings/{id}/buyers)."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
@@ -198,4 +209,5 @@ class ListingPatchIn(StrictIn):
     price: Price = None
     condition: ConditionValue = None
     place: Text = Field(None, max_length=120, description="A town from /api/places, by its id or name.")
-    status: Literal["sold"] = None
+    status: Literal["available", "reserved", "sold"] = None
+    buyer_id: int = Field(None, ge=1, le=MAX_ID)

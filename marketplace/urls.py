@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.views import accounts, browse, listings, messaging, places, reports
+from marketplace.views import accounts, browse, item_states, listings, messaging, places, reports
 
 app_name = "marketplace"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("listings/<int:pk>/photos/<int:photo_id>/remove/", listings.photo_remove, name="listing_photo_remove"),
     path("listings/<int:pk>/photos/<int:photo_id>/main/", listings.photo_main, name="listing_photo_main"),
     path("listings/<int:pk>/sold/", listings.mark_sold, name="listing_mark_sold"),
+    path("listings/<int:pk>/state/", item_states.listing_state, name="listing_state"),
     path("listings/<int:pk>/delete/", listings.delete, name="listing_delete"),
     path("my/listings/", listings.my_listings, name="my_listings"),
     path("messages/", messaging.inbox, name="messages"),

@@ -139,8 +139,8 @@ def test_the_seller_marks_a_listing_sold_and_it_leaves_the_search(seller_client,
 @pytest.mark.parametrize(
     ("changes", "words"),
     [
-        ({"status": "hidden"}, "status: Input should be 'sold'"),
-        ({"status": "active"}, "status: Input should be 'sold'"),
+        ({"status": "hidden"}, "status: Input should be 'available', 'reserved' or 'sold'"),
+        ({"status": "active"}, "status: Input should be 'available', 'reserved' or 'sold'"),
         ({"seller": 5}, "Unknown field 'seller'. This endpoint takes only: "),
         ({"title": None}, "title: Input should be a valid string"),
         ({"title": ""}, "title: String should have at least 1 character"),
