@@ -24,9 +24,12 @@ from marketplace.schemas import (
     ListingPageIn,
     ListingPageOut,
     ListingPatchIn,
+    ListingSummaryOut,
+    NoticeOut,
     PlaceOut,
 )
 from marketplace.selectors import ListingFilters, listing_search
+from marketplace.services.favourites import favourite_add, favourite_listings, favourite_remove, notices_for_user
 from marketplace.services.item_states import listing_buyer_candidates, listing_state_set
 from marketplace.services.listings import (
     ListingData,
@@ -196,3 +199,28 @@ def delete_listing(request, listing_id: ListingId):
     """Delete your listing and its photos."""
     listing_delete(listing=_listing_for(request, listing_id), actor=request.user)
     return Status(204, None)
+
+
+@router.get("/favourites", response=list[ListingSummaryOut], auth=api_auth)
+def list_favourites(request):
+    """Your saved listings, the latest saved first (at most 200)."""
+    return list(favourite_listings(user=request.user)[:200])
+
+
+@router.put("/favourites/{listing_id}", response={204: None}, auth=api_auth)
+def save_favourite(request, listing_id: ListingId):
+    """Save a listing; saving it again changes nothing."""
+    favourite_add(user=request.user, listing=_listing_for(request, listing_id))
+    return Status(204, None)
+
+
+@router.delete("/favourites/{listing_id}", response={204: None}, auth=api_auth)
+def delete_favourite(request, listing_id: ListingId):
+    favourite_remove(user=request.user, listing=_listing_for(request, listing_id))
+    return Status(204, None)
+
+
+@router.get("/notices", response=list[NoticeOut], auth=api_auth)
+def list_notices(request):
+    """News about your saved listings (price drops, sales), the newest first (at most 100)."""
+    return list(notices_for_user(user=request.user)[:100])

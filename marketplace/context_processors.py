@@ -9,4 +9,9 @@ def header(request) -> dict:
 
         return unread_message_count(user=user)
 
-    return {"unread_messages": unread_count}
+    def unread_notices() -> int:
+        from marketplace.models import Notice
+
+        return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+    return {"unread_messages": unread_count, "unread_notices": unread_notices}

@@ -12,6 +12,8 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=60, blank=True)
     # The place of the seller's last listing: the default of the next one (a GeoNames id, marketplace/places.py).
     last_place_geonameid = models.PositiveIntegerField(null=True, blank=True)
+    # E-mails about new messages and saved listings (saved-search digests have their own unsubscribe link).
+    email_notifications = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return self.public_name
@@ -219,3 +221,41 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"Token for {self.user}"
+
+
+class Favourite(models.Model):
+    """A listing a buyer saved (the heart): the Saved page, and news when its price drops or it is sold."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "listing"], name="one_favourite_per_user_listing")]
+
+    def __str__(self) -> str:
+        return f"{self.user} saved {self.listing}"
+
+
+class Notice(models.Model):
+    """Something the site tells one person (shown on /notices/, and e-mailed once by a task)."""
+
+    class Kind(models.TextChoices):
+        PRICE_DROP = "price_drop", "Price drop"
+        SOLD = "sold", "Sold"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_unread")]
+
+    def __str__(self) -> str:
+        return self.text

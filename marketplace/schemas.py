@@ -211,3 +211,16 @@ class ListingPatchIn(StrictIn):
     place: Text = Field(None, max_length=120, description="A town from /api/places, by its id or name.")
     status: Literal["available", "reserved", "sold"] = None
     buyer_id: int = Field(None, ge=1, le=MAX_ID)
+
+
+class NoticeOut(Schema):
+    id: int
+    kind: str = Field(description="price_drop or sold.")
+    listing_id: int | None
+    text: str
+    created_at: datetime
+    read: bool
+
+    @staticmethod
+    def resolve_read(notice) -> bool:
+        return notice.read_at is not None

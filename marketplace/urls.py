@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.views import accounts, browse, item_states, listings, messaging, places, reports
+from marketplace.views import accounts, browse, favourites, item_states, listings, messaging, places, reports
 
 app_name = "marketplace"
 
@@ -19,6 +19,10 @@ urlpatterns = [
     path("my/listings/", listings.my_listings, name="my_listings"),
     path("messages/", messaging.inbox, name="messages"),
     path("messages/<int:pk>/", messaging.conversation, name="conversation"),
+    path("listings/<int:pk>/save/", favourites.favourite, name="listing_favourite"),
+    path("saved/", favourites.saved, name="saved"),
+    path("notices/", favourites.notices, name="notices"),
+    path("settings/", favourites.account_settings, name="settings"),
     path("places/suggest/", places.place_suggest, name="place_suggest"),
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.LoginView.as_view(), name="login"),

@@ -359,6 +359,9 @@ SERVER_EMAIL = env_str("SERVER_EMAIL") or "trova@localhost"
 # The sender of the mails to people (the sign-up mails); SERVER_EMAIL sends the ones to ADMINS.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or SERVER_EMAIL
 EMAIL_SUBJECT_PREFIX = "[Trova] "
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Trova <trova@localhost>"
+# The site's public address, for the links in e-mails (a task has no request to take it from).
+SITE_URL = env_str("SITE_URL") or "http://localhost:8000"
 # /metrics is open with DEBUG on; otherwise it needs "Authorization: Bearer METRICS_TOKEN" or a client
 # address inside METRICS_ALLOWED_IPS (addresses or networks, comma-separated).
 METRICS_TOKEN = env_str("METRICS_TOKEN")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed
 from marketplace.models import Category, Listing, Photo, User
 from marketplace.places import Place, place_get
+from marketplace.services.favourites import favourites_notify_price_drop, favourites_notify_sold
 from marketplace.services.photos import Renditions, make_renditions, photo_create, photo_delete_files
 from marketplace.text import text_clean
 
@@ -163,6 +164,7 @@ def listing_create(
 def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
     """Change a listing's fields."""
     _ensure_changeable(listing, actor)
+    old_price = listing.price
     for field, value in data.fields().items():
         setattr(listing, field, value)
     _set_place(listing, data.place)
@@ -170,6 +172,7 @@ def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
     with transaction.atomic():
         listing.save()
         _remember_place(actor, data.place)
+        favourites_notify_price_drop(listing=listing, old_price=old_price)
     return listing
 
 
@@ -217,8 +220,11 @@ def listing_mark_sold(*, listing: Listing, actor) -> Listing:
     """Mark a listing as sold; it leaves the browse page."""
     # A hidden listing stays hidden: otherwise a seller could bring back a listing staff took down by "selling" it.
     _ensure_changeable(listing, actor)
+    was_sold = listing.status == Listing.Status.SOLD
     listing.status, listing.sold_at = Listing.Status.SOLD, timezone.now()
     listing.save(update_fields=["status", "sold_at", "updated_at"])
+    if not was_sold:
+        favourites_notify_sold(listing=listing)
     return listing
 
 

@@ -5,6 +5,7 @@ from django.views.decorators.vary import vary_on_headers
 from marketplace.forms import BrowseForm
 from marketplace.models import Category
 from marketplace.selectors import listing_search
+from marketplace.services.favourites import favourite_ids
 
 PER_PAGE = 24
 
@@ -27,6 +28,7 @@ def browse(request):
             (filters.q, filters.category, filters.min_price is not None, filters.max_price is not None, filters.near)
         ),
         "near": filters.near,
+        "saved_ids": favourite_ids(user=request.user, listing_ids=[listing.pk for listing in page.object_list]),
         "category_name": next((c.name for c in categories if c.slug == filters.category), ""),
     }
     if request.htmx and not request.htmx.history_restore_request:

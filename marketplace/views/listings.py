@@ -12,6 +12,7 @@ from core.errors import DomainError
 from marketplace.forms import ListingFieldsForm, MessageForm, PhotosAddForm, add_domain_error
 from marketplace.models import Conversation, Listing, Photo, Report
 from marketplace.places import distance_km, place_find
+from marketplace.services.favourites import favourite_ids
 from marketplace.services.listings import (
     HIDDEN_SENTENCE,
     listing_delete,
@@ -50,6 +51,7 @@ def render_detail(request, listing: Listing, *, contact_form: MessageForm | None
     context = {
         "listing": listing,
         "distance_from": near,
+        "saved": bool(favourite_ids(user=user, listing_ids=[listing.pk])),
         "distance": distance_km(near.latitude, near.longitude, listing.latitude, listing.longitude) if near else None,
         "photos": list(listing.photos.all()),
         "is_seller": is_seller,

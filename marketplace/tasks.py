@@ -1,0 +1,10 @@
+"""Background work of the marketplace: e-mails. Each task takes ids and is safe to run twice."""
+
+from celery import shared_task
+
+from marketplace.services import notifications
+
+
+@shared_task(ignore_result=True)
+def notices_email_task(notice_ids: list[int]) -> None:
+    notifications.notices_email(notice_ids=notice_ids)
