@@ -18,6 +18,8 @@ from marketplace.schemas import (
     PAGE_SIZE,
     BuyerOut,
     CategoryOut,
+    ConversationDetailOut,
+    ConversationOut,
     ListingCreateIn,
     ListingFiltersIn,
     ListingOut,
@@ -25,10 +27,13 @@ from marketplace.schemas import (
     ListingPageOut,
     ListingPatchIn,
     ListingSummaryOut,
+    MessageIn,
+    MessageOut,
     NoticeOut,
     PlaceOut,
+    UnreadOut,
 )
-from marketplace.selectors import ListingFilters, listing_search
+from marketplace.selectors import ListingFilters, listing_search, unread_message_count
 from marketplace.services.favourites import favourite_add, favourite_listings, favourite_remove, notices_for_user
 from marketplace.services.item_states import listing_buyer_candidates, listing_state_set
 from marketplace.services.listings import (
@@ -38,6 +43,12 @@ from marketplace.services.listings import (
     listing_delete,
     listing_post_from_analysis_id,
     listing_update,
+)
+from marketplace.services.messaging import (
+    conversation_contact,
+    conversation_mark_read,
+    conversation_reply,
+    conversations_for_user,
 )
 
 router = Router(tags=["marketplace"])
@@ -224,3 +235,79 @@ def delete_favourite(request, listing_id: ListingId):
 def list_notices(request):
     """News about your saved listings (price drops, sales), the newest first (at most 100)."""
     return list(notices_for_user(user=request.user)[:100])
+
+
+def _message_out(message, user) -> dict:
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "sender": message.sender.public_name,
+        "mine": message.sender_id == user.pk,
+        "body": message.body,
+        "created_at": message.created_at,
+        "read": message.read_at is not None,
+    }
+
+
+def _conversation_out(conversation, user) -> dict:
+    is_seller = conversation.listing.seller_id == user.pk
+    return {
+        "id": conversation.pk,
+        "listing_id": conversation.listing_id,
+        "listing_title": conversation.listing.title,
+        "other_party": (conversation.buyer if is_seller else conversation.listing.seller).public_name,
+        "unread": getattr(conversation, "unread", 0),
+        "last_message": getattr(conversation, "last_body", None),
+        "updated_at": conversation.updated_at,
+    }
+
+
+def _conversation_for(request, conversation_id: int):
+    conversation = conversations_for_user(user=request.user).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound(f"You have no conversation with id {conversation_id}.")
+    return conversation
+
+
+@router.get("/messages/unread", response=UnreadOut, auth=api_auth)
+def unread_messages(request):
+    """How many messages sent to you are unread: poll it for a badge."""
+    return {"count": unread_message_count(user=request.user)}
+
+
+@router.get("/conversations", response=list[ConversationOut], auth=api_auth)
+def list_conversations(request):
+    """Your conversations as buyer or seller, the latest first (at most 100)."""
+    return [
+        _conversation_out(conversation, request.user)
+        for conversation in conversations_for_user(user=request.user)[:100]
+    ]
+
+
+@router.get("/conversations/{conversation_id}", response=ConversationDetailOut, auth=api_auth)
+def get_conversation(request, conversation_id: ListingId):
+    """One conversation with its messages; the other side's messages count as read from now."""
+    conversation = _conversation_for(request, conversation_id)
+    conversation_mark_read(conversation=conversation, reader=request.user)
+    messages = conversation.messages.select_related("sender")
+    return {
+        **_conversation_out(conversation, request.user),
+        "unread": 0,
+        "messages": [_message_out(message, request.user) for message in messages],
+    }
+
+
+@router.post("/conversations/{conversation_id}/messages", response={201: MessageOut}, auth=api_auth)
+def reply(request, conversation_id: ListingId, data: Annotated[MessageIn, Json(...)]):
+    """Write in a conversation, even about a sold listing: the deal can still be finished."""
+    conversation = _conversation_for(request, conversation_id)
+    message = conversation_reply(conversation=conversation, sender=request.user, body=data.body)
+    return Status(201, _message_out(message, request.user))
+
+
+@router.post("/listings/{listing_id}/messages", response={201: MessageOut}, auth=api_auth)
+def contact_seller(request, listing_id: ListingId, data: Annotated[MessageIn, Json(...)]):
+    """Write to the seller about a listing: starts your conversation (available or reserved listings only), or
+    continues it."""
+    message = conversation_contact(listing=_listing_for(request, listing_id), buyer=request.user, body=data.body)
+    return Status(201, _message_out(message, request.user))

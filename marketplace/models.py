@@ -156,6 +156,9 @@ class Conversation(models.Model):
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When each side was last e-mailed about a new message here: at most one e-mail per side every 15 minutes.
+    buyer_emailed_at = models.DateTimeField(null=True, blank=True)
+    seller_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

@@ -9,7 +9,15 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, model_validator
 
 from core.api import StrictIn
-from marketplace.models import DESCRIPTION_MAX_LENGTH, PRICE_MAX, TITLE_MAX_LENGTH, Condition, Listing, Photo
+from marketplace.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    PRICE_MAX,
+    TITLE_MAX_LENGTH,
+    Condition,
+    Listing,
+    Photo,
+)
 from marketplace.selectors import SORTS
 from marketplace.text import price_digits_ascii, text_clean
 
@@ -224,3 +232,35 @@ class NoticeOut(Schema):
     @staticmethod
     def resolve_read(notice) -> bool:
         return notice.read_at is not None
+
+
+class MessageIn(Schema):
+    body: Text = Field(min_length=1, max_length=MESSAGE_MAX_LENGTH)
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    sender: str = Field(description="The sender's display name.")
+    mine: bool
+    body: str
+    created_at: datetime
+    read: bool
+
+
+class ConversationOut(Schema):
+    id: int
+    listing_id: int
+    listing_title: str
+    other_party: str = Field(description="The other side's display name.")
+    unread: int
+    last_message: str | None
+    updated_at: datetime
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[MessageOut]
+
+
+class UnreadOut(Schema):
+    count: int

@@ -8,3 +8,8 @@ from marketplace.services import notifications
 @shared_task(ignore_result=True)
 def notices_email_task(notice_ids: list[int]) -> None:
     notifications.notices_email(notice_ids=notice_ids)
+
+
+@shared_task(ignore_result=True)
+def message_email_task(message_id: int) -> None:
+    notifications.message_email(message_id=message_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.views import accounts, browse, favourites, item_states, listings, messaging, places, reports
+from marketplace.views import accounts, browse, favourites, item_states, listings, live, messaging, places, reports
 
 app_name = "marketplace"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("my/listings/", listings.my_listings, name="my_listings"),
     path("messages/", messaging.inbox, name="messages"),
     path("messages/<int:pk>/", messaging.conversation, name="conversation"),
+    path("messages/<int:pk>/live/", live.conversation_live, name="conversation_live"),
+    path("messages/unread/", live.unread_badge, name="unread_badge"),
     path("listings/<int:pk>/save/", favourites.favourite, name="listing_favourite"),
     path("saved/", favourites.saved, name="saved"),
     path("notices/", favourites.notices, name="notices"),

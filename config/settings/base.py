@@ -362,6 +362,7 @@ EMAIL_SUBJECT_PREFIX = "[Trova] "
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Trova <trova@localhost>"
 # The site's public address, for the links in e-mails (a task has no request to take it from).
 SITE_URL = env_str("SITE_URL") or "http://localhost:8000"
+MESSAGE_EMAIL_DELAY_SECONDS = env_int("MESSAGE_EMAIL_DELAY_SECONDS", 60, minimum=0)
 # /metrics is open with DEBUG on; otherwise it needs "Authorization: Bearer METRICS_TOKEN" or a client
 # address inside METRICS_ALLOWED_IPS (addresses or networks, comma-separated).
 METRICS_TOKEN = env_str("METRICS_TOKEN")

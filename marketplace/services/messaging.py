@@ -53,7 +53,15 @@ def _post(*, conversation: Conversation, sender, body: str) -> Message:
     message = Message.objects.create(conversation=conversation, sender=sender, body=body)
     # Keeps the inbox ordered by the latest message.
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
+    transaction.on_commit(lambda: _email_later(message.pk))
     return message
+
+
+def _email_later(message_id: int) -> None:
+    from marketplace.tasks import message_email_task
+
+    # A minute's wait: someone who has the conversation open reads the message live and gets no e-mail.
+    message_email_task.apply_async((message_id,), countdown=settings.MESSAGE_EMAIL_DELAY_SECONDS)
 
 
 @transaction.atomic

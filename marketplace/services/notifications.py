@@ -1,11 +1,16 @@
 """E-mails to people: each is claimed with a compare-and-set before it is sent, so a rerun sends nothing twice."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.models import Notice
+from marketplace.models import Conversation, Message, Notice
+
+MESSAGE_EMAIL_INTERVAL = timedelta(minutes=15)
 
 
 def absolute_url(path: str) -> str:
@@ -34,3 +39,37 @@ def notices_email(*, notice_ids: list[int]) -> int:
         )
         sent += 1
     return sent
+
+
+def message_email(*, message_id: int) -> bool:
+    """E-mail the recipient of a new message, unless they read it already, turned e-mails off, or were
+    e-mailed about this conversation in the last 15 minutes. True when an e-mail went out."""
+    message = Message.objects.select_related("conversation__listing__seller", "conversation__buyer", "sender").filter(
+        pk=message_id
+    )
+    message = message.first()
+    if message is None or message.read_at is not None:
+        return False
+    conversation = message.conversation
+    to_seller = message.sender_id == conversation.buyer_id
+    recipient = conversation.listing.seller if to_seller else conversation.buyer
+    if not (recipient.email and recipient.email_notifications and recipient.is_active):
+        return False
+    field = "seller_emailed_at" if to_seller else "buyer_emailed_at"
+    now = timezone.now()
+    # The compare-and-set is the limit: of several messages (or task runs) within 15 minutes, one e-mail.
+    recent = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": now - MESSAGE_EMAIL_INTERVAL})
+    if Conversation.objects.filter(recent, pk=conversation.pk).update(**{field: now}) != 1:
+        return False
+    link = absolute_url(reverse("marketplace:conversation", args=[conversation.pk]))
+    settings_link = absolute_url(reverse("marketplace:settings"))
+    title = conversation.listing.title
+    send_mail(
+        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{message.sender.public_name} wrote about “{title}”",
+        message=f"Hello {recipient.public_name},\n\n{message.sender.public_name} wrote about “{title}”:\n\n"
+        f"{message.body[:500]}\n\nRead and reply: {link}\n\n"
+        f"We e-mail you at most once every 15 minutes per conversation. Turn these e-mails off: {settings_link}\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[recipient.email],
+    )
+    return True

@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ai_prefill.models import Analysis
 from feedback.models import Vote
 from feedback.services import vote_record
-from marketplace.models import Conversation, Listing, Message, Photo, Report, User
+from marketplace.models import Conversation, Favourite, Listing, Message, Photo, Report, User
 from tests.factories import ListingFactory, UserFactory, listing_photo, photo_upload, suggested_analysis
 from tests.security.inline_code import page_findings
 
@@ -298,6 +298,84 @@ MATRIX: dict[str, list[Case]] = {
             wrote=_messages_by_others,
             writers=frozenset({"owner"}),
         ),
+    ],
+    # Classifieds: places, item states, favourites and their news, live messages, the messages API.
+    "marketplace:place_suggest": [Case(every(200), query="?place=Bol")],
+    "api:list_places": [Case(every(200), query="?q=Bol")],
+    "marketplace:listing_state": [
+        Case(OWNER_ONLY, _listing),
+        Case(
+            members(buyer=404, owner=302, staff=404),
+            _listing,
+            method="post",
+            data=lambda world: {"state": "reserved"},
+            wrote=lambda world: _listing_row(world).reserved_at is not None,
+            writers=frozenset({"owner"}),
+        ),
+    ],
+    "api:list_buyers": [Case(members(anonymous=401, buyer=404, staff=404), _listing)],
+    "marketplace:listing_favourite": [
+        Case(
+            # The owner's own listing is refused with a sentence (a flash message on the page it returns to).
+            members(buyer=302, owner=302, staff=302),
+            _listing,
+            method="post",
+            data=lambda world: {"action": "save"},
+            wrote=lambda world: Favourite.objects.exists(),
+            writers=frozenset({"buyer", "staff"}),
+        ),
+        Case(members(buyer=405, owner=405, staff=405), _listing, label="by GET"),
+    ],
+    "marketplace:saved": [Case(members())],
+    "marketplace:notices": [Case(members())],
+    "marketplace:settings": [
+        Case(members()),
+        Case(
+            members(buyer=302, owner=302, staff=302),
+            method="post",
+            data=lambda world: {},
+            wrote=lambda world: User.objects.filter(email_notifications=False).exists(),
+            writers=frozenset({"buyer", "owner", "staff"}),
+        ),
+    ],
+    "marketplace:conversation_live": [Case(OWNER_ONLY, lambda world: [world.conversation.pk])],
+    "marketplace:unread_badge": [Case(members())],
+    "api:list_favourites": [Case(members(anonymous=401))],
+    "api:save_favourite": [
+        Case(
+            members(anonymous=401, buyer=204, owner=403, staff=204),
+            _listing,
+            method="put",
+            wrote=lambda world: Favourite.objects.exists(),
+            writers=frozenset({"buyer", "staff"}),
+        )
+    ],
+    "api:delete_favourite": [Case(members(anonymous=401, buyer=204, owner=204, staff=204), _listing, method="delete")],
+    "api:list_notices": [Case(members(anonymous=401))],
+    "api:unread_messages": [Case(members(anonymous=401))],
+    "api:list_conversations": [Case(members(anonymous=401))],
+    "api:get_conversation": [Case(members(anonymous=401, buyer=404, staff=404), lambda world: [world.conversation.pk])],
+    "api:reply": [
+        Case(
+            members(anonymous=401, buyer=404, owner=201, staff=404),
+            lambda world: [world.conversation.pk],
+            method="post",
+            json=True,
+            data=lambda world: {"body": "Yes, come on Saturday."},
+            wrote=_messages_by_others,
+            writers=frozenset({"owner"}),
+        )
+    ],
+    "api:contact_seller": [
+        Case(
+            members(anonymous=401, buyer=201, owner=403, staff=201),
+            _listing,
+            method="post",
+            json=True,
+            data=lambda world: {"body": "Is it still available?"},
+            wrote=lambda world: Message.objects.filter(body="Is it still available?").exists(),
+            writers=frozenset({"buyer", "staff"}),
+        )
     ],
     # Selling from a photo, and the analyses.
     "ai_prefill:sell": [
