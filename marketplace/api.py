@@ -11,7 +11,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from core.api import FormOrJson, Json
 from core.errors import NotFound
 from marketplace.auth import api_auth, optional_auth
-from marketplace.models import Category, Listing
+from marketplace.models import Category, Listing, SavedSearch
 from marketplace.places import Place, place_find, place_search
 from marketplace.schemas import (
     MAX_ID,
@@ -31,6 +31,8 @@ from marketplace.schemas import (
     MessageOut,
     NoticeOut,
     PlaceOut,
+    SavedSearchIn,
+    SavedSearchOut,
     UnreadOut,
 )
 from marketplace.selectors import ListingFilters, listing_search, unread_message_count
@@ -49,6 +51,13 @@ from marketplace.services.messaging import (
     conversation_mark_read,
     conversation_reply,
     conversations_for_user,
+)
+from marketplace.services.saved_searches import (
+    saved_search_create,
+    saved_search_delete,
+    saved_search_mark_seen,
+    saved_search_matches,
+    saved_search_new_count,
 )
 
 router = Router(tags=["marketplace"])
@@ -311,3 +320,54 @@ def contact_seller(request, listing_id: ListingId, data: Annotated[MessageIn, Js
     continues it."""
     message = conversation_contact(listing=_listing_for(request, listing_id), buyer=request.user, body=data.body)
     return Status(201, _message_out(message, request.user))
+
+
+def _saved_search_out(search: SavedSearch) -> dict:
+    return {
+        "id": search.pk,
+        "name": search.name,
+        "params": search.params,
+        "new_matches": saved_search_new_count(search=search),
+        "digest_enabled": search.digest_enabled,
+        "created_at": search.created_at,
+    }
+
+
+def _own_search(request, search_id: int) -> SavedSearch:
+    search = SavedSearch.objects.filter(pk=search_id, user=request.user).first()
+    if search is None:
+        raise NotFound(f"You have no saved search with id {search_id}.")
+    return search
+
+
+@router.get("/saved-searches", response=list[SavedSearchOut], auth=api_auth)
+def list_saved_searches(request):
+    """Your saved searches with the count of listings posted since you last opened each."""
+    return [_saved_search_out(search) for search in SavedSearch.objects.filter(user=request.user)]
+
+
+@router.post("/saved-searches", response={201: SavedSearchOut}, auth=api_auth)
+def create_saved_search(request, data: Annotated[SavedSearchIn, Json(...)]):
+    """Keep a search: a digest e-mail of its new matches at most once a day (the same search twice is kept once)."""
+    if data.near:
+        _place(data.near)
+    if data.category:
+        _category(data.category)
+    sent = data.model_dump(exclude_none=True)
+    params = {("within" if name == "within_km" else name): str(value) for name, value in sent.items() if value != ""}
+    return Status(201, _saved_search_out(saved_search_create(user=request.user, params=params)))
+
+
+@router.get("/saved-searches/{search_id}/new", response=list[ListingSummaryOut], auth=api_auth)
+def saved_search_new(request, search_id: ListingId):
+    """The listings posted since you last opened the search (at most 100); they count as seen from now."""
+    search = _own_search(request, search_id)
+    listings = list(saved_search_matches(search=search, since=search.seen_at)[:100])
+    saved_search_mark_seen(search=search)
+    return listings
+
+
+@router.delete("/saved-searches/{search_id}", response={204: None}, auth=api_auth)
+def delete_saved_search(request, search_id: ListingId):
+    saved_search_delete(user=request.user, search=_own_search(request, search_id))
+    return Status(204, None)

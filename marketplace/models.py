@@ -262,3 +262,40 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class SavedSearch(models.Model):
+    """A buyer's search with its filters: a daily digest of new matches, and their count on the page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=200)
+    # The browse page's own parameters (q, category, min_price, max_price, near, within, sort), as strings:
+    # read back through the same form, so a search saved today still means what the page means.
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # "New" matches are those posted after the person last opened the search.
+    seen_at = models.DateTimeField()
+    # The last listing's created_at that a digest included: the next digest starts after it.
+    digested_until = models.DateTimeField()
+    digest_enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedSearchDigest(models.Model):
+    """One digest e-mail sent for a search on a day; the unique pair is what makes a second one impossible."""
+
+    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField()
+    listing_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["search", "day"], name="one_digest_per_search_day")]
+
+    def __str__(self) -> str:
+        return f"{self.search} on {self.day}"

@@ -18,6 +18,7 @@ from marketplace.models import (
     Listing,
     Photo,
 )
+from marketplace.places import RADII_KM
 from marketplace.selectors import SORTS
 from marketplace.text import price_digits_ascii, text_clean
 
@@ -264,3 +265,23 @@ class ConversationDetailOut(ConversationOut):
 
 class UnreadOut(Schema):
     count: int
+
+
+class SavedSearchIn(Schema):
+    """The browse filters to keep, as in GET /api/listings."""
+
+    q: Text = Field("", max_length=200)
+    category: Text = Field("", max_length=50)
+    min_price: Price | None = None
+    max_price: Price | None = None
+    near: Text = Field("", max_length=120, description="A town from /api/places, by its id or name.")
+    within_km: Literal[tuple(RADII_KM)] | None = None
+
+
+class SavedSearchOut(Schema):
+    id: int
+    name: str
+    params: dict[str, str] = Field(description="The browse page's parameters.")
+    new_matches: int = Field(description="Listings posted since you last opened the search.")
+    digest_enabled: bool
+    created_at: datetime

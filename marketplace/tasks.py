@@ -13,3 +13,11 @@ def notices_email_task(notice_ids: list[int]) -> None:
 @shared_task(ignore_result=True)
 def message_email_task(message_id: int) -> None:
     notifications.message_email(message_id=message_id)
+
+
+@shared_task(ignore_result=True)
+def saved_search_digests_task() -> None:
+    """Periodic (beat): today's digest for each saved search with new matches; safe to run as often as wanted."""
+    from marketplace.services.saved_searches import saved_search_digests_send
+
+    saved_search_digests_send()

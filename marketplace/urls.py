@@ -1,6 +1,17 @@
 from django.urls import path
 
-from marketplace.views import accounts, browse, favourites, item_states, listings, live, messaging, places, reports
+from marketplace.views import (
+    accounts,
+    browse,
+    favourites,
+    item_states,
+    listings,
+    live,
+    messaging,
+    places,
+    reports,
+    saved_searches,
+)
 
 app_name = "marketplace"
 
@@ -25,6 +36,10 @@ urlpatterns = [
     path("saved/", favourites.saved, name="saved"),
     path("notices/", favourites.notices, name="notices"),
     path("settings/", favourites.account_settings, name="settings"),
+    path("searches/", saved_searches.saved_searches, name="saved_searches"),
+    path("searches/<int:pk>/", saved_searches.saved_search_open, name="saved_search_open"),
+    path("searches/<int:pk>/change/", saved_searches.saved_search_change, name="saved_search_change"),
+    path("searches/unsubscribe/<str:token>/", saved_searches.saved_search_unsubscribe, name="saved_search_unsubscribe"),
     path("places/suggest/", places.place_suggest, name="place_suggest"),
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.LoginView.as_view(), name="login"),

@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ai_prefill.tasks.model_lifecycle_task",
         "schedule": env_int("AI_MODEL_LIFECYCLE_EVERY_SECONDS", 24 * 3600, minimum=60),
     },
+    # One digest per search and day at most (a unique row claims it), so running it hourly is safe.
+    "saved-search-digests": {
+        "task": "marketplace.tasks.saved_search_digests_task",
+        "schedule": env_int("SAVED_SEARCH_DIGEST_EVERY_SECONDS", 3600, minimum=60),
+    },
     "rollout-guardrail": {
         "task": "insights.tasks.rollout_guardrail_task",
         "schedule": env_int("ROLLOUT_GUARDRAIL_EVERY_SECONDS", 300, minimum=10),

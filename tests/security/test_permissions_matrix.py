@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ai_prefill.models import Analysis
 from feedback.models import Vote
 from feedback.services import vote_record
-from marketplace.models import Conversation, Favourite, Listing, Message, Photo, Report, User
+from marketplace.models import Conversation, Favourite, Listing, Message, Photo, Report, SavedSearch, User
 from tests.factories import ListingFactory, UserFactory, listing_photo, photo_upload, suggested_analysis
 from tests.security.inline_code import page_findings
 
@@ -126,6 +126,18 @@ def _photo(world):
 
 def _listing_row(world) -> Listing | None:
     return Listing.objects.filter(pk=world.listing.pk).first()
+
+
+def _owners_search(world) -> list:
+    from marketplace.services.saved_searches import saved_search_create
+
+    return [saved_search_create(user=world.users["owner"], params={"q": "bike"}).pk]
+
+
+def _unsubscribe_token(world) -> list:
+    from marketplace.services.saved_searches import unsubscribe_token
+
+    return [unsubscribe_token(SavedSearch.objects.get(pk=_owners_search(world)[0]))]
 
 
 def _messages_by_others(world) -> bool:
@@ -375,6 +387,50 @@ MATRIX: dict[str, list[Case]] = {
             data=lambda world: {"body": "Is it still available?"},
             wrote=lambda world: Message.objects.filter(body="Is it still available?").exists(),
             writers=frozenset({"buyer", "staff"}),
+        )
+    ],
+    "marketplace:saved_searches": [
+        Case(members()),
+        Case(
+            members(buyer=302, owner=302, staff=302),
+            method="post",
+            data=lambda world: {"q": "bike"},
+            wrote=lambda world: SavedSearch.objects.exists(),
+            writers=frozenset({"buyer", "owner", "staff"}),
+        ),
+    ],
+    "marketplace:saved_search_open": [Case(members(buyer=404, owner=302, staff=404), _owners_search)],
+    "marketplace:saved_search_change": [
+        Case(
+            members(buyer=404, owner=302, staff=404),
+            _owners_search,
+            method="post",
+            data=lambda world: {"action": "delete"},
+            wrote=lambda world: not SavedSearch.objects.exists(),
+            writers=frozenset({"owner"}),
+        )
+    ],
+    # The signed token is the authority: anyone holding the link may stop that search's e-mails.
+    "marketplace:saved_search_unsubscribe": [Case(every(200), _unsubscribe_token)],
+    "api:list_saved_searches": [Case(members(anonymous=401))],
+    "api:create_saved_search": [
+        Case(
+            members(anonymous=401, buyer=201, owner=201, staff=201),
+            method="post",
+            json=True,
+            data=lambda world: {"q": "bike"},
+            wrote=lambda world: SavedSearch.objects.exists(),
+            writers=frozenset({"buyer", "owner", "staff"}),
+        )
+    ],
+    "api:saved_search_new": [Case(members(anonymous=401, buyer=404, staff=404), _owners_search)],
+    "api:delete_saved_search": [
+        Case(
+            members(anonymous=401, buyer=404, owner=204, staff=404),
+            _owners_search,
+            method="delete",
+            wrote=lambda world: not SavedSearch.objects.exists(),
+            writers=frozenset({"owner"}),
         )
     ],
     # Selling from a photo, and the analyses.

@@ -1,0 +1,173 @@
+"""Saved searches: a buyer keeps a search with its filters, sees how many new listings match it, and gets one
+digest e-mail per search and day (claimed by a unique row, so a digest is never sent twice)."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from marketplace.errors import DomainError
+from marketplace.models import Category, Listing, SavedSearch, SavedSearchDigest
+from marketplace.selectors import ListingFilters, listing_search
+from marketplace.services.notifications import absolute_url
+from marketplace.templatetags.trova import euro
+
+PARAM_NAMES = ("q", "category", "min_price", "max_price", "near", "within", "sort")
+SEARCHES_PER_USER = 20
+DIGEST_LISTINGS = 10
+UNSUBSCRIBE_SALT = "marketplace.saved_search.unsubscribe"
+
+
+class SavedSearchInvalid(DomainError):
+    pass
+
+
+def search_params(data) -> dict[str, str]:
+    """The browse parameters worth keeping from a request's GET or POST data (empty ones left out)."""
+    return {name: str(data.get(name, "")).strip()[:200] for name in PARAM_NAMES if str(data.get(name, "")).strip()}
+
+
+def saved_search_filters(*, params: dict[str, str]) -> ListingFilters:
+    """The filters the params mean, read by the browse page's own form (a value it ignores is ignored here)."""
+    from marketplace.forms import BrowseForm  # forms import the services; the form is the one reader of params
+
+    filters, _notes = BrowseForm(params, categories=list(Category.objects.all())).filters()
+    return filters
+
+
+def _describe(filters: ListingFilters) -> str:
+    parts = [f"“{filters.q}”" if filters.q else "Everything"]
+    if filters.category:
+        category = Category.objects.filter(slug=filters.category).first()
+        parts.append(f"in {category.name if category else filters.category}")
+    if filters.min_price is not None or filters.max_price is not None:
+        low, high = euro(filters.min_price or 0), euro(filters.max_price) if filters.max_price is not None else "any"
+        parts.append(f"at {low}–{high}")
+    if filters.near is not None:
+        parts.append(f"within {filters.within_km} km of" if filters.within_km else "near")
+        parts.append(filters.near.label)
+    return " ".join(parts)[:200]
+
+
+def saved_search_create(*, user, params: dict[str, str]) -> SavedSearch:
+    """Keep the search for the user (the same search twice is kept once); new matches count from now."""
+    params = {name: value for name, value in params.items() if name in PARAM_NAMES and name != "sort"}
+    existing = SavedSearch.objects.filter(user=user, params=params).first()
+    if existing is not None:
+        return existing
+    if SavedSearch.objects.filter(user=user).count() >= SEARCHES_PER_USER:
+        raise SavedSearchInvalid(
+            f"You can keep at most {SEARCHES_PER_USER} searches. Please delete one you no longer need first."
+        )
+    now = timezone.now()
+    name = _describe(saved_search_filters(params=params))
+    return SavedSearch.objects.create(user=user, name=name, params=params, seen_at=now, digested_until=now)
+
+
+def saved_search_delete(*, user, search: SavedSearch) -> None:
+    SavedSearch.objects.filter(pk=search.pk, user=user).delete()
+
+
+def saved_search_matches(*, search: SavedSearch, since: datetime) -> QuerySet[Listing]:
+    """Available listings matching the search that were posted after `since`, the newest first."""
+    listings = listing_search(filters=saved_search_filters(params=search.params))
+    return listings.filter(created_at__gt=since).order_by("-created_at", "-id")
+
+
+def saved_search_new_count(*, search: SavedSearch) -> int:
+    return saved_search_matches(search=search, since=search.seen_at).count()
+
+
+def saved_search_mark_seen(*, search: SavedSearch) -> None:
+    SavedSearch.objects.filter(pk=search.pk).update(seen_at=timezone.now())
+
+
+def saved_search_browse_url(search: SavedSearch) -> str:
+    return (
+        f"{reverse('marketplace:browse')}?{urlencode(search.params)}"
+        if search.params
+        else reverse("marketplace:browse")
+    )
+
+
+def saved_search_set_digest(*, search: SavedSearch, enabled: bool) -> None:
+    SavedSearch.objects.filter(pk=search.pk).update(digest_enabled=enabled)
+
+
+def unsubscribe_token(search: SavedSearch) -> str:
+    """A signed token naming the search: the unsubscribe link works without logging in, and cannot be guessed."""
+    return signing.dumps({"search": search.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+def saved_search_from_token(token: str) -> SavedSearch | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return SavedSearch.objects.filter(pk=data.get("search")).first() if isinstance(data, dict) else None
+
+
+def saved_search_digests_send(*, now: datetime | None = None) -> int:
+    """Send today's digest of every search with new matches that has none yet today; returns how many went out."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    searches = (
+        SavedSearch.objects.filter(digest_enabled=True, user__is_active=True)
+        .exclude(user__email="")
+        .exclude(digests__day=day)
+        .select_related("user")
+        .order_by("pk")
+    )
+    return sum(_digest_send(search=search, day=day) for search in searches.iterator(chunk_size=200))
+
+
+def _digest_send(*, search: SavedSearch, day) -> bool:
+    matches = saved_search_matches(search=search, since=search.digested_until)
+    shown = list(matches[:DIGEST_LISTINGS])
+    if not shown:
+        return False
+    count = matches.count() if len(shown) == DIGEST_LISTINGS else len(shown)
+    try:
+        with transaction.atomic():
+            # The claim: a second run (or a concurrent one, which waits on the unique index) fails here.
+            SavedSearchDigest.objects.create(search=search, day=day, listing_count=count)
+            SavedSearch.objects.filter(pk=search.pk).update(digested_until=shown[0].created_at)
+            _digest_email(search=search, listings=shown, count=count).send()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _digest_email(*, search: SavedSearch, listings: list[Listing], count: int) -> EmailMessage:
+    unsubscribe = absolute_url(reverse("marketplace:saved_search_unsubscribe", args=[unsubscribe_token(search)]))
+    lines = [
+        f"Hello {search.user.public_name},",
+        "",
+        f"{count} new listing{'s' if count != 1 else ''} for your search {search.name}:",
+        "",
+    ]
+    for listing in listings:
+        town = f", {listing.place_name}" if listing.place_name else ""
+        lines.append(f"- {listing.title}: {euro(listing.price)}{town}\n  {absolute_url(listing.get_absolute_url())}")
+    if count > len(listings):
+        lines.append(f"\n…and {count - len(listings)} more.")
+    lines += [
+        "",
+        f"See them all: {absolute_url(reverse('marketplace:saved_search_open', args=[search.pk]))}",
+        "",
+        f"One e-mail a day at most for this search. Stop these e-mails (no log-in needed): {unsubscribe}",
+    ]
+    return EmailMessage(
+        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{count} new for your search {search.name}",
+        body="\n".join(lines),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[search.user.email],
+        # RFC 8058 one-click unsubscribe: mail clients POST to the same link.
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
