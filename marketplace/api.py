@@ -11,7 +11,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from core.api import FormOrJson, Json
 from core.errors import NotFound
 from marketplace.auth import api_auth, optional_auth
-from marketplace.models import Category, Listing, SavedSearch
+from marketplace.models import Category, Listing, Rating, SavedSearch, User
 from marketplace.places import Place, place_find, place_search
 from marketplace.schemas import (
     MAX_ID,
@@ -31,8 +31,12 @@ from marketplace.schemas import (
     MessageOut,
     NoticeOut,
     PlaceOut,
+    RatingAnswerIn,
+    RatingIn,
+    RatingOut,
     SavedSearchIn,
     SavedSearchOut,
+    SellerProfileOut,
     UnreadOut,
 )
 from marketplace.selectors import ListingFilters, listing_search, unread_message_count
@@ -52,6 +56,7 @@ from marketplace.services.messaging import (
     conversation_reply,
     conversations_for_user,
 )
+from marketplace.services.profiles import rating_answer, rating_create, seller_profile
 from marketplace.services.saved_searches import (
     saved_search_create,
     saved_search_delete,
@@ -371,3 +376,49 @@ def saved_search_new(request, search_id: ListingId):
 def delete_saved_search(request, search_id: ListingId):
     saved_search_delete(user=request.user, search=_own_search(request, search_id))
     return Status(204, None)
+
+
+def _active_user(username: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(f"There is nobody called '{username[:150]}'.")
+    return user
+
+
+@router.get("/users/{username}", response=SellerProfileOut, auth=None)
+def get_profile(request, username: Annotated[str, Path(max_length=150)]):
+    """A seller's public profile: member since, listings for sale and sold, reply time, ratings."""
+    profile = seller_profile(seller=_active_user(username))
+    return {
+        "name": profile.seller.public_name,
+        "username": profile.seller.username,
+        "member_since": profile.member_since,
+        "active_listings": profile.active_count,
+        "sold_listings": profile.sold_count,
+        "reply_time": profile.reply_time,
+        "rating_count": profile.rating_count,
+        "rating_average": profile.rating_average,
+        "new_seller": profile.new_seller,
+    }
+
+
+@router.get("/users/{username}/ratings", response=list[RatingOut], auth=None)
+def list_ratings(request, username: Annotated[str, Path(max_length=150)]):
+    """The seller's ratings, the newest first (at most 100)."""
+    return list(Rating.objects.filter(seller=_active_user(username)).select_related("buyer", "listing")[:100])
+
+
+@router.post("/listings/{listing_id}/rating", response={201: RatingOut}, auth=api_auth)
+def rate_seller(request, listing_id: ListingId, data: Annotated[RatingIn, Json(...)]):
+    """Rate the seller of a listing sold to you (the seller named you in the sale), once."""
+    listing = _listing_for(request, listing_id)
+    return Status(201, rating_create(buyer=request.user, listing=listing, stars=data.stars, comment=data.comment))
+
+
+@router.post("/ratings/{rating_id}/answer", response=RatingOut, auth=api_auth)
+def answer_rating(request, rating_id: ListingId, data: Annotated[RatingAnswerIn, Json(...)]):
+    """Answer a rating of you, once."""
+    rating = Rating.objects.select_related("buyer", "listing").filter(pk=rating_id, seller=request.user).first()
+    if rating is None:
+        raise NotFound(f"You have no rating with id {rating_id}.")
+    return rating_answer(seller=request.user, rating=rating, text=data.answer)

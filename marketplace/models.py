@@ -299,3 +299,29 @@ class SavedSearchDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.search} on {self.day}"
+
+
+RATING_COMMENT_MAX_LENGTH = 500
+
+
+class Rating(models.Model):
+    """The buyer a sale named rates the seller once (1 to 5 and a comment); the seller may answer once."""
+
+    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, related_name="rating")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings_received")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings_given")
+    stars = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(max_length=RATING_COMMENT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(max_length=RATING_COMMENT_MAX_LENGTH, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["seller", "-created_at"], name="rating_seller_newest")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stars__gte=1, stars__lte=5), name="rating_stars_1_to_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stars}/5 for {self.seller} by {self.buyer}"

@@ -13,6 +13,7 @@ from marketplace.models import (
     DESCRIPTION_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
     PRICE_MAX,
+    RATING_COMMENT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Condition,
     Listing,
@@ -285,3 +286,47 @@ class SavedSearchOut(Schema):
     new_matches: int = Field(description="Listings posted since you last opened the search.")
     digest_enabled: bool
     created_at: datetime
+
+
+class SellerProfileOut(Schema):
+    name: str = Field(description="The display name.")
+    username: str
+    member_since: datetime
+    active_listings: int
+    sold_listings: int
+    reply_time: str | None = Field(description="How soon the seller usually answers a first message.")
+    rating_count: int
+    rating_average: float | None
+    new_seller: bool = Field(description="Fewer than three ratings so far.")
+
+
+class RatingIn(Schema):
+    stars: int = Field(ge=1, le=5)
+    comment: Text = Field("", max_length=RATING_COMMENT_MAX_LENGTH)
+
+
+class RatingAnswerIn(Schema):
+    answer: Text = Field(min_length=1, max_length=RATING_COMMENT_MAX_LENGTH)
+
+
+class RatingOut(Schema):
+    id: int
+    listing_id: int
+    listing_title: str
+    buyer: str = Field(description="The buyer's display name.")
+    stars: int
+    comment: str
+    created_at: datetime
+    answer: str | None
+
+    @staticmethod
+    def resolve_listing_title(rating) -> str:
+        return rating.listing.title
+
+    @staticmethod
+    def resolve_buyer(rating) -> str:
+        return rating.buyer.public_name
+
+    @staticmethod
+    def resolve_answer(rating) -> str | None:
+        return rating.answer if rating.answered_at else None

@@ -9,6 +9,7 @@ from marketplace.views import (
     live,
     messaging,
     places,
+    profiles,
     reports,
     saved_searches,
 )
@@ -40,6 +41,9 @@ urlpatterns = [
     path("searches/<int:pk>/", saved_searches.saved_search_open, name="saved_search_open"),
     path("searches/<int:pk>/change/", saved_searches.saved_search_change, name="saved_search_change"),
     path("searches/unsubscribe/<str:token>/", saved_searches.saved_search_unsubscribe, name="saved_search_unsubscribe"),
+    path("u/<str:username>/", profiles.profile, name="profile"),
+    path("listings/<int:pk>/rate/", profiles.rate, name="listing_rate"),
+    path("ratings/<int:pk>/answer/", profiles.answer, name="rating_answer"),
     path("places/suggest/", places.place_suggest, name="place_suggest"),
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.LoginView.as_view(), name="login"),

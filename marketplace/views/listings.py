@@ -22,6 +22,7 @@ from marketplace.services.listings import (
     listing_photos_add,
     listing_update,
 )
+from marketplace.services.profiles import rating_can_rate
 
 MY_LISTINGS_PER_PAGE = 24
 
@@ -52,6 +53,7 @@ def render_detail(request, listing: Listing, *, contact_form: MessageForm | None
         "listing": listing,
         "distance_from": near,
         "saved": bool(favourite_ids(user=user, listing_ids=[listing.pk])),
+        "can_rate": not is_seller and rating_can_rate(user=user, listing=listing),
         "distance": distance_km(near.latitude, near.longitude, listing.latitude, listing.longitude) if near else None,
         "photos": list(listing.photos.all()),
         "is_seller": is_seller,

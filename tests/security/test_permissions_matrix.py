@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from ai_prefill.models import Analysis
 from feedback.models import Vote
 from feedback.services import vote_record
-from marketplace.models import Conversation, Favourite, Listing, Message, Photo, Report, SavedSearch, User
+from marketplace.models import Conversation, Favourite, Listing, Message, Photo, Rating, Report, SavedSearch, User
 from tests.factories import ListingFactory, UserFactory, listing_photo, photo_upload, suggested_analysis
 from tests.security.inline_code import page_findings
 
@@ -138,6 +138,15 @@ def _unsubscribe_token(world) -> list:
     from marketplace.services.saved_searches import unsubscribe_token
 
     return [unsubscribe_token(SavedSearch.objects.get(pk=_owners_search(world)[0]))]
+
+
+def _carols_rating(world) -> list:
+    """Carol bought another of the owner's listings and rated it."""
+    sold = ListingFactory(seller=world.users["owner"], title="Sold lamp", status=Listing.Status.SOLD)
+    sold.sold_to = world.users["carol"]
+    sold.save()
+    rating = Rating.objects.create(listing=sold, seller=world.users["owner"], buyer=world.users["carol"], stars=5)
+    return [rating.pk]
 
 
 def _messages_by_others(world) -> bool:
@@ -430,6 +439,51 @@ MATRIX: dict[str, list[Case]] = {
             _owners_search,
             method="delete",
             wrote=lambda world: not SavedSearch.objects.exists(),
+            writers=frozenset({"owner"}),
+        )
+    ],
+    "marketplace:profile": [Case(every(200), lambda world: [world.users["owner"].username])],
+    "api:get_profile": [Case(every(200), lambda world: [world.users["owner"].username])],
+    "api:list_ratings": [Case(every(200), lambda world: [world.users["owner"].username])],
+    # The listing is not sold to anyone here: nobody may rate it (the GET explains and sends back to the profile).
+    "marketplace:listing_rate": [
+        Case(members(buyer=302, owner=302, staff=302), _listing),
+        Case(
+            members(buyer=403, owner=403, staff=403),
+            _listing,
+            method="post",
+            data=lambda world: {"stars": "5"},
+            wrote=lambda world: Rating.objects.exists(),
+        ),
+    ],
+    "api:rate_seller": [
+        Case(
+            members(anonymous=401, buyer=403, owner=403, staff=403),
+            _listing,
+            method="post",
+            json=True,
+            data=lambda world: {"stars": 5},
+            wrote=lambda world: Rating.objects.exists(),
+        )
+    ],
+    "marketplace:rating_answer": [
+        Case(
+            members(buyer=404, owner=302, staff=404),
+            _carols_rating,
+            method="post",
+            data=lambda world: {"answer": "Thank you"},
+            wrote=lambda world: Rating.objects.filter(answer="Thank you").exists(),
+            writers=frozenset({"owner"}),
+        )
+    ],
+    "api:answer_rating": [
+        Case(
+            members(anonymous=401, buyer=404, owner=200, staff=404),
+            _carols_rating,
+            method="post",
+            json=True,
+            data=lambda world: {"answer": "Thank you"},
+            wrote=lambda world: Rating.objects.filter(answer="Thank you").exists(),
             writers=frozenset({"owner"}),
         )
     ],
