@@ -1,8 +1,15 @@
+def _menu_categories() -> list:
+    from marketplace.models import Category
+
+    # One query of a table of a few rows, made only by pages that render the header (not htmx partials).
+    return list(Category.objects.values("slug", "name"))
+
+
 def header(request) -> dict:
     """What the site header needs on every page: the unread message count (computed lazily)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"menu_categories": _menu_categories}
 
     def unread_count() -> int:
         from marketplace.selectors import unread_message_count
@@ -14,4 +21,4 @@ def header(request) -> dict:
 
         return Notice.objects.filter(user=user, read_at__isnull=True).count()
 
-    return {"unread_messages": unread_count, "unread_notices": unread_notices}
+    return {"unread_messages": unread_count, "unread_notices": unread_notices, "menu_categories": _menu_categories}

@@ -21,6 +21,30 @@ from marketplace.ratelimit import (
 from marketplace.services.accounts import user_signup
 
 TYPED_FIELDS = ("username", "display_name", "email")
+# Why a page sent the person to log in, by the path it sends them back to (the URL names are other apps',
+# reversed by name: no import). The first prefix that matches wins.
+LOGIN_REASONS = (
+    (
+        "ai_prefill:sell",
+        "To sell, please log in or create an account: buyers write to you through it, and only you can edit or "
+        "take down your listing. You come straight back to the sell page after.",
+    ),
+    ("marketplace:saved", "Log in to see the listings you saved."),
+    ("marketplace:saved_searches", "Log in to see your saved searches."),
+)
+
+
+def login_reason(next_url: str) -> str:
+    """The sentence that says why a page asks the person to log in, or an empty one."""
+    from django.urls import NoReverseMatch, reverse
+
+    for name, sentence in LOGIN_REASONS:
+        try:
+            if next_url.startswith(reverse(name)):
+                return sentence
+        except NoReverseMatch:
+            continue
+    return ""
 
 
 def _next_url(request) -> str:
@@ -34,7 +58,8 @@ def _limited(request, form_class, template: str, sentence: str, next_url: str, l
     """429 with the sentence above the form, and what was typed (never the password) kept."""
     messages.error(request, sentence)
     form = form_class(initial={name: request.POST.get(name, "") for name in TYPED_FIELDS})
-    response = render(request, template, {"form": form, "next": next_url}, status=429)
+    context = {"form": form, "next": next_url, "reason": login_reason(next_url)}
+    response = render(request, template, context, status=429)
     response["Retry-After"] = str(limit.seconds_left())
     return response
 
@@ -68,13 +93,20 @@ def signup(request):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome to Trova, {user.public_name}!")
                 return redirect(_next_url(request) or "marketplace:browse")
-        return render(request, "marketplace/signup.html", {"form": form, "next": _next_url(request)}, status=400)
-    return render(request, "marketplace/signup.html", {"form": form, "next": _next_url(request)})
+        context = {"form": form, "next": _next_url(request), "reason": login_reason(_next_url(request))}
+        return render(request, "marketplace/signup.html", context, status=400)
+    context = {"form": form, "next": _next_url(request), "reason": login_reason(_next_url(request))}
+    return render(request, "marketplace/signup.html", context)
 
 
 class LoginView(auth_views.LoginView):
     template_name = "marketplace/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reason"] = login_reason(self.get_redirect_url())
+        return context
 
     def post(self, request, *args, **kwargs):
         # Checked before the password is: past the limit, a guess gets no answer, right or wrong.

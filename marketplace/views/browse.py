@@ -28,6 +28,7 @@ def browse(request):
             (filters.q, filters.category, filters.min_price is not None, filters.max_price is not None, filters.near)
         ),
         "near": filters.near,
+        "categories": categories,
         "saved_ids": favourite_ids(user=request.user, listing_ids=[listing.pk for listing in page.object_list]),
         "category_name": next((c.name for c in categories if c.slug == filters.category), ""),
     }
