@@ -1,7 +1,8 @@
-"""Run every benchmark: python -m bench (or make bench)."""
+"""Run every benchmark: python -m bench (or make bench); or some of them: python -m bench filters worker."""
 
 import os
 import shutil
+import sys
 import tempfile
 
 scratch = tempfile.mkdtemp(prefix="trova-bench-")
@@ -23,11 +24,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench import preprocess, resize, worker  # noqa: E402
+from bench import filters, preprocess, resize, worker  # noqa: E402
 
+BENCHMARKS = {"preprocess": preprocess, "resize": resize, "worker": worker, "filters": filters}
+chosen = sys.argv[1:] or list(BENCHMARKS)
+unknown = [name for name in chosen if name not in BENCHMARKS]
+if unknown:
+    sys.exit(f"Unknown benchmark {', '.join(unknown)}: use any of {', '.join(BENCHMARKS)}.")
 try:
-    preprocess.run()
-    resize.run()
-    worker.run()
+    for name in chosen:
+        BENCHMARKS[name].run()
 finally:
     shutil.rmtree(scratch, ignore_errors=True)

@@ -59,10 +59,11 @@ def _notify(*, listing: Listing, kind: str, text: str) -> None:
         for user_id in favourites.values_list("user_id", flat=True)
     )
     if notices:
+        from marketplace.services.notifications import enqueue_email
         from marketplace.tasks import notices_email_task
 
         ids = [notice.pk for notice in notices]
-        transaction.on_commit(lambda: notices_email_task.delay(ids))
+        transaction.on_commit(lambda: enqueue_email(notices_email_task, ids))
 
 
 def favourites_notify_price_drop(*, listing: Listing, old_price: Decimal) -> None:

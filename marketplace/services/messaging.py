@@ -58,10 +58,11 @@ def _post(*, conversation: Conversation, sender, body: str) -> Message:
 
 
 def _email_later(message_id: int) -> None:
+    from marketplace.services.notifications import enqueue_email
     from marketplace.tasks import message_email_task
 
     # A minute's wait: someone who has the conversation open reads the message live and gets no e-mail.
-    message_email_task.apply_async((message_id,), countdown=settings.MESSAGE_EMAIL_DELAY_SECONDS)
+    enqueue_email(message_email_task, message_id, countdown=settings.MESSAGE_EMAIL_DELAY_SECONDS)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """E-mails to people: each is claimed with a compare-and-set before it is sent, so a rerun sends nothing twice."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +12,21 @@ from django.utils import timezone
 from marketplace.models import Conversation, Message, Notice
 
 MESSAGE_EMAIL_INTERVAL = timedelta(minutes=15)
+logger = logging.getLogger(__name__)
+
+
+def enqueue_email(task, *args, countdown: float = 0) -> bool:
+    """Publish an e-mail task (called on commit); with the broker down the e-mail is lost, not the request.
+
+    What it tells stays on the site (the message, the notice): a 500 after the write committed would only
+    make the person send it again.
+    """
+    try:
+        task.apply_async(args, countdown=countdown or None)
+    except Exception:
+        logger.exception("Could not enqueue %s%r; that e-mail is not sent", task.name, args)
+        return False
+    return True
 
 
 def absolute_url(path: str) -> str:

@@ -180,3 +180,21 @@ def test_the_api_refuses_a_first_message_about_a_sold_listing_but_continues_a_co
 
     assert refused.status_code == 403 and "no longer available" in refused.json()["detail"]
     assert continued.status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_is_sent_when_the_broker_is_down_only_its_email_is_lost(client, listing, buyer, celery_broker):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    celery_broker(f"redis://127.0.0.1:{port}/5", {"socket_connect_timeout": 1})
+    client.force_login(buyer)
+
+    # The on-commit publish runs inside this request (no test transaction here).
+    response = client.post(reverse("marketplace:listing_contact", args=[listing.pk]), {"body": "Still for sale?"})
+
+    assert response.status_code == 302
+    assert Message.objects.get().body == "Still for sale?"
+    assert mail.outbox == []
