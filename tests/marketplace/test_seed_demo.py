@@ -9,7 +9,7 @@ from PIL import Image, ImageChops
 
 from marketplace.demo_photos import COLOURS, HEIGHT, KINDS, WIDTH, demo_photo
 from marketplace.management.commands.seed_demo import ACCOUNTS, LISTINGS
-from marketplace.models import Category, Conversation, Listing, Message, Photo, User
+from marketplace.models import Category, Conversation, Listing, Message, Photo, Rating, User
 from marketplace.selectors import unread_message_count
 from tests.factories import ListingFactory, UserFactory
 
@@ -74,8 +74,10 @@ def test_running_it_twice_keeps_one_set_of_accounts_listings_and_messages(client
             assert client.login(username=account.username, password=account.password)
     assert User.objects.get(username="staff").is_superuser
     assert not User.objects.get(username="luca").has_usable_password()
-    conversation = Conversation.objects.get()
+    # The chair's conversation, still going; the dumbbells' one ended in a sale and a rating.
+    conversation = Conversation.objects.get(listing__title__startswith="Wooden chair")
     assert (conversation.listing.seller.username, conversation.buyer.username) == ("demo", "buyer")
+    assert Rating.objects.get().listing.sold_to.username == "buyer"
     assert unread_message_count(user=User.objects.get(username="demo")) == 1
     assert unread_message_count(user=User.objects.get(username="buyer")) == 0
 

@@ -21,9 +21,13 @@ from django.utils import timezone
 from marketplace.demo_photos import COLOURS, demo_photo_jpeg
 from marketplace.models import Category, Conversation, Listing, Message, Photo, User
 from marketplace.places import Place, all_places, place_find
+from marketplace.services.favourites import favourite_add
+from marketplace.services.item_states import listing_state_set
 from marketplace.services.listings import ListingData, listing_create, listing_mark_sold
-from marketplace.services.messaging import conversation_contact, conversation_reply
+from marketplace.services.messaging import conversation_contact, conversation_mark_read, conversation_reply
 from marketplace.services.photos import make_renditions
+from marketplace.services.profiles import rating_answer, rating_create
+from marketplace.services.saved_searches import saved_search_create
 
 CONTENT = tomllib.loads((Path(__file__).resolve().parents[2] / "demo_content.toml").read_text(encoding="utf-8"))
 BATCH_SIZE = 2000
@@ -162,6 +166,25 @@ def _create_demo_listings(users: dict[str, User]) -> None:
         Listing.objects.filter(pk=listing.pk).update(created_at=now - timedelta(days=item.days_ago))
         listings[item.title] = listing
     _create_conversation(listing=listings[CONTENT["conversation"]["listing"]], users=users, now=now)
+    _create_classifieds_demo(listings=listings, users=users)
+
+
+def _create_classifieds_demo(*, listings: dict[str, Listing], users: dict[str, User]) -> None:
+    """What a buyer and a seller keep: the chair reserved for Bruno, a few hearts, a saved search, a rating."""
+    demo, buyer = users["demo"], users["buyer"]
+    listing_state_set(listing=listings[CONTENT["conversation"]["listing"]], actor=demo, state="reserved")
+    for listing in [listing for listing in listings.values() if listing.seller_id != buyer.pk][1:4]:
+        favourite_add(user=buyer, listing=listing)
+    saved_search_create(user=buyer, params={"category": "furniture", "near": "Bologna", "within": "25"})
+    # The dumbbells went to Bruno, who wrote about them first; he rated Dana and she answered.
+    sold = listing_state_set(listing=listings["Pair of 5 kg dumbbells"], actor=demo, state="available")
+    question = conversation_contact(
+        listing=sold, buyer=buyer, body="Are the dumbbells still there? I can come tonight."
+    )
+    conversation_mark_read(conversation=question.conversation, reader=demo)
+    sold = listing_state_set(listing=sold, actor=demo, state="sold", buyer_id=buyer.pk)
+    rating = rating_create(buyer=buyer, listing=sold, stars=5, comment="Just as described, and on time.")
+    rating_answer(seller=demo, rating=rating, text="Thank you, enjoy them!")
 
 
 def _create_conversation(*, listing: Listing, users: dict[str, User], now: datetime) -> None:
