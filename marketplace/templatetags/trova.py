@@ -48,10 +48,20 @@ def page_numbers(page) -> list:
 
 @register.filter
 def km(value: float | None) -> str:
-    """'800 m' under a kilometre, '4.2 km' under ten, '37 km' beyond."""
+    """'under 1 km', '4.2 km' under ten, '37 km' beyond: towns are points, so metres would be false precision."""
     if value is None or value == "":
         return ""
     value = float(value)
     if value < 1:
-        return f"{max(100, round(value * 10) * 100)} m" if value >= 0.05 else "here"
+        return "under 1 km"
     return f"{value:.1f} km" if value < 10 else f"{value:.0f} km"
+
+
+@register.filter
+def stars(value) -> str:
+    """'★★★★☆' for 4 of 5."""
+    try:
+        count = max(0, min(5, int(value)))
+    except (TypeError, ValueError):
+        return ""
+    return "★" * count + "☆" * (5 - count)
