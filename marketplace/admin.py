@@ -3,7 +3,18 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.html import format_html
 
-from marketplace.models import ApiToken, Category, Conversation, Listing, Message, Photo, Report, User
+from marketplace.models import (
+    ApiToken,
+    Category,
+    Conversation,
+    Listing,
+    Message,
+    Photo,
+    Rating,
+    Report,
+    SavedSearch,
+    User,
+)
 from marketplace.services.listings import listing_hide
 from marketplace.services.reports import listings_hide_reported, reports_resolve
 
@@ -201,3 +212,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Rating)
+class RatingAdmin(CreatedOnTheSiteAdmin):
+    """Staff take down an abusive comment or answer by editing it; the stars stay the buyer's."""
+
+    list_display = ("seller", "stars", "buyer", "listing", "created_at", "answered_at")
+    list_select_related = ("seller", "buyer", "listing")
+    list_filter = ("stars", "created_at")
+    search_fields = ("seller__username", "buyer__username", "comment", "answer")
+    raw_id_fields = ("listing", "seller", "buyer")
+    readonly_fields = ("stars", "created_at", "answered_at")
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(CreatedOnTheSiteAdmin):
+    list_display = ("name", "user", "digest_enabled", "created_at")
+    list_select_related = ("user",)
+    list_filter = ("digest_enabled",)
+    raw_id_fields = ("user",)
