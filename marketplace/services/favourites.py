@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from marketplace.errors import NotAllowed
+from core.errors import NotAllowed
 from marketplace.models import Favourite, Listing, Notice, Photo
 from marketplace.templatetags.trova import euro
 

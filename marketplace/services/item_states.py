@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from marketplace.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from marketplace.models import Conversation, Listing, User
 from marketplace.services.favourites import favourites_notify_sold
 

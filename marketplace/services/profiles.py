@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from marketplace.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed
 from marketplace.models import RATING_COMMENT_MAX_LENGTH, Conversation, Listing, Message, Rating, User
 
 # Below this many ratings a seller is shown as "new seller": one or two ratings say little.

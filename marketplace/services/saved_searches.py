@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.models import Category, Listing, SavedSearch, SavedSearchDigest
 from marketplace.selectors import ListingFilters, listing_search
 from marketplace.services.notifications import absolute_url

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.models import User
 from marketplace.services.favourites import (
     favourite_add,

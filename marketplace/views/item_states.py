@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.services.item_states import listing_buyer_candidates, listing_state_set
 from marketplace.views.listings import own_listing
 

@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.forms import add_domain_error
 from marketplace.models import RATING_COMMENT_MAX_LENGTH, Listing, Photo, Rating, User
 from marketplace.services.favourites import favourite_ids

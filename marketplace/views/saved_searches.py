@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marketplace.errors import DomainError
+from core.errors import DomainError
 from marketplace.models import SavedSearch
 from marketplace.services.saved_searches import (
     saved_search_browse_url,

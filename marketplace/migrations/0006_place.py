@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0004_photo_medium'),
+        ('marketplace', '0005_reports_outlive_listing'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0009_h14_saved_searches'),
+        ('marketplace', '0010_saved_searches'),
     ]
 
     operations = [

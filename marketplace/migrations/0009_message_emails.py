@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0007_h14_favourites'),
+        ('marketplace', '0008_favourites'),
     ]
 
     operations = [

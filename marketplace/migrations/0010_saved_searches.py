@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0008_h14_message_emails'),
+        ('marketplace', '0009_message_emails'),
     ]
 
     operations = [

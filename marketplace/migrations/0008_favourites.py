@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0006_h14_item_states'),
+        ('marketplace', '0007_item_states'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0005_h14_place'),
+        ('marketplace', '0006_place'),
     ]
 
     operations = [
