@@ -39,7 +39,7 @@ from marketplace.schemas import (
     SellerProfileOut,
     UnreadOut,
 )
-from marketplace.selectors import ListingFilters, listing_search, unread_message_count
+from marketplace.selectors import ListingFilters, listing_search, listing_search_spelling, unread_message_count
 from marketplace.services.favourites import favourite_add, favourite_listings, favourite_remove, notices_for_user
 from marketplace.services.item_states import listing_buyer_candidates, listing_state_set
 from marketplace.services.listings import (
@@ -74,6 +74,12 @@ class ListingPages(PageNumberPagination):
     Input = ListingPageIn
     # The endpoint declares its page schema (ListingPageOut), so ninja generates no Paged… one.
     Output = None
+
+    def paginate_queryset(self, queryset, pagination, request, **params) -> dict:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        # Nothing found: the query with its typos corrected, as the browse page offers it.
+        page["did_you_mean"] = None if page["count"] else listing_search_spelling(q=request.GET.get("q", ""))
+        return page
 
 
 def _category(slug: str) -> Category:
@@ -129,7 +135,7 @@ def list_listings(request, filters: Query[ListingFiltersIn]):
             category=filters.category,
             min_price=filters.min_price,
             max_price=filters.max_price,
-            sort=filters.sort,
+            sort=filters.sort or "",
             near=near,
             within_km=filters.within_km,
         )

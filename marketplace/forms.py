@@ -227,6 +227,7 @@ class BrowseForm(forms.Form):
     sort = forms.ChoiceField(
         required=False,
         choices=[
+            ("", "Best match"),
             ("newest", "Newest first"),
             ("price_asc", "Lowest price"),
             ("price_desc", "Highest price"),
@@ -269,10 +270,10 @@ class BrowseForm(forms.Form):
         if min_price is not None and max_price is not None and min_price > max_price:
             notes.append("The minimum price is above the maximum, so we swapped them.")
             min_price, max_price = max_price, min_price
-        sort = data.get("sort") or "newest"
+        sort = data.get("sort") or ""
         near = data.get("near")
         if near is None and sort == "distance":
-            notes.append("Pick a town to sort by distance from it; here are the newest first.")
+            notes.append("Pick a town to sort by distance from it; here are the best matches, or the newest, first.")
         if near is None and data.get("within") and "near" not in self.errors:
             notes.append("Pick a town to search within a distance of it.")
         filters = ListingFilters(
@@ -280,7 +281,7 @@ class BrowseForm(forms.Form):
             category=data.get("category") or "",
             min_price=min_price,
             max_price=max_price,
-            sort=sort if sort in SORTS else "newest",
+            sort=sort if sort in SORTS else "",
             near=near,
             within_km=data.get("within") if near is not None else None,
         )

@@ -87,11 +87,15 @@ class CategoryOut(Schema):
 
 
 class ListingFiltersIn(Schema):
-    q: Text = Field("", max_length=200, description="Words that must all appear in the title or description.")
+    q: Text = Field(
+        "", max_length=200, description="Words (any form, or a synonym) that must all be in the title or description."
+    )
     category: Text = Field("", max_length=50, description="A category slug from /api/categories.")
     min_price: Price | None = None
     max_price: Price | None = None
-    sort: SortValue = Field("newest", description="`distance` needs `near`; without it, the newest first.")
+    sort: SortValue | None = Field(
+        None, description="By relevance when there is a query, else newest first; `distance` needs `near`."
+    )
     near: Text = Field(
         "", max_length=120, description="A town from /api/places, by its id or name: distances are measured from it."
     )
@@ -171,6 +175,7 @@ class ListingSummaryOut(_ListingOutBase):
 class ListingPageOut(Schema):
     items: list[ListingSummaryOut]
     count: int = Field(description="How many listings match, over all pages.")
+    did_you_mean: str | None = Field(None, description="When nothing matches q: the query with its typos corrected.")
 
 
 class ListingOut(_ListingOutBase):

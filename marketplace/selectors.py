@@ -1,27 +1,24 @@
 """Reads that span models: the browse/search query and the header's unread count."""
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from marketplace.models import Listing, Message, Photo
 from marketplace.places import Place, listings_within
+from marketplace.search import did_you_mean, query_terms, search_backend
 
 SORTS = {
+    "relevance": ("-search_rank", "-created_at", "-id"),
     "newest": ("-created_at", "-id"),
     "price_asc": ("price", "id"),
     "price_desc": ("-price", "-id"),
     # Only with a place to measure from (ListingFilters.near); the newest first otherwise.
     "distance": ("distance", "-created_at", "-id"),
 }
-# Must stay identical to the expression of the GIN index in migration 0003, or PostgreSQL won't use it.
-SEARCH_VECTOR = SearchVector("title", "description", config="simple")
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ class ListingFilters:
     category: str = ""
     min_price: Decimal | None = None
     max_price: Decimal | None = None
-    sort: str = "newest"
+    sort: str = ""  # "" is by relevance with a query, newest without
     near: Place | None = None
     within_km: int | None = None  # None with a place: any distance, still sortable by it
 
@@ -38,15 +35,16 @@ class ListingFilters:
 def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
     """Active listings matching the filters, with what a result card needs in the same query."""
     listings = Listing.objects.filter(status=Listing.Status.ACTIVE).select_related("category", "seller")
-    words = _WORD.findall(filters.q.lower())[:8]
-    ordering = [*SORTS.get(filters.sort, SORTS["newest"])]
+    terms = query_terms(filters.q)
+    sort = filters.sort if filters.sort in SORTS else ("relevance" if terms else "newest")
+    if (sort == "relevance" and not terms) or (sort == "distance" and filters.near is None):
+        sort = "newest"
+    ordering = [*SORTS[sort]]
     if filters.near is not None:
         listings = listings_within(listings, place=filters.near, radius_km=filters.within_km)
-    elif filters.sort == "distance":
-        ordering = [*SORTS["newest"]]
-    if words:
-        listings = _keyword_filter(listings, words)
-        if connection.vendor == "postgresql":
+    if terms:
+        listings = search_backend().listing_match(listings, terms=terms)
+        if connection.vendor == "postgresql" and sort != "relevance":
             ordering = [_sorted_after_matching(field) for field in ordering]
     if filters.category:
         listings = listings.filter(category__slug=filters.category)
@@ -69,14 +67,9 @@ def _sorted_after_matching(field: str) -> OrderBy:
     return expression.desc() if field.startswith("-") else expression.asc()
 
 
-def _keyword_filter(listings: QuerySet[Listing], words: list[str]) -> QuerySet[Listing]:
-    if connection.vendor == "postgresql":
-        # Every word, as a prefix ("headph" finds "headphones"), through the GIN index.
-        query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
-        return listings.annotate(search=SEARCH_VECTOR).filter(search=query)
-    for word in words:
-        listings = listings.filter(Q(title__icontains=word) | Q(description__icontains=word))
-    return listings
+def listing_search_spelling(*, q: str) -> str | None:
+    """For a search that found nothing: the query with its misspelt words corrected, if any were."""
+    return did_you_mean(q) if query_terms(q) else None
 
 
 def unread_message_count(*, user) -> int:

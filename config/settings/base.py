@@ -323,6 +323,17 @@ if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
         "With DEBUG off that needs AI_PROVIDER=demo set explicitly."
     )
 
+# Search and comparables (marketplace.search). SEARCH_BACKEND: "auto" uses the database's own full-text
+# search (PostgreSQL, or SQLite FTS5). SEARCH_TEXT_CONFIG is PostgreSQL's text search configuration (the
+# stemmer); its index is made by migration, so another language (italian) needs a migration for its index.
+SEARCH_BACKEND = env_choice("SEARCH_BACKEND", "auto", ("auto", "postgresql", "sqlite"))
+SEARCH_TEXT_CONFIG = env_choice("SEARCH_TEXT_CONFIG", "english", ("english", "italian", "simple"))
+# The pre-fill's price from comparable listings: used (AI_COMPARABLES, or a variant's own flag) when at least
+# AI_COMPARABLES_MIN are found within AI_COMPARABLES_BUDGET_MS; otherwise the model's price stands.
+AI_COMPARABLES = env_bool("AI_COMPARABLES", True)
+AI_COMPARABLES_MIN = env_int("AI_COMPARABLES_MIN", 5, minimum=1)
+AI_COMPARABLES_BUDGET_MS = env_int("AI_COMPARABLES_BUDGET_MS", 200, minimum=1)
+
 # A/B rollout (ai_prefill.rollout). No variant is called better or worse on the primary metric (category
 # accepted unchanged) before each arm has ROLLOUT_MIN_SAMPLE posted suggestions; then a two-proportion
 # z-test at the 5% level decides.

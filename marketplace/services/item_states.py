@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, NotAllowed
 from marketplace.models import Conversation, Listing, User
+from marketplace.search import listing_changed
 from marketplace.services.favourites import favourites_notify_sold
 
 STATES = ("available", "reserved", "sold")
@@ -52,6 +53,7 @@ def listing_state_set(*, listing: Listing, actor, state: str, buyer_id: int | No
         listing.sold_at = listing.sold_at if was_sold else now
         listing.sold_to = buyer if buyer is not None else (listing.sold_to if was_sold else None)
     listing.save(update_fields=["status", "reserved_at", "sold_at", "sold_to", "updated_at"])
+    listing_changed(listing_id=listing.pk)
     if state == "sold" and not was_sold:
         favourites_notify_sold(listing=listing)
     return listing

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed
 from marketplace.models import Category, Listing, Photo, User
 from marketplace.places import Place, place_get
+from marketplace.search import listing_changed
 from marketplace.services.favourites import favourites_notify_price_drop, favourites_notify_sold
 from marketplace.services.photos import Renditions, make_renditions, photo_create, photo_delete_files
 from marketplace.text import text_clean
@@ -158,6 +159,7 @@ def listing_create(
     except Exception:
         _delete_files(stored)
         raise
+    listing_changed(listing_id=listing.pk)
     return listing
 
 
@@ -171,6 +173,7 @@ def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
     _validate(listing)
     with transaction.atomic():
         listing.save()
+        listing_changed(listing_id=listing.pk)
         _remember_place(actor, data.place)
         favourites_notify_price_drop(listing=listing, old_price=old_price)
     return listing
@@ -225,6 +228,7 @@ def listing_mark_sold(*, listing: Listing, actor) -> Listing:
     listing.save(update_fields=["status", "sold_at", "updated_at"])
     if not was_sold:
         favourites_notify_sold(listing=listing)
+    listing_changed(listing_id=listing.pk)
     return listing
 
 
@@ -232,6 +236,7 @@ def listing_delete(*, listing: Listing, actor) -> None:
     """Delete a listing and its photo files; its reports stay, for staff (Report keeps the seller and title)."""
     _ensure_owner(listing, actor)
     photos = list(listing.photos.all())
+    listing_changed(listing_id=listing.pk)
     listing.delete()
     transaction.on_commit(lambda: _delete_files(photos))
 
@@ -240,4 +245,5 @@ def listing_hide(*, listing: Listing) -> Listing:
     """Staff: take a listing off the site (after a report)."""
     listing.status = Listing.Status.HIDDEN
     listing.save(update_fields=["status", "updated_at"])
+    listing_changed(listing_id=listing.pk)
     return listing

@@ -4,7 +4,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from marketplace.forms import BrowseForm
 from marketplace.models import Category
-from marketplace.selectors import listing_search
+from marketplace.selectors import listing_search, listing_search_spelling
 from marketplace.services.favourites import favourite_ids
 
 PER_PAGE = 24
@@ -20,7 +20,13 @@ def browse(request):
     requested_page = request.GET.get("page", "")
     if requested_page and requested_page != str(page.number):
         notes.append(f"There is no page {requested_page[:10]}, so here is page {page.number}.")
+    did_you_mean = listing_search_spelling(q=filters.q) if filters.q and not page.paginator.count else None
+    corrected = request.GET.copy()
+    corrected["q"] = did_you_mean or ""
+    corrected.pop("page", None)
     context = {
+        "did_you_mean": did_you_mean,
+        "did_you_mean_query": corrected.urlencode(),
         "form": form,
         "page": page,
         "notes": notes,

@@ -93,7 +93,7 @@ def test_it_pages_24_at_a_time_and_a_page_past_the_end_is_empty(client, seller):
     assert (len(second["items"]), second["count"]) == (6, 30)
     assert {item["id"] for item in first["items"]}.isdisjoint(item["id"] for item in second["items"])
     assert beyond.status_code == 200
-    assert beyond.json() == {"items": [], "count": 30}
+    assert beyond.json() == {"items": [], "count": 30, "did_you_mean": None}
 
 
 def test_its_query_count_does_not_grow_with_the_listings_on_the_page(client, seller, django_assert_max_num_queries):

@@ -30,4 +30,4 @@ def test_it_keeps_the_chosen_order_of_the_matches(client, seller, sort, expected
 def test_it_finds_nothing_for_a_word_no_listing_has(client, seller):
     ListingFactory.create_batch(3, seller=seller, title="Lamp")
 
-    assert client.get("/api/listings", {"q": "zzzz"}).json() == {"items": [], "count": 0}
+    assert client.get("/api/listings", {"q": "zzzz"}).json() == {"items": [], "count": 0, "did_you_mean": None}

@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.db import migrations
+
+# PostgreSQL: the full-text index over the expression marketplace.search.postgres.vector_sql builds (title
+# weighted above description, in SEARCH_TEXT_CONFIG), and a trigram index on titles for "did you mean".
+# SQLite: FTS5 tables kept by triggers (marketplace.search.sqlite). Both change in the listing's transaction.
+CONFIG = settings.SEARCH_TEXT_CONFIG
+VECTOR = (
+    f"(setweight(to_tsvector('{CONFIG}'::regconfig, COALESCE(\"title\", '')), 'A') || "
+    f"setweight(to_tsvector('{CONFIG}'::regconfig, COALESCE(\"description\", '')), 'B'))"
+)
+POSTGRES_CREATE = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"CREATE INDEX IF NOT EXISTS listing_search_{CONFIG} ON marketplace_listing USING gin ({VECTOR})",
+    "CREATE INDEX IF NOT EXISTS listing_title_trigram ON marketplace_listing USING gin (title gin_trgm_ops)",
+    # The sold comparables of a category are few; this finds them without walking the active ones.
+    "CREATE INDEX IF NOT EXISTS listing_category_sold ON marketplace_listing (category_id) WHERE status = 'sold'",
+    "DROP INDEX IF EXISTS listing_search_simple",
+]
+POSTGRES_DROP = [
+    f"DROP INDEX IF EXISTS listing_search_{CONFIG}",
+    "DROP INDEX IF EXISTS listing_title_trigram",
+    "DROP INDEX IF EXISTS listing_category_sold",
+    "CREATE INDEX IF NOT EXISTS listing_search_simple ON marketplace_listing USING gin "
+    "(to_tsvector('simple'::regconfig, COALESCE(\"title\", '') || ' ' || COALESCE(\"description\", '')))",
+]
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in POSTGRES_CREATE:
+            schema_editor.execute(statement)
+    elif schema_editor.connection.vendor == "sqlite":
+        from marketplace.search.sqlite import ensure_schema
+
+        with schema_editor.connection.cursor() as cursor:
+            ensure_schema(cursor)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in POSTGRES_DROP:
+            schema_editor.execute(statement)
+    elif schema_editor.connection.vendor == "sqlite":
+        from marketplace.search.sqlite import DROP
+
+        for statement in DROP:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("marketplace", "0004_photo_medium")]
+
+    operations = [migrations.RunPython(create, drop)]
