@@ -7,9 +7,9 @@ from django.contrib import admin
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from ai_prefill.models import Analysis, LLMCall
+from ai_prefill.models import Analysis, LLMCall, Retrieval
 from ai_prefill.rollout import admin as rollout_admin  # noqa: F401  (prompt versions, variants, experiments)
 from core.admin import ReadOnlyAdminMixin
 
@@ -44,6 +44,31 @@ class LLMCallInline(ReadOnlyAdminMixin, admin.StackedInline):
         return _pretty_json(call.request)
 
 
+class RetrievalInline(ReadOnlyAdminMixin, admin.StackedInline):
+    """The comparables retrieved after the model answered: why the suggested price is what it is."""
+
+    model = Retrieval
+    extra = 0
+    can_delete = False
+    verbose_name = verbose_name_plural = "comparables retrieved"
+    fields = [
+        ("outcome", "reason"),
+        ("backend", "took_ms", "created_at"),
+        ("model_price", "price_low", "price_high", "price"),
+        "kept_links",
+        "listing_ids",
+    ]
+    readonly_fields = [field for row in fields for field in (row if isinstance(row, tuple) else (row,))]
+
+    @admin.display(description="kept after trimming outliers")
+    def kept_links(self, retrieval: Retrieval) -> str:
+        links = [
+            format_html('<a href="{}">{}</a>', reverse("admin:marketplace_listing_change", args=[pk]), pk)
+            for pk in retrieval.kept_ids
+        ]
+        return format_html_join(", ", "{}", ((link,) for link in links)) if links else "–"
+
+
 @admin.register(Analysis)
 class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -63,7 +88,7 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=id", "user__username", "user__email", "error_message"]
     list_select_related = ["user", "photo"]
     date_hierarchy = "created_at"
-    inlines = [LLMCallInline]
+    inlines = [RetrievalInline, LLMCallInline]
     readonly_fields = [
         "id",
         "photo_preview",

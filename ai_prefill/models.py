@@ -179,6 +179,9 @@ class Variant(models.Model):
     )
     # Over the prompt version's own, e.g. {"temperature": 0.4} or {"max_output_tokens": 800}.
     params = models.JSONField(default=dict, blank=True)
+    comparables = models.BooleanField(
+        default=True, help_text="Move the model's price into the range of comparable listings, when there are enough."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -285,3 +288,30 @@ class ModelLifecycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} ({self.shutdown_date or self.get_status_display()})"
+
+
+class Retrieval(models.Model):
+    """What an analysis retrieved after the model answered: the comparable listings, their price range, the time."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Price range applied"
+        TOO_FEW = "too_few", "Too few comparables"
+        SKIPPED = "skipped", "Skipped (search slow or failing)"
+        OFF = "off", "Off for this variant"
+
+    analysis = models.OneToOneField(Analysis, on_delete=models.CASCADE, related_name="retrieval")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    backend = models.CharField(max_length=20, blank=True)
+    # Every listing retrieved, best first; those kept after trimming outliers made the range.
+    listing_ids = models.JSONField(default=list, blank=True)
+    kept_ids = models.JSONField(default=list, blank=True)
+    price_low = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    price_high = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    model_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    took_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Retrieval for {self.analysis_id}: {self.get_outcome_display()}"

@@ -15,12 +15,29 @@ class AnalysisCreatedOut(Schema):
     status: AnalysisStatus
 
 
+class ComparableOut(Schema):
+    id: int
+    title: str
+    price: Decimal
+    sold: bool
+    url: str
+
+
+class PriceRangeOut(Schema):
+    low: Decimal
+    high: Decimal
+    count: int  # comparables behind the range (outliers trimmed)
+    sold: int  # of which sold; the others are asking prices
+    listings: list[ComparableOut]  # a few of them, best match first
+
+
 class SuggestionOut(Schema):
     title: str
     description: str
     category: str  # a category slug, as in GET /api/categories
-    price: Decimal  # euros
+    price: Decimal  # euros: the model's price, moved into the comparables' range when there is one
     condition: Literal["new", "like_new", "good", "fair", "for_parts"]
+    comparables: PriceRangeOut | None = None  # only with enough comparable listings
 
 
 class AnalysisErrorOut(Schema):

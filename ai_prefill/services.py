@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from ai_prefill.comparables import comparables_apply
 from ai_prefill.images import photo_model_image
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
 from ai_prefill.llm.capabilities import ModelParamsInvalid
@@ -149,6 +150,8 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
         image_jpeg, image_ref = photo_model_image(analysis.photo)
         # prefill_suggest lets go of this thread's database connection while it waits for the model.
         result = prefill_suggest(image_jpeg=image_jpeg, config=config, analysis=analysis, image_ref=image_ref)
+        # After the model answered: comparable listings within a time budget; it never fails the analysis.
+        suggestion = comparables_apply(analysis_id=analysis_id, suggestion=result.suggestion)
     except PrefillFailed as failure:
         _finish(
             analysis_id,
@@ -183,7 +186,7 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
             analysis_id,
             lease_token,
             status=Analysis.Status.SUCCEEDED,
-            suggestion=result.suggestion,
+            suggestion=suggestion,
             attempts=result.attempts,
         )
     finally:

@@ -112,6 +112,14 @@ def _suggestion(analysis: Analysis | None) -> dict[str, str]:
     }
 
 
+def _price_comparables(analysis: Analysis | None) -> dict | None:
+    """The comparables' range the suggested price was moved into; None when there were too few."""
+    if analysis is None or analysis.status != Analysis.Status.SUCCEEDED or not isinstance(analysis.suggestion, dict):
+        return None
+    comparables = analysis.suggestion.get("comparables")
+    return comparables if isinstance(comparables, dict) else None
+
+
 def _same(name: str, value: str, suggested: str) -> bool:
     if name != "price":
         return value.strip() == suggested.strip()
@@ -148,6 +156,7 @@ def _context(request, *, analysis: Analysis | None, form: SellForm | None = None
         "analysis": analysis,
         "progress": analysis_progress(analysis) if analysis else None,
         "suggestion": suggestion,
+        "price_comparables": _price_comparables(analysis),
         "suggested_fields": _suggested_fields(values, suggestion),
         "vote_back": _sell_url(analysis),
         "photo_form": PhotoForm(),

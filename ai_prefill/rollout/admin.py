@@ -136,7 +136,7 @@ class VariantForm(forms.ModelForm):
 
     class Meta:
         model = Variant
-        fields = ["name", "description", "provider", "model", "api_style", "prompt_version", "params"]
+        fields = ["name", "description", "provider", "model", "api_style", "prompt_version", "params", "comparables"]
 
     def clean_params(self) -> dict:
         params = self.cleaned_data.get("params") or {}
@@ -173,7 +173,7 @@ class VariantForm(forms.ModelForm):
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin):
     form = VariantForm
-    list_display = ["name", "provider", "model", "api_style", "prompt_version", "params", "created_at"]
+    list_display = ["name", "provider", "model", "api_style", "prompt_version", "params", "comparables", "created_at"]
     list_filter = ["provider", "model", "api_style", "prompt_version"]
     search_fields = ["name", "description", "model"]
 

@@ -6,7 +6,7 @@ triggers a table rebuild dropped.
 
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import DatabaseError, connection
@@ -113,7 +113,7 @@ def fts_query(terms: list[tuple[str, ...]], *, prefix: bool = True, any_group: b
 def _aware(value: str | datetime) -> datetime:
     # An expression's value has no declared type, so sqlite3 hands back the stored text.
     moment = value if isinstance(value, datetime) else parse_datetime(value)
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.utc)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
 class _Budget:
@@ -159,7 +159,7 @@ class SqliteSearch:
         if not query:
             return []
         excluded = list(exclude_ids)
-        placeholders = ", ".join("%s" for _ in excluded) or "NULL"
+        placeholders = ", ".join("%s" for _ in excluded) or "-1"  # ids are positive: nothing excluded
         budget = _Budget(budget_ms)
         found: list[Comparable] = []
         connection.ensure_connection()
