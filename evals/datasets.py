@@ -24,7 +24,7 @@ from ai_prefill.models import Analysis
 from core.errors import DomainError, PhotoRejected
 from evals.models import EvalCase
 from evals.services import evalcase_create_from_analysis
-from marketplace.models import PRICE_MAX, Category, Condition
+from marketplace.models import PRICE_MAX, Category, Condition, Listing
 from marketplace.services.photos import DISPLAY_MAX_SIDE, decode_photo, make_renditions, read_upload
 
 CASES_FILE = "cases.jsonl"
@@ -286,18 +286,25 @@ def _directory_digest(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def evalset_from_production(*, dataset: str, since_days: int = 30, limit: int = 200) -> int:
+def evalset_from_production(*, dataset: str, since_days: int = 30, limit: int = 200, sold: bool = False) -> int:
     """Cases from posted analyses (the seller's posted values are the expected answer), newest first.
 
-    Analyses already in the dataset are left out; returns how many cases were added.
+    With sold, only listings that sold, with the sale price as the expected price. Analyses already in the
+    dataset are left out; returns how many cases were added.
     """
     dataset_check_name(dataset)
-    posted = (
-        Analysis.objects.filter(
-            listing__isnull=False, photo__isnull=False, created_at__gte=timezone.now() - timedelta(days=since_days)
-        )
-        .exclude(eval_cases__dataset=dataset)
-        .select_related("photo")
-        .order_by("-created_at")[:limit]
+    posted = Analysis.objects.filter(
+        listing__isnull=False, photo__isnull=False, created_at__gte=timezone.now() - timedelta(days=since_days)
     )
-    return sum(evalcase_create_from_analysis(analysis=analysis, dataset=dataset) is not None for analysis in posted)
+    if sold:
+        posted = posted.filter(listing__status=Listing.Status.SOLD)
+    posted = posted.exclude(eval_cases__dataset=dataset).select_related("photo", "listing").order_by("-created_at")
+    added = 0
+    for analysis in posted[:limit]:
+        case = evalcase_create_from_analysis(analysis=analysis, dataset=dataset)
+        if case is not None and sold:
+            # The listing's price when it sold is what it fetched (Trova records no separate sale price).
+            case.expected_price_min = case.expected_price_max = analysis.listing.price
+            case.save(update_fields=["expected_price_min", "expected_price_max"])
+        added += case is not None
+    return added

@@ -104,6 +104,7 @@ def json_report(
                 "params": run.params,
                 "provider": run.provider,
                 "metrics": {name: run.metrics.get(name) for name in METRIC_NAMES},
+                "pricing": run.metrics.get("pricing"),  # feedback.evals.pricing: model, comparables, blend
             }
             for run, role in zip(runs, roles, strict=True)
         ],

@@ -26,6 +26,7 @@ from core.db import connection_release
 from core.errors import DomainError, PhotoRejected
 from evals.metrics import Expected, case_verdicts, run_metrics
 from evals.models import EvalCase, EvalResult, EvalRun
+from evals.pricing import pricing_comparison
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def evalrun_execute(
             future.result()
             if progress is not None:
                 progress(done, len(cases))
-    run.metrics = run_metrics(list(run.results.all()))
+    run.metrics = {**run_metrics(list(run.results.all())), "pricing": pricing_comparison(run=run)}
     run.status = EvalRun.Status.FINISHED
     run.finished_at = timezone.now()
     run.save(update_fields=["metrics", "status", "finished_at"])

@@ -9,6 +9,7 @@ from core.errors import DomainError
 from evals.compare import DEFAULT_MAX_DROP, gate_check, verdict_changes
 from evals.datasets import evalset_resolve
 from evals.management.commands.evalset import USAGE_ERROR
+from evals.pricing import pricing_report
 from evals.report import describe, json_report, text_report
 from evals.runner import DEFAULT_CONCURRENCY, eval_model_config, eval_variant_config, evalrun_execute
 
@@ -141,6 +142,8 @@ class Command(BaseCommand):
             changes = verdict_changes(baseline=runs[0], candidate=runs[1])
             gate = gate_check(baseline=runs[0].metrics, candidate=runs[1].metrics, max_drop=max_drop)
         self.stdout.write("\n" + text_report(runs=runs, changes=changes, gate=gate))
+        if pricing := pricing_report(runs):
+            self.stdout.write("\n" + pricing)
         if json_path is not None:
             report = json_report(runs=runs, changes=changes, gate=gate)
             json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -47,6 +47,9 @@ class Command(BaseCommand):
         production.add_argument("--dataset", default="production")
         production.add_argument("--since", type=int, default=30, help="Analyses of the last DAYS days (default 30).")
         production.add_argument("--limit", type=int, default=200, help="At most N new cases, newest first.")
+        production.add_argument(
+            "--sold", action="store_true", help="Only listings that sold, with the sale price as the expected price."
+        )
 
     def handle(self, *args, action: str, **options):
         try:
@@ -68,8 +71,8 @@ class Command(BaseCommand):
         added = evalset_demo(dataset=dataset)
         return f"Added {added} demo cases to {dataset!r} ({len(DEMO_CASES) - added} were there already)."
 
-    def _from_production(self, *, dataset: str, since: int, limit: int, **options) -> str:
+    def _from_production(self, *, dataset: str, since: int, limit: int, sold: bool = False, **options) -> str:
         if since < 1 or limit < 1:
             raise CommandError("--since and --limit must be 1 or more.", returncode=USAGE_ERROR)
-        added = evalset_from_production(dataset=dataset, since_days=since, limit=limit)
-        return f"Added {added} cases from posted listings to {dataset!r}."
+        added = evalset_from_production(dataset=dataset, since_days=since, limit=limit, sold=sold)
+        return f"Added {added} cases from {'sold' if sold else 'posted'} listings to {dataset!r}."
