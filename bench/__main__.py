@@ -24,9 +24,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench import filters, preprocess, resize, worker  # noqa: E402
+from bench import filters, preprocess, resize, search, worker  # noqa: E402
 
-BENCHMARKS = {"preprocess": preprocess, "resize": resize, "worker": worker, "filters": filters}
+BENCHMARKS = {
+    "preprocess": preprocess,
+    "resize": resize,
+    "search": search,
+    "worker": worker,
+    "filters": filters,
+}
 chosen = sys.argv[1:] or list(BENCHMARKS)
 unknown = [name for name in chosen if name not in BENCHMARKS]
 if unknown:

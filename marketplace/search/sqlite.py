@@ -135,10 +135,11 @@ class SqliteSearch:
         return None  # the triggers changed the FTS tables in the listing's transaction
 
     def listing_match(self, listings: QuerySet, *, terms: list[tuple[str, ...]]) -> QuerySet:
-        # A join (extra) rather than "id IN (...)": the FTS table's rank is wanted per row.
+        # A join (extra) rather than "id IN (...)": the FTS table's rank is wanted per row. The "+" keeps SQLite
+        # from walking the listings and running the full-text query once for each (a second at 20,000 rows).
         return listings.extra(
             tables=["listing_fts"],
-            where=["listing_fts.rowid = marketplace_listing.id", "listing_fts MATCH %s"],
+            where=["+listing_fts.rowid = marketplace_listing.id", "listing_fts MATCH %s"],
             params=[fts_query(terms)],
             select={"search_rank": "-listing_fts.rank"},
         )
@@ -171,7 +172,7 @@ class SqliteSearch:
                         break
                     cursor.execute(
                         "SELECT l.id, l.title, l.price, COALESCE(l.sold_at, l.created_at) FROM listing_fts "
-                        "JOIN marketplace_listing l ON l.id = listing_fts.rowid WHERE listing_fts MATCH %s "
+                        "JOIN marketplace_listing l ON l.id = +listing_fts.rowid WHERE listing_fts MATCH %s "
                         f"AND l.category_id = %s AND l.status = %s AND l.id NOT IN ({placeholders}) "
                         "ORDER BY listing_fts.rank, l.created_at DESC LIMIT %s",
                         [query, category_id, status, *excluded, limit - len(found)],

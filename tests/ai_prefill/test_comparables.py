@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+from django.apps import apps
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,9 +20,11 @@ from ai_prefill.models import Analysis, Retrieval, Variant
 from ai_prefill.services import analysis_start
 from ai_prefill.tasks import analyze_task
 from marketplace.models import Category, Listing
-from marketplace.search import Comparable
+from marketplace.search import Comparable, SearchUnavailable, search_backend
+from marketplace.search.sqlite import ensure_schema_after_migrate
 from tests.conftest import require_service
 from tests.factories import ListingFactory, UserFactory, photo_upload
+from tests.marketplace.test_search import _api_titles
 
 CHAIR = {"title": "Wooden dining chair", "category": "furniture", "price": 200, "condition": "good"}
 SOLD_PRICES = [40, 45, 50, 52, 55, 58, 60, 62, 65, 70]
@@ -202,3 +206,51 @@ def test_the_range_trims_outliers_and_weighs_recent_sales_more():
     assert 5000 not in [int(c.price) for c in price_range.kept]
     assert price_range.low >= Decimal(30)  # two-year-old sales count for a 16th of last week's
     assert price_range_of(old_cheap[:4], now=now, minimum=5) is None
+
+
+@pytest.mark.django_db
+def test_staff_see_what_an_analysis_retrieved_beside_its_model_call(client, seller, staff, fake_openai):
+    chairs = _sold_chairs()
+    analysis = _analysed(seller, fake_openai)
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:ai_prefill_analysis_change", args=[analysis.pk])).content.decode()
+
+    assert "Comparables retrieved" in page
+    assert "Price range applied" in page
+    assert reverse("admin:marketplace_listing_change", args=[chairs[0].pk]) in page
+    assert f"{analysis.retrieval.price_low}" in page and f"{analysis.retrieval.took_ms}" in page
+    assert "gpt-4o-mini" in page  # the model call, on the same page
+
+
+@pytest.mark.django_db
+def test_on_sqlite_a_lookup_past_its_budget_is_interrupted(seller):
+    """SQLite has no statement_timeout: a progress handler stops the statement once the budget is spent."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's statement_timeout is shown by the test above")
+    _sold_chairs()
+    furniture = Category.objects.get(slug="furniture")
+    backend = search_backend()
+    found = backend.listing_comparables(
+        category_id=furniture.pk, words=["chair"], exclude_ids=[], limit=40, budget_ms=200
+    )
+    assert len(found) == 10
+    with pytest.raises(SearchUnavailable) as raised:
+        backend.listing_comparables(category_id=furniture.pk, words=["chair"], exclude_ids=[], limit=40, budget_ms=0)
+    assert raised.value.reason == "timeout"
+    # The handler is gone afterwards: the connection's other queries run as before.
+    assert Listing.objects.count() == 10
+
+
+@pytest.mark.django_db
+def test_a_search_trigger_dropped_by_a_table_rebuild_comes_back_after_migrate(seller):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's index lives with the table")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER listing_search_insert")
+    ListingFactory(seller=seller, title="Copper kettle")  # not indexed: the trigger is gone
+
+    ensure_schema_after_migrate(sender=apps.get_app_config("marketplace"))
+    ListingFactory(seller=seller, title="Copper saucepan")
+
+    assert sorted(_api_titles(Client(), q="copper")) == ["Copper kettle", "Copper saucepan"]
