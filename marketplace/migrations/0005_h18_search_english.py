@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import migrations
 
-# PostgreSQL: the full-text index over the expression marketplace.search.postgres.vector_sql builds (title
-# weighted above description, in SEARCH_TEXT_CONFIG), and a trigram index on titles for "did you mean".
+# PostgreSQL: a stored generated column with the listing's search vector (title weighted above description, in
+# SEARCH_TEXT_CONFIG) and its GIN index, and a trigram index on titles for "did you mean". A stored vector, not
+# an expression index: ranking and rechecking thousands of matches would otherwise stem every one of them again.
+# While the column exists, changing the type of title or description needs it dropped and added again.
 # SQLite: FTS5 tables kept by triggers (marketplace.search.sqlite). Both change in the listing's transaction.
 CONFIG = settings.SEARCH_TEXT_CONFIG
 VECTOR = (
@@ -11,14 +13,16 @@ VECTOR = (
 )
 POSTGRES_CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    f"CREATE INDEX IF NOT EXISTS listing_search_{CONFIG} ON marketplace_listing USING gin ({VECTOR})",
+    f"ALTER TABLE marketplace_listing ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({VECTOR}) STORED",
+    "CREATE INDEX IF NOT EXISTS listing_search_vector ON marketplace_listing USING gin (search_vector)",
     "CREATE INDEX IF NOT EXISTS listing_title_trigram ON marketplace_listing USING gin (title gin_trgm_ops)",
     # The sold comparables of a category are few; this finds them without walking the active ones.
     "CREATE INDEX IF NOT EXISTS listing_category_sold ON marketplace_listing (category_id) WHERE status = 'sold'",
     "DROP INDEX IF EXISTS listing_search_simple",
 ]
 POSTGRES_DROP = [
-    f"DROP INDEX IF EXISTS listing_search_{CONFIG}",
+    "DROP INDEX IF EXISTS listing_search_vector",
+    "ALTER TABLE marketplace_listing DROP COLUMN IF EXISTS search_vector",
     "DROP INDEX IF EXISTS listing_title_trigram",
     "DROP INDEX IF EXISTS listing_category_sold",
     "CREATE INDEX IF NOT EXISTS listing_search_simple ON marketplace_listing USING gin "

@@ -1,7 +1,7 @@
-"""PostgreSQL: full-text search (stemming, weights, ts_rank) through an expression GIN index, pg_trgm for typos.
-
-The vector expression must stay identical to the index's (migration 0005_h18_search_english), or PostgreSQL
-won't use it; the config (SEARCH_TEXT_CONFIG) is part of both, so another language needs its own index.
+"""PostgreSQL: full-text search (stemming, weights, ts_rank) over a stored, generated search_vector column with
+a GIN index, and pg_trgm for typos. The column (migration 0005_h18_search_english) is computed by PostgreSQL in
+the row's own write, so the index is always current; its text search config is SEARCH_TEXT_CONFIG's, so
+another language needs the column made again by a migration.
 """
 
 from collections.abc import Iterable
@@ -16,14 +16,10 @@ from marketplace.search.synonyms import PIECE
 
 # Lowered from pg_trgm's 0.6: a swapped pair of letters ("chiar") shares only a third of its trigrams.
 WORD_SIMILARITY_THRESHOLD = 0.3
-SPELLING_CANDIDATES = 30
+SPELLING_CANDIDATES = 300
 
 
-def vector_sql(config: str, table: str = '"marketplace_listing".') -> str:
-    return (
-        f"(setweight(to_tsvector('{config}'::regconfig, COALESCE({table}\"title\", '')), 'A') || "
-        f"setweight(to_tsvector('{config}'::regconfig, COALESCE({table}\"description\", '')), 'B'))"
-    )
+VECTOR = '"marketplace_listing"."search_vector"'
 
 
 def tsquery_text(terms: list[tuple[str, ...]], *, prefix: bool = True, any_group: bool = False) -> str:
@@ -49,7 +45,7 @@ class PostgresSearch:
 
     def __init__(self, *, config: str) -> None:
         self.config = config
-        self.vector = vector_sql(config)
+        self.vector = VECTOR
 
     def listing_indexed(self, *, listing_id: int) -> None:
         return None  # the expression index changes with the row, in its transaction
@@ -62,13 +58,15 @@ class PostgresSearch:
         ).filter(RawSQL(f"{self.vector} @@ {query}", [text], output_field=BooleanField()))
 
     def spelling_candidates(self, *, word: str) -> list[str]:
+        # Unordered with a limit: ranking every title that shares a trigram or two with the word would
+        # recheck tens of thousands of rows; any few hundred that pass hold the common spellings.
         with transaction.atomic(), connection.cursor() as cursor:
             threshold = str(WORD_SIMILARITY_THRESHOLD)
             cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [threshold])
             cursor.execute(
-                "SELECT title FROM marketplace_listing WHERE status = %s AND %s <%% title "
-                "ORDER BY word_similarity(%s, title) DESC LIMIT %s",
-                [Listing.Status.ACTIVE, word, word, SPELLING_CANDIDATES],
+                "SELECT DISTINCT title FROM (SELECT title FROM marketplace_listing "
+                "WHERE status = %s AND %s <%% title LIMIT %s) AS candidates",
+                [Listing.Status.ACTIVE, word, SPELLING_CANDIDATES],
             )
             return [row[0] for row in cursor.fetchall()]
 

@@ -88,6 +88,11 @@ def test_ten_sold_comparables_give_the_suggestion_their_range_and_count(client, 
     assert f"Similar items sold for €{low:.0f}–{high:.0f} (10 listings)" in page
     assert f'value="{high:.2f}"' in page
     assert reverse("marketplace:listing_detail", args=[comparables["listings"][0]["id"]]) in page
+    # The page polling the analysis gets the sentence out of band, beside the price it fills in.
+    status_url = reverse("ai_prefill:sell_status", args=[analysis.pk])
+    swap = client.get(status_url, {"shown": "running"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="price-comparables" aria-live="polite" hx-swap-oob="true"' in swap
+    assert f"Similar items sold for €{low:.0f}–{high:.0f} (10 listings)" in swap
 
 
 @pytest.mark.django_db
