@@ -14,8 +14,12 @@ VECTOR = (
 POSTGRES_CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"ALTER TABLE marketplace_listing ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({VECTOR}) STORED",
-    "CREATE INDEX IF NOT EXISTS listing_search_vector ON marketplace_listing USING gin (search_vector)",
-    "CREATE INDEX IF NOT EXISTS listing_title_trigram ON marketplace_listing USING gin (title gin_trgm_ops)",
+    # fastupdate off: a new listing goes straight into the index instead of a pending list that every search
+    # scans in full until the next vacuum (a bulk of new listings made searches several times slower).
+    "CREATE INDEX IF NOT EXISTS listing_search_vector ON marketplace_listing USING gin (search_vector) "
+    "WITH (fastupdate = off)",
+    "CREATE INDEX IF NOT EXISTS listing_title_trigram ON marketplace_listing USING gin (title gin_trgm_ops) "
+    "WITH (fastupdate = off)",
     # The sold comparables of a category are few; this finds them without walking the active ones.
     "CREATE INDEX IF NOT EXISTS listing_category_sold ON marketplace_listing (category_id) WHERE status = 'sold'",
     "DROP INDEX IF EXISTS listing_search_simple",
