@@ -66,8 +66,8 @@ format: install
 clean:
 	rm -rf $(VENV) var
 
-# Benchmarks (bench/), one line per result: `name: value unit (goal …)`. Photo preprocessing always
-# runs; the worker throughput and overhead need Redis and PostgreSQL and print "skipped" without them:
+# Benchmarks (bench/), one line per result: `name: value unit (goal …)`. Photo preprocessing and search
+# (100,000 seeded listings, on SQLite or DATABASE_URL's PostgreSQL) always run; the worker throughput and overhead need Redis and PostgreSQL and print "skipped" without them:
 #   make bench CELERY_BROKER_URL=redis://127.0.0.1:6379/N DATABASE_URL=postgres://user@host/db
 # (a Redis database no other worker uses; the benchmark makes and drops a database of its own).
 bench: install

@@ -162,6 +162,7 @@ def test_a_failing_search_still_gives_the_suggestion_with_the_models_price(selle
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_categories")
 def test_a_search_past_its_time_budget_is_skipped_and_the_suggestion_still_succeeds(fake_openai, settings):
     """PostgreSQL's statement_timeout (200 ms) stops a comparables query held up by a lock on the table."""
     require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL=postgres://…)")

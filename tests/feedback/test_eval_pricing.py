@@ -12,7 +12,7 @@ from tests.ai_prefill.test_comparables import CHAIR, _sold_chairs
 from tests.factories import UserFactory, category
 from tests.feedback.helpers import post_from_suggestion
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_categories")]
 
 
 def _command(*args: str) -> str:
