@@ -1,5 +1,5 @@
 """PostgreSQL: full-text search (stemming, weights, ts_rank) over a stored, generated search_vector column with
-a GIN index, and pg_trgm for typos. The column (migration 0005_h18_search_english) is computed by PostgreSQL in
+a GIN index, and pg_trgm for typos. The column (migration 0012_search_english) is computed by PostgreSQL in
 the row's own write, so the index is always current; its text search config is SEARCH_TEXT_CONFIG's, so
 another language needs the column made again by a migration.
 """

@@ -57,6 +57,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("marketplace", "0004_photo_medium")]
+    dependencies = [("marketplace", "0011_ratings")]
 
     operations = [migrations.RunPython(create, drop)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ai_prefill', '0005_prompt_versions_variants_experiments'),
+        ('ai_prefill', '0008_tokens_cost_model_lifecycle'),
     ]
 
     operations = [
