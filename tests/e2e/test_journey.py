@@ -18,6 +18,7 @@ How the pieces fit, and why this is the most real set-up that stays reliable her
 """
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -107,7 +108,12 @@ def test_a_seller_sells_from_a_photo_a_buyer_writes_and_staff_review_the_suggest
     assert len(model.requests) == 1
     vote = Vote.objects.get(analysis=analysis, replaced_at__isnull=True)
     assert (vote.value, vote.reasons, vote.comment) == ("down", ["price_off"], "Handmade mugs sell for more.")
-    changed = Correction.objects.filter(analysis=analysis, kind="initial", changed=True).values_list("field", "final")
+    # The worker derives the corrections from the posting facts once the posting has committed.
+    initial = Correction.objects.filter(analysis=analysis, kind="initial")
+    deadline = time.monotonic() + 15
+    while initial.count() < 5 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    changed = initial.filter(changed=True).values_list("field", "final")
     assert sorted(changed) == [("price", "9.00"), ("title", "Green ceramic mug with saucer")]
 
     # A buyer finds it by searching and filtering, and writes to the seller.

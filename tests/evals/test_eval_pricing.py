@@ -6,7 +6,7 @@ import statistics
 import pytest
 from django.core.management import call_command
 
-from feedback.models import EvalCase, EvalRun
+from evals.models import EvalCase, EvalRun
 from marketplace.services.listings import listing_mark_sold
 from tests.ai_prefill.test_comparables import CHAIR, _sold_chairs
 from tests.factories import UserFactory, category
