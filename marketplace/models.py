@@ -7,9 +7,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+FORMER_MEMBER_NAME = "Former member"
+
 
 class User(AbstractUser):
     display_name = models.CharField(max_length=60, blank=True)
+    # Null until the person follows the link mailed to their address (services/accounts.py). Until then the
+    # account works, but no mail other than the confirmation and a password reset is sent to the address.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A stored preference other features read (the new-message notification mails).
+    email_on_new_message = models.BooleanField(default=True, verbose_name="E-mail me about new messages")
+    # Set when the person deleted their account: the row stays, emptied of personal data, so that
+    # conversations, reports and the AI records that point at it keep their meaning ("Former member").
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.public_name
@@ -17,7 +27,13 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """The name other people see; never the e-mail address."""
+        if self.deleted_at is not None:
+            return FORMER_MEMBER_NAME
         return self.display_name or self.username
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
 
 class Category(models.Model):
@@ -184,6 +200,8 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    # What the person called it on the settings page ("laptop script"), so they know which one to revoke.
+    name = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

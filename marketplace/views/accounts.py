@@ -16,7 +16,7 @@ from marketplace.ratelimit import (
     ratelimit_exceeded,
     signup_limit,
 )
-from marketplace.services.accounts import user_signup
+from marketplace.services.accounts import email_confirmation_send, user_signup
 
 TYPED_FIELDS = ("username", "display_name", "email")
 
@@ -61,6 +61,7 @@ def signup(request):
             except DomainError as error:
                 add_domain_error(form, error)
             else:
+                email_confirmation_send(user=user, email=user.email, base_url=request.build_absolute_uri("/"))
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome to Trova, {user.public_name}!")
                 return redirect(_next_url(request) or "marketplace:browse")
