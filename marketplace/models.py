@@ -35,6 +35,13 @@ class User(AbstractUser):
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
 
+    @property
+    def notification_email(self) -> str:
+        """Where notification mails may go: the confirmed address of a current member, else "" (send nothing)."""
+        if self.email and self.email_confirmed and self.is_active and self.deleted_at is None:
+            return self.email
+        return ""
+
 
 class Category(models.Model):
     slug = models.SlugField(max_length=50, unique=True)

@@ -118,3 +118,9 @@ def test_nobody_revokes_another_persons_token(client, user):
     client.post(reverse("marketplace:account_token_revoke", args=[ApiToken.objects.get().pk]))
 
     assert ApiToken.objects.filter(user=user).count() == 1
+
+
+def test_notification_mail_goes_only_to_a_confirmed_address_of_a_current_member():
+    assert UserFactory(email="a@example.com").notification_email == "a@example.com"
+    assert UserFactory(email="b@example.com", email_confirmed_at=None).notification_email == ""
+    assert UserFactory(email="c@example.com", is_active=False).notification_email == ""
