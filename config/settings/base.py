@@ -184,6 +184,8 @@ CACHES = {
 # Rate limits: sign-ups and failed log-ins per client address (in the cache), messages per sender (in the
 # database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with what was typed kept.
 SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 10, minimum=1)
+# Password-reset requests per client address, and confirmation mails per account (a change of address, a resend).
+ACCOUNT_MAILS_PER_HOUR = env_int("ACCOUNT_MAILS_PER_HOUR", 10, minimum=1)
 LOGIN_FAILURES_PER_HOUR = env_int("LOGIN_FAILURES_PER_HOUR", 20, minimum=1)
 MESSAGES_PER_HOUR = env_int("MESSAGES_PER_HOUR", 60, minimum=1)
 # How many reverse proxies in front of the web process append to X-Forwarded-For: the client's address is the

@@ -20,6 +20,7 @@ from marketplace.forms import (
     add_domain_error,
 )
 from marketplace.models import ApiToken
+from marketplace.ratelimit import account_mail_limit, client_address, ratelimit_count, ratelimit_exceeded
 from marketplace.services.account_data import account_delete, account_export, account_export_filename
 from marketplace.services.accounts import (
     api_token_create,
@@ -35,6 +36,15 @@ from marketplace.services.accounts import (
 
 def _base_url(request) -> str:
     return request.build_absolute_uri("/")
+
+
+def _mail_refusal(key: str) -> str | None:
+    """Count one mail for `key`; past the hour's allowance, the sentence to show instead of sending."""
+    limit = account_mail_limit()
+    if ratelimit_exceeded(limit=limit, key=key):
+        return f"We sent several mails in the last hour already. Please try again in {limit.minutes_left()} minutes."
+    ratelimit_count(limit=limit, key=key)
+    return None
 
 
 def _settings_page(request, *, status: int = 200, new_token: str = "", **forms):
@@ -75,6 +85,9 @@ def profile(request):
 @require_POST
 def email_change(request):
     form = EmailChangeForm(request.POST)
+    if form.is_valid() and (sentence := _mail_refusal(f"user:{request.user.pk}")):
+        form.add_error(None, sentence)
+        return _settings_page(request, status=429, email_form=form)
     if form.is_valid():
         try:
             email = email_change_request(
@@ -98,6 +111,8 @@ def email_change(request):
 def email_confirmation_resend(request):
     if request.user.email_confirmed:
         messages.info(request, "Your e-mail address is already confirmed.")
+    elif sentence := _mail_refusal(f"user:{request.user.pk}"):
+        messages.error(request, sentence)
     else:
         email_confirmation_send(user=request.user, email=request.user.email, base_url=_base_url(request))
         messages.info(request, f"We sent a new confirmation link to {request.user.email}.")
@@ -197,6 +212,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "marketplace/email/password_reset.txt"
     subject_template_name = "marketplace/email/password_reset_subject.txt"
     success_url = reverse_lazy("marketplace:password_reset_done")
+
+    def form_valid(self, form):
+        # Counted per client address: the answer never says whether the address has an account.
+        if sentence := _mail_refusal(f"address:{client_address(self.request)}"):
+            form.add_error(None, sentence)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -191,3 +191,17 @@ def test_a_deleted_account_cannot_log_in_and_its_name_is_free_again(client, leav
         },
     )
     assert signup.status_code == 302
+
+
+def test_the_other_side_cannot_write_to_a_former_member(client, leaving):
+    client.force_login(leaving["anna"])
+    client.post(reverse("marketplace:account_delete"), {"password": PASSWORD})
+    client.force_login(leaving["buyer"])
+    url = reverse("marketplace:conversation", args=[leaving["conversation"].pk])
+
+    assert "This member has left Trova" in client.get(url).content.decode()
+    response = client.post(url, {"body": "Hello?"})
+
+    assert response.status_code == 403
+    assert "This member has left Trova" in response.content.decode()
+    assert not Message.objects.filter(body="Hello?").exists()

@@ -144,3 +144,16 @@ def test_a_change_to_an_address_another_account_took_meanwhile_is_refused(client
     assert "Another account uses that e-mail address" in response.content.decode()
     user.refresh_from_db()
     assert user.email == "old@example.com"
+
+
+def test_confirmation_mails_are_limited_per_account(client, settings):
+    settings.ACCOUNT_MAILS_PER_HOUR = 1
+    user = UserFactory(email="old@example.com")
+    client.force_login(user)
+    data = {"email": "new@example.com", "password": "correct horse battery"}
+    client.post(reverse("marketplace:account_email"), data)
+
+    response = client.post(reverse("marketplace:account_email"), data)
+
+    assert response.status_code == 429
+    assert len(mail.outbox) == 1

@@ -90,3 +90,17 @@ def test_a_deleted_account_gets_no_reset_mail(client):
 
     assert mail.outbox == []
     assert not User.objects.filter(email__iexact="anna@example.com").exists()
+
+
+def test_reset_requests_are_limited_per_client_address(client, settings):
+    settings.ACCOUNT_MAILS_PER_HOUR = 2
+    UserFactory(username="anna", email="anna@example.com")
+    for _ in range(2):
+        client.post(RESET, {"email": "anna@example.com"})
+
+    response = client.post(RESET, {"email": "anna@example.com"})
+
+    assert response.status_code == 429
+    assert "We sent several mails in the last hour already" in response.content.decode()
+    assert 'value="anna@example.com"' in response.content.decode()
+    assert len(mail.outbox) == 2
