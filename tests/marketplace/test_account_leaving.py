@@ -205,3 +205,25 @@ def test_the_other_side_cannot_write_to_a_former_member(client, leaving):
     assert response.status_code == 403
     assert "This member has left Trova" in response.content.decode()
     assert not Message.objects.filter(body="Hello?").exists()
+
+
+def test_deletion_logs_the_person_out_everywhere(client, leaving):
+    other_device = client.__class__()
+    other_device.force_login(leaving["anna"])
+    client.force_login(leaving["anna"])
+
+    client.post(reverse("marketplace:account_delete"), {"password": PASSWORD})
+
+    assert other_device.get(reverse("marketplace:account"))["Location"].startswith(reverse("marketplace:login"))
+
+
+def test_staff_see_deleted_accounts_in_the_admin(client, leaving, staff):
+    client.force_login(leaving["anna"])
+    client.post(reverse("marketplace:account_delete"), {"password": PASSWORD})
+    client.force_login(staff)
+
+    listed = client.get(reverse("admin:marketplace_user_changelist") + "?deleted_at__isempty=0")
+    change = client.get(reverse("admin:marketplace_user_change", args=[leaving["anna"].pk]))
+
+    assert listed.status_code == 200 and "deleted-" in listed.content.decode()
+    assert change.status_code == 200 and "Account deleted" in change.content.decode()
