@@ -5,6 +5,7 @@ them: they register an export contributor and a deletion hook here from their Ap
 """
 
 import json
+import logging
 import tempfile
 import uuid
 import zipfile
@@ -18,6 +19,8 @@ from django.utils import timezone
 from core.errors import DomainError
 from marketplace.models import ApiToken, Conversation, Listing, Photo, Report, User
 from marketplace.services.photos import photo_delete_files
+
+logger = logging.getLogger(__name__)
 
 # name -> callable(user) returning JSON-serialisable data, written to the archive as <name>.json
 _export_contributors: dict[str, Callable[[User], Any]] = {}
@@ -143,9 +146,13 @@ def account_export(*, user: User) -> IO[bytes]:
         for name, document in documents.items():
             zipped.writestr(f"{name}.json", json.dumps(document, indent=2, ensure_ascii=False))
         for name, photo in photos:
-            with photo.image.open("rb") as image:
-                # JPEGs do not compress further; storing them saves the CPU.
-                zipped.writestr(zipfile.ZipInfo(name), image.read(), compress_type=zipfile.ZIP_STORED)
+            try:
+                with photo.image.open("rb") as image:
+                    # JPEGs do not compress further; storing them saves the CPU.
+                    zipped.writestr(zipfile.ZipInfo(name), image.read(), compress_type=zipfile.ZIP_STORED)
+            except OSError:
+                # A file the storage lost must not cost the person the rest of their data.
+                logger.warning("Data download of user %s: photo %s is missing from storage", user.pk, photo.pk)
     archive.seek(0)
     return archive
 

@@ -227,3 +227,14 @@ def test_staff_see_deleted_accounts_in_the_admin(client, leaving, staff):
 
     assert listed.status_code == 200 and "deleted-" in listed.content.decode()
     assert change.status_code == 200 and "Account deleted" in change.content.decode()
+
+
+def test_a_photo_the_storage_lost_does_not_stop_the_download(client, leaving):
+    lost = leaving["untouched"].photos.get()
+    lost.image.storage.delete(lost.image.name)
+    client.force_login(leaving["anna"])
+
+    archive = _archive(client.get(reverse("marketplace:account_data")))
+
+    assert f"photos/listing-{leaving['untouched'].pk}/{lost.pk}.jpg" not in archive.namelist()
+    assert len([name for name in archive.namelist() if name.startswith("photos/")]) == 2
