@@ -1,6 +1,7 @@
 """The analyses API: start one from a photo, then poll it for the suggestion."""
 
 from ninja import File, Router, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from ai_prefill.schemas import AnalysisCreatedOut, AnalysisOut, ErrorOut
@@ -24,6 +25,14 @@ def _signed_out(request):
 )
 def create_analysis(request, image: File[UploadedFile]):
     """Upload one photo (JPEG, PNG or WebP) as `image`; poll GET /api/analyses/{id} for the suggestion."""
+    sent = len(request.FILES.getlist("image"))
+    if sent > 1:
+        # Refused rather than analysing one of them and silently dropping the rest.
+        raise HttpError(
+            400,
+            f"Please send one photo as `image`; this request has {sent}. An analysis looks at one photo for now: "
+            "start one per photo, or add the other photos when you post the listing.",
+        )
     analysis = analysis_start(user=request.auth, upload=image, session_key=request.session.session_key or "")
     return Status(202, analysis)
 

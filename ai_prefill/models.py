@@ -100,9 +100,13 @@ class LLMCall(models.Model):
     prompt_hash = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField()
     latency_ms = models.PositiveIntegerField(default=0)
+    # As billed: input_tokens includes cached_input_tokens, output_tokens includes reasoning_tokens.
     input_tokens = models.PositiveIntegerField(default=0)
+    cached_input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
-    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    reasoning_tokens = models.PositiveIntegerField(default=0)
+    # US dollars; null when no price is known for the model (shown as "unknown price", never as $0).
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error_type = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
@@ -258,3 +262,26 @@ class ExperimentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.experiment}: {self.get_action_display()}"
+
+
+class ModelLifecycle(models.Model):
+    """What the provider last said about a model in use: its shutdown date (ai_prefill.lifecycle)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "No shutdown announced"
+        RETIRING = "retiring", "Shutdown announced"
+        UNKNOWN = "unknown", "Unknown: the provider does not say"
+
+    model = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
+    shutdown_date = models.DateField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField()
+    # The alert thresholds (days before shutdown) already e-mailed for this shutdown date, e.g. [60, 30].
+    alerted_days = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["shutdown_date", "model"]
+
+    def __str__(self) -> str:
+        return f"{self.model} ({self.shutdown_date or self.get_status_display()})"

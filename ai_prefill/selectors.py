@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ai_prefill.models import Analysis
+from ai_prefill.models import Analysis, LLMCall
 from ai_prefill.services import QUEUE_UNAVAILABLE_MESSAGE, TIMED_OUT_MESSAGE, analysis_time_budget_seconds
 from core.errors import NotFound
 
@@ -51,3 +51,9 @@ def analysis_error(*, analysis: Analysis) -> AnalysisError | None:
     if timezone.now() - analysis.created_at > timedelta(seconds=analysis_time_budget_seconds()):
         return AnalysisError(type="timed_out", message=TIMED_OUT_MESSAGE)
     return None
+
+
+def unpriced_models(*, since) -> list[str]:
+    """Models whose production calls since then have no known price (LLMCall.cost null): their spend is not counted."""
+    calls = LLMCall.objects.production().filter(started_at__gte=since, cost__isnull=True)
+    return sorted(set(calls.values_list("model", flat=True)))

@@ -8,18 +8,19 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from ai_prefill.images import photo_model_image
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
+from ai_prefill.llm.capabilities import ModelParamsInvalid
 from ai_prefill.llm.prompt import PromptVersionError
 from ai_prefill.models import Analysis
 from ai_prefill.rollout.selectors import analysis_model_config
 from ai_prefill.rollout.services import variant_assign
 from core.context import log_context
 from core.db import connection_release, through_database_outage
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, RateLimited, sliding_window_wait
 from marketplace.models import User
 from marketplace.services.photos import make_renditions, photo_create, photo_delete_files
 
@@ -37,8 +38,8 @@ HARD_LIMIT_MARGIN_SECONDS = 5
 LEASE_MARGIN_SECONDS = 10
 
 
-class AnalysisRateLimited(DomainError):
-    status_code = 429
+class AnalysisRateLimited(RateLimited):
+    pass
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,15 @@ def _assigned_variant(user: User | None, session_key: str) -> dict:
 
 
 def _check_rate_limit(user: User) -> None:
-    limit = settings.AI_ANALYSES_PER_HOUR
+    limit, window = settings.AI_ANALYSES_PER_HOUR, timedelta(hours=1)
     # Counted in the database, so the limit holds across web processes and machines.
-    recent = Analysis.objects.filter(user=user, created_at__gte=timezone.now() - timedelta(hours=1)).count()
-    if recent >= limit:
+    recent = Analysis.objects.filter(user=user, created_at__gte=timezone.now() - window)
+    counted = recent.aggregate(count=Count("id"), oldest=Min("created_at"))
+    if counted["count"] >= limit:
         raise AnalysisRateLimited(
             f"You have asked for {limit} photo suggestions in the last hour, which is the limit. "
-            "Please fill in the form yourself, or try again later."
+            "Please fill in the form yourself, or try again later.",
+            retry_after_seconds=sliding_window_wait(counted["oldest"], window),
         )
 
 
@@ -131,14 +134,14 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
         config, variant = through_database_outage(
             lambda: analysis_model_config(analysis_id=analysis_id), what="reading the analysis"
         )
-    except PromptVersionError as error:
+    except (PromptVersionError, ModelParamsInvalid) as error:
         config, variant, config_error = None, None, error
     lease_token = through_database_outage(lambda: _claim(analysis_id, config, variant), what="claiming the analysis")
     if lease_token is None:
         return _lease_held_by_another(analysis_id)
     try:
         if config_error is not None:
-            logger.error("Analysis %s: its prompt version cannot be sent: %s", analysis_id, config_error)
+            logger.error("Analysis %s: its prompt version or parameters cannot be sent: %s", analysis_id, config_error)
             raise PrefillFailed("prompt_version", str(config_error))
         analysis = through_database_outage(
             lambda: Analysis.objects.select_related("photo").get(pk=analysis_id), what="reading the analysis"

@@ -1,8 +1,11 @@
 """Celery tasks: thin; the ids come in as JSON, the services do the work."""
 
-from celery import shared_task
+import logging
 
-from ai_prefill import services
+from celery import shared_task
+from celery.signals import worker_ready
+
+from ai_prefill import lifecycle, services
 
 # Limits are read when the worker starts. They only bite on the prefork pool (Celery's thread pool
 # has no time limits); on threads the SDK timeout per attempt bounds the work, and the lease covers it.
@@ -33,3 +36,17 @@ def analyze_task(self, analysis_id: str) -> None:
 def sweep_stale_analyses_task() -> dict[str, int]:
     result = services.analysis_sweep_stale()
     return {"timed_out": result.timed_out, "requeued": result.requeued}
+
+
+@shared_task(ignore_result=True)
+def model_lifecycle_task() -> list[str]:
+    """Daily: ask the provider for the shutdown date of every model in use, then alert staff as it nears."""
+    lifecycle.model_lifecycle_check()
+    return lifecycle.lifecycle_alerts_send()
+
+
+@worker_ready.connect
+def _check_configs_at_start(**kwargs) -> None:
+    # Parameters a model refuses are named once here, rather than failing as a 400 per analysis.
+    for problem in lifecycle.configs_check():
+        logging.getLogger(__name__).error("Model config refused at worker start: %s", problem)

@@ -25,7 +25,7 @@ from ai_prefill.models import Analysis
 from ai_prefill.posting import AlreadyPosted, listing_post_from_analysis
 from ai_prefill.selectors import analysis_error
 from ai_prefill.services import analysis_regenerate, analysis_start, analysis_time_budget_seconds
-from core.errors import DomainError
+from core.errors import DomainError, with_retry_after
 from marketplace.forms import PriceField, add_domain_error
 from marketplace.services.listings import listing_create
 
@@ -159,6 +159,8 @@ def _context(request, *, analysis: Analysis | None, form: SellForm | None = None
 
 def _page(request, *, form: SellForm, analysis: Analysis | None = None, status: int = 200, **extra):
     context = _context(request, analysis=analysis, form=form, **extra)
+    # sell.js reads the fields a suggestion can fill from here: SUGGESTED_FIELDS stays their one definition.
+    context["suggestable_fields"] = list(SUGGESTED_FIELDS)
     return render(request, "ai_prefill/sell/page.html", context, status=status)
 
 
@@ -195,7 +197,7 @@ def sell(request):
         return _page(request, form=form, analysis=analysis, photos_repick=extra_photos_dropped)
 
     form = SellForm(request.POST, request.FILES, analysed_photo=analysis is not None)
-    status = 400
+    status, refusal = 400, None
     if form.is_valid():
         data, photos, main_index = form.listing_data(), form.cleaned_data["photos"], form.cleaned_data["main_photo"]
         try:
@@ -212,12 +214,12 @@ def sell(request):
             return redirect(analysis.listing)
         except DomainError as error:
             add_domain_error(form, error, field="photos")
-            status = error.status_code
+            status, refusal = error.status_code, error
         else:
             messages.success(request, "Your listing is live.")
             return redirect(listing)
     repick = extra_photos_dropped or analysis is None
-    return _page(request, form=form, analysis=analysis, status=status, photos_repick=repick)
+    return with_retry_after(_page(request, form=form, analysis=analysis, status=status, photos_repick=repick), refusal)
 
 
 @login_required
@@ -228,7 +230,7 @@ def sell_photo(request):
             return _photo_swap(request, analysis=None)
         return redirect("ai_prefill:sell")
     photo_form = PhotoForm(request.POST, request.FILES)
-    status = 400
+    status, refusal = 400, None
     if photo_form.is_valid():
         try:
             analysis = analysis_start(
@@ -238,7 +240,7 @@ def sell_photo(request):
             )
         except DomainError as error:
             photo_form.add_error("photo", error.message)
-            status = error.status_code
+            status, refusal = error.status_code, error
         else:
             if request.htmx:
                 # Re-read: a broker that refused the task has marked the analysis by now.
@@ -248,9 +250,10 @@ def sell_photo(request):
     if request.htmx:
         # 422, as the vote widget answers: the photo area is swapped in with the sentence (and in DEBUG,
         # django-htmx would replace the whole page with any 400 answer to an htmx request).
-        return _photo_swap(request, analysis=None, photo_form=photo_form, status=422 if status == 400 else status)
+        swap = _photo_swap(request, analysis=None, photo_form=photo_form, status=422 if status == 400 else status)
+        return with_retry_after(swap, refusal)
     form = SellForm()
-    return _page(request, form=form, status=status, photo_form=photo_form)
+    return with_retry_after(_page(request, form=form, status=status, photo_form=photo_form), refusal)
 
 
 @login_required
@@ -272,9 +275,11 @@ def sell_regenerate(request, analysis_id: uuid.UUID):
         analysis = analysis_regenerate(user=request.user, analysis_id=previous.pk)
     except DomainError as error:
         if request.htmx:
-            return _photo_swap(request, analysis=previous, regenerate_error=error.message, status=error.status_code)
+            swap = _photo_swap(request, analysis=previous, regenerate_error=error.message, status=error.status_code)
+            return with_retry_after(swap, error)
         form = SellForm(initial=_posted_values(request.POST), analysed_photo=True)
-        return _page(request, form=form, analysis=previous, status=error.status_code, regenerate_error=error.message)
+        page = _page(request, form=form, analysis=previous, status=error.status_code, regenerate_error=error.message)
+        return with_retry_after(page, error)
     analysis.refresh_from_db()
     if request.htmx:
         return _photo_swap(request, analysis=analysis)

@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ai_prefill.api import router as analyses_router
 from core.api import JsonOrFormParser
-from core.errors import DomainError
+from core.errors import DomainError, with_retry_after
 from feedback.api import router as feedback_router
 from marketplace.api import router as marketplace_router
 
@@ -17,7 +17,7 @@ api = NinjaAPI(title="Trova API", version="1.0", urls_namespace="api", parser=Js
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+    return with_retry_after(api.create_response(request, {"detail": exc.message}, status=exc.status_code), exc)
 
 
 @api.exception_handler(HttpError)
@@ -28,17 +28,43 @@ def http_error(request, exc: HttpError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
+# A body with 200,000 wrong fields must not get an answer ten times its size: the answer lists the first few
+# problems, each cut short, and says how many more there were.
+MAX_ERRORS_LISTED = 20
+MAX_ERROR_TEXT = 200
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_TEXT else text[: MAX_ERROR_TEXT - 1] + "…"
+
+
+def _bounded_error(error: dict) -> dict:
+    """One of pydantic's errors without the parts that grow with the request (the input, long names)."""
+    bounded = {
+        "type": error.get("type", ""),
+        "loc": [_short(part) if isinstance(part, str) else part for part in error.get("loc", ())],
+        "msg": _short(str(error.get("msg", "is not valid"))),
+    }
+    value = error.get("input")
+    if isinstance(value, bool | int | float) or value is None:
+        bounded["input"] = value
+    elif isinstance(value, str):
+        bounded["input"] = _short(value)
+    return bounded
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
-    """Pydantic's errors turned into one readable sentence, with the details kept for programs."""
+    """Pydantic's errors turned into one readable sentence, with the (first few) details kept for programs."""
+    errors = [_bounded_error(error) for error in exc.errors[:MAX_ERRORS_LISTED]]
     parts = []
-    for error in exc.errors:
-        field = ".".join(str(part) for part in error.get("loc", ())[1:] if part != "__root__") or "request"
+    for error in errors:
+        field = ".".join(str(part) for part in error["loc"][1:] if part != "__root__") or "request"
         # Our own validators' sentences come without pydantic's "Value error, " prefix.
-        parts.append(f"{field}: {error.get('msg', 'is not valid').removeprefix('Value error, ')}")
-    return api.create_response(
-        request, {"detail": "Please check the request. " + "; ".join(parts) + ".", "errors": exc.errors}, status=422
-    )
+        parts.append(f"{field}: {error['msg'].removeprefix('Value error, ')}")
+    more = len(exc.errors) - len(errors)
+    detail = "Please check the request. " + "; ".join(parts) + (f"; and {more:,} more problems." if more else ".")
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
 @api.exception_handler(AuthenticationError)

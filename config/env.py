@@ -51,3 +51,30 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_prices(name: str) -> dict[str, dict[str, str]]:
+    """A JSON object of per-model prices: {"model": {"input": "0.1", "output": "0.5", "cached_input"?: ...}}."""
+    import json
+    from decimal import Decimal, InvalidOperation
+
+    raw = env_str(name)
+    if not raw:
+        return {}
+    example = '{"llava:13b": {"input": "0", "output": "0"}}'
+    try:
+        prices = json.loads(raw)
+        if not isinstance(prices, dict) or not all(
+            isinstance(price, dict) and {"input", "output"} <= set(price) <= {"input", "cached_input", "output"}
+            for price in prices.values()
+        ):
+            raise ValueError
+        for price in prices.values():
+            for key, value in price.items():
+                price[key] = str(value)
+                Decimal(price[key])
+    except (ValueError, InvalidOperation):
+        raise ImproperlyConfigured(
+            f"{name} must be a JSON object of US dollars per million tokens per model, e.g. {example}."
+        ) from None
+    return prices

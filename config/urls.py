@@ -10,6 +10,7 @@ from marketplace.ratelimit import limit_failed_logins
 admin.site.login = limit_failed_logins(admin.site.login)
 
 handler500 = "config.errors.server_error"
+handler404 = "config.errors.page_not_found"
 
 urlpatterns = [
     path("", include((probe_urlpatterns, "monitoring"))),

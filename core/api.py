@@ -5,8 +5,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
-from ninja import Body, Form
+from ninja import Body, Form, Schema
 from ninja.parser import Parser
+from pydantic import ConfigDict, model_validator
 
 from core.errors import DomainError
 
@@ -40,3 +41,34 @@ class JsonOrFormParser(Parser):
 # Body and Form params read through JsonOrFormParser; the names say which shape an endpoint documents.
 Json = Body
 FormOrJson = Form
+
+
+class UnknownFields(DomainError):
+    status_code = 422
+
+
+UNKNOWN_FIELDS_NAMED = 5
+
+
+class StrictIn(Schema):
+    """An input that refuses fields it does not know, with one sentence, before validating anything else.
+
+    Validation alone (extra="forbid") reports every unknown key in turn: 200,000 of them took seconds and a 30 MB
+    answer. The error is a DomainError, not a ValueError, so pydantic lets it through to the API's handler.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_fields(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        known = {field.alias or name for name, field in cls.model_fields.items()}
+        unknown = [key for key in data if key not in known]
+        if unknown:
+            named = ", ".join(repr(str(key)[:40]) for key in unknown[:UNKNOWN_FIELDS_NAMED])
+            more = f" and {len(unknown) - UNKNOWN_FIELDS_NAMED:,} more" if len(unknown) > UNKNOWN_FIELDS_NAMED else ""
+            noun = "field" if len(unknown) == 1 else "fields"
+            raise UnknownFields(f"Unknown {noun} {named}{more}. This endpoint takes only: {', '.join(sorted(known))}.")
+        return data

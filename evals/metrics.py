@@ -36,10 +36,14 @@ METRIC_NAMES = (
     "title_mention_rate",
     "tone_flag_rate",
     "error_rate",
+    "output_truncated_rate",
     "latency_p50_ms",
     "latency_p95_ms",
+    "model_latency_p50_ms",
+    "model_latency_p95_ms",
     "tokens_total",
     "cost_total",
+    "cost_per_analysis",
 )
 
 
@@ -140,6 +144,10 @@ def _rounded(value: float | None) -> float | None:
 def run_metrics(results: Sequence) -> dict:
     """The run's numbers from its EvalResult rows (or anything with the same attributes)."""
     latencies = [result.latency_ms for result in results]
+    model_latencies = [result.model_latency_ms for result in results]
+    # None ("unknown price") when any case's model has no known price, never a sum that counts it as $0.
+    costs = [result.cost for result in results]
+    cost_total = None if None in costs else float(sum((Decimal(cost) for cost in costs), Decimal(0)))
     pct_errors = [result.price_abs_pct_error for result in results if result.price_abs_pct_error is not None]
     return {
         "n_cases": len(results),
@@ -150,8 +158,12 @@ def run_metrics(results: Sequence) -> dict:
         "title_mention_rate": _rate(result.title_mentions for result in results),
         "tone_flag_rate": _rate(result.tone_flagged for result in results),
         "error_rate": _rate(bool(result.error_type) for result in results),
+        "output_truncated_rate": _rate(result.error_type == "output_truncated" for result in results),
         "latency_p50_ms": _rounded(percentile(latencies, 0.5)),
         "latency_p95_ms": _rounded(percentile(latencies, 0.95)),
+        "model_latency_p50_ms": _rounded(percentile(model_latencies, 0.5)),
+        "model_latency_p95_ms": _rounded(percentile(model_latencies, 0.95)),
         "tokens_total": sum(result.input_tokens + result.output_tokens for result in results),
-        "cost_total": float(sum((Decimal(result.cost) for result in results), Decimal(0))),
+        "cost_total": cost_total,
+        "cost_per_analysis": None if cost_total is None or not results else round(cost_total / len(results), 9),
     }

@@ -94,9 +94,12 @@ class EvalResult(models.Model):
     tone_flagged = models.BooleanField(null=True, blank=True)
     tone_words = models.JSONField(default=list, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
+    # The model calls' own latency (LLMCall.latency_ms, all attempts): what differs between models, without the
+    # photo preparation and database writes around it that a process's first cases pay extra for.
+    model_latency_ms = models.PositiveIntegerField(default=0)
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
-    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)  # null: unknown price
     # The model calls of this case's attempts (purpose "eval", no analysis: no seller asked).
     llm_calls = models.ManyToManyField(LLMCall, related_name="eval_results", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,14 +7,15 @@ from evals.metrics import METRIC_NAMES
 from evals.models import EvalRun
 
 COUNTS = {"n_cases", "tokens_total"}
-MILLISECONDS = {"latency_p50_ms", "latency_p95_ms"}
-DOLLARS = {"cost_total"}
+MILLISECONDS = {"latency_p50_ms", "latency_p95_ms", "model_latency_p50_ms", "model_latency_p95_ms"}
+DOLLARS = {"cost_total", "cost_per_analysis"}
+UNKNOWN_PRICE = "unknown price"
 EMPTY = "—"
 
 
 def format_value(name: str, value) -> str:
     if value is None:
-        return EMPTY
+        return UNKNOWN_PRICE if name in DOLLARS else EMPTY
     if name in COUNTS:
         return f"{value:,}"
     if name in MILLISECONDS:
@@ -39,7 +40,10 @@ def format_delta(name: str, before, after) -> str:
 
 def describe(run: EvalRun) -> str:
     variant = f"variant {run.variant} ({run.params or 'no parameters'}): " if run.variant else ""
-    return f"run {run.pk}: {variant}model {run.model}, prompt {run.prompt_version}, API {run.api_style}"
+    effort = run.params.get("reasoning_effort")
+    return f"run {run.pk}: {variant}model {run.model}, prompt {run.prompt_version}, API {run.api_style}" + (
+        f", effort {effort}" if effort else ""
+    )
 
 
 def metrics_table(runs: Sequence[EvalRun]) -> str:
@@ -97,6 +101,7 @@ def json_report(
                 "model": run.model,
                 "prompt": run.prompt_version,
                 "api_style": run.api_style,
+                "params": run.params,
                 "provider": run.provider,
                 "metrics": {name: run.metrics.get(name) for name in METRIC_NAMES},
             }

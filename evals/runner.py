@@ -37,13 +37,15 @@ class EvalRunInvalid(DomainError):
     pass
 
 
-def eval_model_config(*, model: str, prompt_version: str | None = None, api_style: str | None = None) -> ModelConfig:
+def eval_model_config(
+    *, model: str, prompt_version: str | None = None, api_style: str | None = None, params: dict | None = None
+) -> ModelConfig:
     """The config a run uses: what the worker would build for this model, prompt version and API style.
 
     Raises EvalRunInvalid naming an unknown prompt version or API style, or a model nothing could answer.
     """
     try:
-        config = model_config_for(model=model, prompt_version=prompt_version, api_style=api_style)
+        config = model_config_for(model=model, prompt_version=prompt_version, api_style=api_style, params=params)
     except ValueError as error:
         raise EvalRunInvalid(str(error)) from None
     if config.provider == "openai" and not (settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL):
@@ -61,7 +63,10 @@ def eval_variant_config(*, name: str) -> ModelConfig:
     if variant is None:
         known = ", ".join(Variant.objects.order_by("name").values_list("name", flat=True)) or "none yet"
         raise EvalRunInvalid(f"There is no variant called {name!r} (variants: {known}).")
-    config = variant_model_config(variant)
+    try:
+        config = variant_model_config(variant)
+    except ValueError as error:
+        raise EvalRunInvalid(f"Variant {name!r}: {error}") from None
     if config.provider == "openai" and not (settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL):
         raise EvalRunInvalid(
             f"The variant {name!r} calls the OpenAI API, but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set."
@@ -170,9 +175,11 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
             tone_flagged=verdicts.tone_flagged,
             tone_words=list(verdicts.tone_words),
             latency_ms=latency_ms,
+            model_latency_ms=sum(call.latency_ms for call in calls),
             input_tokens=sum(call.input_tokens for call in calls),
             output_tokens=sum(call.output_tokens for call in calls),
-            cost=sum((call.cost for call in calls), Decimal(0)),
+            # Unknown (None) when any attempt's model has no known price: a partial sum would pass for the whole.
+            cost=None if any(call.cost is None for call in calls) else sum((call.cost for call in calls), Decimal(0)),
         )
         result.llm_calls.set(calls)
     return result

@@ -7,8 +7,10 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, model_validator
 
+from core.api import StrictIn
 from feedback.models import COMMENT_MAX_LENGTH, Vote
 from feedback.selectors import FEED_KINDS
+from marketplace.schemas import Text
 
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 200
@@ -17,14 +19,14 @@ VoteValue = Literal[tuple(Vote.Value.values)]
 ReasonValue = Literal[tuple(Vote.Reason.values)]
 
 
-class FeedbackIn(Schema):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+class FeedbackIn(StrictIn):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     vote: VoteValue
     reasons: list[ReasonValue] = Field(
         default_factory=list, max_length=len(Vote.Reason.values), description="Only with a thumbs down."
     )
-    comment: str = Field("", max_length=COMMENT_MAX_LENGTH)
+    comment: Text = Field("", max_length=COMMENT_MAX_LENGTH)
 
 
 class VoteOut(Schema):

@@ -29,6 +29,7 @@ from feedback.models import (
 )
 from feedback.selectors import SAMPLE_KEY_RANGE, annotation_queue
 from marketplace.models import Category, Condition, Listing
+from marketplace.text import text_clean
 
 ABANDONED_AFTER = timedelta(hours=24)
 LATE_CORRECTION_WINDOW = timedelta(days=7)
@@ -237,7 +238,7 @@ def vote_record(*, analysis: Analysis, user, value: str, reasons: list[str] | tu
         raise VoteInvalid(f"{unknown[0]!r} is not one of the reasons we know: {allowed}.")
     if reasons and value == Vote.Value.UP:
         raise VoteInvalid("Reasons go with a thumbs down only.")
-    comment = comment.strip()
+    comment = text_clean(comment).strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         raise VoteInvalid(f"Please keep the comment under {COMMENT_MAX_LENGTH} characters.")
     reasons = list(dict.fromkeys(reasons))

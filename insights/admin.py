@@ -115,8 +115,11 @@ class ExperimentAdmin(admin.ModelAdmin):
             ("Errors (n = finished analyses)", [arm.errors for arm in results.arms]),
             ("Model latency p50 / p95 (n = successful calls)", [_latency(arm) for arm in results.arms]),
             ("Posted listings", [arm.posted for arm in results.arms]),
-            ("LLM cost (USD)", [f"{arm.cost:.4f}" for arm in results.arms]),
-            ("Cost per posted listing (USD)", [_money(arm.cost_per_posted) for arm in results.arms]),
+            ("LLM cost (USD)", [_money(arm.cost, unknown=arm.cost is None) for arm in results.arms]),
+            (
+                "Cost per posted listing (USD)",
+                [_money(arm.cost_per_posted, unknown=arm.cost is None) for arm in results.arms],
+            ),
         ]
         return render_to_string(
             "insights/experiment_results.html",
@@ -189,5 +192,7 @@ def _latency(arm) -> str:
     return f"{arm.latency_p50_ms:.0f} / {arm.latency_p95_ms:.0f} ms (n={arm.latency_n})"
 
 
-def _money(value) -> str:
+def _money(value, *, unknown: bool = False) -> str:
+    if unknown:
+        return "unknown price"
     return "–" if value is None else f"{value:.4f}"

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from ai_prefill.models import Analysis, LLMCall
+from ai_prefill.selectors import unpriced_models
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,21 @@ def alerts_due(*, now: datetime) -> list[Alert]:
         spend = LLMCall.objects.production().filter(started_at__gte=midnight).aggregate(total=Sum("cost"))[
             "total"
         ] or Decimal(0)
+        unpriced = unpriced_models(since=midnight)
+        uncounted = (
+            f" It cannot count the spend of {', '.join(unpriced)}: no price is known (set AI_PRICES)."
+            if unpriced
+            else ""
+        )
+        if unpriced:
+            alerts.append(
+                Alert(
+                    key=f"budget-unpriced:{local_now.date().isoformat()}:{','.join(unpriced)}",
+                    silence_seconds=36 * 3600,
+                    subject=f"AI pre-fill budget cannot count the spend of {', '.join(unpriced)}",
+                    message=f"Spend today is at least {spend:.4f} of AI_DAILY_BUDGET={budget}.{uncounted}",
+                )
+            )
         if spend >= budget:
             alerts.append(
                 Alert(
@@ -64,7 +80,7 @@ def alerts_due(*, now: datetime) -> list[Alert]:
                     subject=f"AI pre-fill spend today {spend:.2f} passed the daily budget {budget:.2f}",
                     message=(
                         f"LLM spend since midnight is {spend:.4f}, at or above AI_DAILY_BUDGET={budget}. "
-                        "Spend by day and variant is on /staff/ai/."
+                        f"Spend by day and variant is on /staff/ai/.{uncounted}"
                     ),
                 )
             )

@@ -34,12 +34,14 @@ class ArmResults:
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
     latency_n: int = 0  # successful model calls
-    cost: Decimal = Decimal(0)
+    cost: Decimal | None = Decimal(0)  # None: some of its calls have no known price
     primary: Comparison | None = None  # against the control; None for the control itself
 
     @property
     def cost_per_posted(self) -> Decimal | None:
-        return (self.cost / self.posted).quantize(Decimal("0.000001")) if self.posted else None
+        if self.cost is None or not self.posted:
+            return None
+        return (self.cost / self.posted).quantize(Decimal("0.000001"))
 
 
 @dataclass
@@ -103,11 +105,15 @@ def experiment_results(*, experiment: Experiment) -> ExperimentResults:
             arm.acceptance[row["field"]] = Proportion(row["kept"], row["n"])
 
     calls = LLMCall.objects.filter(analysis__experiment=experiment).annotate(group=F("analysis__variant"))
-    usage = calls.values("group").annotate(cost=Sum("cost"), successful=Count("pk", filter=Q(error_type="")))
+    usage = calls.values("group").annotate(
+        unpriced=Count("pk", filter=Q(cost__isnull=True)),  # before cost=, which would shadow the field here
+        cost=Sum("cost"),
+        successful=Count("pk", filter=Q(error_type="")),
+    )
     for row in usage.order_by():
         arm = arms.get(row["group"])
         if arm is not None:
-            arm.cost = row["cost"] or Decimal(0)
+            arm.cost = None if row["unpriced"] else row["cost"] or Decimal(0)
             arm.latency_n = row["successful"]
     successful = calls.filter(error_type="")
     latency = percentiles_by_group(successful, value="latency_ms", group="group", fractions=(0.5, 0.95))

@@ -32,7 +32,8 @@ def guardrail_reasons(*, arm: ArmResults, control: ArmResults | None) -> list[st
             f"is above the limit of {error_limit:.1%}"
         )
     cost_limit = settings.ROLLOUT_GUARDRAIL_MAX_COST_PER_POSTED
-    if cost_limit and arm.posted >= min_sample and arm.cost_per_posted > cost_limit:
+    # An arm whose price is unknown cannot be held to the cost limit (its cost shows as "unknown price").
+    if cost_limit and arm.posted >= min_sample and arm.cost_per_posted is not None and arm.cost_per_posted > cost_limit:
         reasons.append(
             f"{arm.variant}: cost per posted listing ${arm.cost_per_posted:.4f} ({arm.posted} posted) "
             f"is above the limit of ${cost_limit:.4f}"
@@ -55,7 +56,7 @@ def guardrail_check() -> GuardrailTrip | None:
                 "finished": arm.errors.whole,
                 "failed": arm.errors.part,
                 "posted": arm.posted,
-                "cost": str(arm.cost),
+                "cost": None if arm.cost is None else str(arm.cost),
             }
             for arm in results.arms
         }

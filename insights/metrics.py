@@ -73,21 +73,39 @@ def _families(snapshot: selectors.MetricsSnapshot):
     latency = HistogramMetricFamily(
         "trova_llm_call_duration_seconds", "Latency of LLM calls, all outcomes, by model.", labels=["model"]
     )
-    by_model: dict[str, dict] = defaultdict(lambda: {"input": 0, "output": 0, "cost": 0.0})
+    by_model: dict[str, dict] = defaultdict(lambda: {"input": 0, "output": 0, "cost": None})
     for row in snapshot.llm_calls:
         calls.add_metric([row.model, row.error_type], row.calls)
         totals = by_model[row.model]
         totals["input"] += row.input_tokens
         totals["output"] += row.output_tokens
-        totals["cost"] += row.cost
+        if row.cost is not None:  # a model with no known price gets no cost series rather than a false 0
+            totals["cost"] = (totals["cost"] or 0.0) + row.cost
     for model, totals in sorted(by_model.items()):
         input_tokens.add_metric([model], totals["input"])
         output_tokens.add_metric([model], totals["output"])
-        cost.add_metric([model], totals["cost"])
+        if totals["cost"] is not None:
+            cost.add_metric([model], totals["cost"])
     for model, histogram in sorted(snapshot.llm_latency.items()):
         buckets = [(_le(bound), count) for bound, count in histogram.cumulative_counts]
         latency.add_metric([model], buckets=[*buckets, ("+Inf", histogram.count)], sum_value=histogram.sum_seconds)
     yield from (calls, input_tokens, output_tokens, cost, latency)
+    days_left = GaugeMetricFamily(
+        "trova_model_days_left",
+        "Days until the provider shuts the model down (announced dates only).",
+        labels=["model"],
+    )
+    unknown = GaugeMetricFamily(
+        "trova_model_shutdown_unknown",
+        "1 when the provider could not say whether the model shuts down.",
+        labels=["model"],
+    )
+    for model, status, left in snapshot.model_lifecycles:
+        if left is not None:
+            days_left.add_metric([model], left)
+        elif status == "unknown":
+            unknown.add_metric([model], 1)
+    yield from (days_left, unknown)
 
 
 def _le(seconds: float) -> str:

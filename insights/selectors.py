@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from django.urls import reverse
 from django.utils import timezone
 
+from ai_prefill.lifecycle import lifecycle_rows
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis, LLMCall
 from feedback.selectors import suggestion_stats
@@ -113,7 +114,7 @@ class VariantRow:
     latency_p95_ms: float | None = None
     calls: int = 0
     tokens: int = 0
-    cost: Decimal = Decimal(0)
+    cost: Decimal | None = Decimal(0)  # None: some calls have no known price
     cost_per_analysis: Decimal | None = None
 
 
@@ -248,7 +249,7 @@ def dashboard_window(*, window: Window, now: datetime) -> WindowData:
         if position is not None:
             input_tokens[position] += bucket_input
             output_tokens[position] += bucket_output
-            cost[position] += bucket_cost
+            cost[position] += bucket_cost or 0  # None: only calls without a known price
 
     return WindowData(
         window=window,
@@ -280,7 +281,13 @@ def _variant_rows(per_variant, calls_in_window, window_lookups) -> list[VariantR
     usage_per_variant = {
         row["group"]: row
         for row in by_variant.values("group")
-        .annotate(calls=Count("pk"), tokens=Sum(F("input_tokens") + F("output_tokens")), cost=Sum("cost"))
+        .annotate(
+            # Before cost=Sum("cost"), whose name would otherwise stand for the field in this filter.
+            unpriced=Count("pk", filter=Q(cost__isnull=True)),
+            calls=Count("pk"),
+            tokens=Sum(F("input_tokens") + F("output_tokens")),
+            cost=Sum("cost"),
+        )
         .order_by()
     }
     latency = percentiles_by_group(
@@ -290,7 +297,9 @@ def _variant_rows(per_variant, calls_in_window, window_lookups) -> list[VariantR
     for variant, counts in sorted(per_variant.items()):
         lookups = {"variant__exact": variant, **window_lookups}
         done = counts[Status.SUCCEEDED] + counts[Status.FAILED]
-        usage = usage_per_variant.get(variant, {"calls": 0, "tokens": 0, "cost": Decimal(0)})
+        usage = usage_per_variant.get(variant, {"calls": 0, "tokens": 0, "cost": Decimal(0), "unpriced": 0})
+        if usage["unpriced"]:
+            usage = {**usage, "cost": None}  # "unknown price": a sum without those calls would pass for the whole
         rows.append(
             VariantRow(
                 variant=variant,
@@ -303,7 +312,9 @@ def _variant_rows(per_variant, calls_in_window, window_lookups) -> list[VariantR
                 calls=usage["calls"],
                 tokens=usage["tokens"],
                 cost=usage["cost"],
-                cost_per_analysis=usage["cost"] / counts["total"] if counts["total"] else None,
+                cost_per_analysis=usage["cost"] / counts["total"]
+                if counts["total"] and usage["cost"] is not None
+                else None,
             )
         )
     return rows
@@ -316,7 +327,7 @@ class LLMCallTotals:
     calls: int
     input_tokens: int
     output_tokens: int
-    cost: float
+    cost: float | None  # None: no known price
 
 
 @dataclass(frozen=True)
@@ -333,6 +344,8 @@ class MetricsSnapshot:
     oldest_pending_age_seconds: float
     llm_calls: list[LLMCallTotals]
     llm_latency: dict[str, LatencyHistogram]
+    # (model, lifecycle status, days left or None) per model the lifecycle watch checked.
+    model_lifecycles: list[tuple[str, str, int | None]] = field(default_factory=list)
 
 
 def metrics_snapshot() -> MetricsSnapshot:
@@ -371,7 +384,7 @@ def metrics_snapshot() -> MetricsSnapshot:
                 calls=row["calls"],
                 input_tokens=row["input_tokens"],
                 output_tokens=row["output_tokens"],
-                cost=float(row["cost"]),
+                cost=None if row["cost"] is None else float(row["cost"]),
             )
         )
         histogram = histograms[row["model"]]
@@ -384,6 +397,7 @@ def metrics_snapshot() -> MetricsSnapshot:
         queue_depth=pending["n"],
         oldest_pending_age_seconds=max(oldest_age, 0.0),
         llm_calls=calls,
+        model_lifecycles=lifecycle_rows(),
         llm_latency={
             model: LatencyHistogram(
                 cumulative_counts=list(zip(LLM_LATENCY_BUCKETS, histogram["buckets"], strict=True)),

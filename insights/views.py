@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ai_prefill.lifecycle import UPGRADE_HINT, retiring_models, shutdown_sentence
+from ai_prefill.selectors import unpriced_models
 from insights import selectors
 from insights.charts import dashboard_charts
 from insights.stats import Proportion
@@ -44,5 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "data": data,
         "feedback": feedback,
         "charts": dashboard_charts(data=data, feedback=feedback, now=now),
+        "model_banners": [f"{shutdown_sentence(row)} {UPGRADE_HINT}" for row in retiring_models()],
+        "unpriced_models": unpriced_models(since=data.since),
     }
     return render(request, "insights/dashboard.html", context)

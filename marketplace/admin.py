@@ -163,17 +163,22 @@ class MessageAdmin(CreatedOnTheSiteAdmin):
 
 @admin.register(Report)
 class ReportAdmin(CreatedOnTheSiteAdmin):
-    list_display = ("listing", "listing_status", "reason", "reporter", "created_at", "resolved")
+    list_display = ("reported_listing", "listing_status", "seller", "reason", "reporter", "created_at", "resolved")
     list_filter = ("resolved", "reason", "listing__status")
-    list_select_related = ("listing", "reporter")
-    search_fields = ("listing__title", "reporter__username", "comment")
-    raw_id_fields = ("listing", "reporter")
+    list_select_related = ("listing", "seller", "reporter")
+    search_fields = ("listing_title", "listing__title", "seller__username", "reporter__username", "comment")
+    raw_id_fields = ("listing", "seller", "reporter")
     readonly_fields = ("created_at",)
+
+    @admin.display(description="Listing", ordering="listing_title")
+    def reported_listing(self, report) -> str:
+        return str(report.listing) if report.listing is not None else report.listing_title
+
     actions = ("hide_listing", "mark_resolved")
 
     @admin.display(description="Listing status", ordering="listing__status")
     def listing_status(self, report) -> str:
-        return report.listing.get_status_display()
+        return report.listing.get_status_display() if report.listing is not None else "Deleted by the seller"
 
     @admin.action(description="Hide the reported listings (and resolve their reports)")
     def hide_listing(self, request, queryset) -> None:

@@ -21,6 +21,7 @@ from marketplace.models import (
 from marketplace.selectors import SORTS, ListingFilters
 from marketplace.services.listings import ListingData
 from marketplace.services.reports import COMMENT_MAX_LENGTH
+from marketplace.text import price_digits_ascii, text_clean
 
 DECIMAL_COMMA = re.compile(r"\d*,\d{1,2}")
 PRICE_ERRORS = {
@@ -47,6 +48,13 @@ def add_domain_error(form: forms.Form, error: DomainError, *, field: str | None 
         form.add_error(field if field in form.fields else None, error.message)
 
 
+class TextField(forms.CharField):
+    """A CharField under the site's text rule (marketplace.text): normalised and cleaned before its length check."""
+
+    def to_python(self, value):
+        return super().to_python(text_clean(value) if isinstance(value, str) else value)
+
+
 class CategoryChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("error_messages", {"invalid_choice": "Please pick a category from the list."})
@@ -65,7 +73,7 @@ class PriceField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = re.sub(r"[\s€]", "", value)
+            value = re.sub(r"[\s€]", "", price_digits_ascii(value))
             # "12,50" is a decimal comma; in "1,250" or "1,250.50" commas only group thousands.
             value = value.replace(",", "." if DECIMAL_COMMA.fullmatch(value) else "")
         return super().to_python(value)
@@ -100,7 +108,7 @@ class PhotosField(forms.Field):
 class ListingFieldsForm(forms.Form):
     """The listing's own fields, shared by the sell and edit pages (and the pre-fill's targets)."""
 
-    title = forms.CharField(
+    title = TextField(
         max_length=TITLE_MAX_LENGTH,
         error_messages={
             "required": "Please give your listing a title.",
@@ -108,7 +116,7 @@ class ListingFieldsForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"placeholder": "e.g. Oak dining table, seats 6", "autocomplete": "off"}),
     )
-    description = forms.CharField(
+    description = TextField(
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         error_messages={
@@ -204,7 +212,7 @@ class BrowseForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = TextField(
         label="Message",
         max_length=MESSAGE_MAX_LENGTH,
         error_messages={
@@ -221,7 +229,7 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Please pick a reason.", "invalid_choice": "Please pick a reason from the list."},
     )
-    comment = forms.CharField(
+    comment = TextField(
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         label="Anything else we should know?",
@@ -233,12 +241,12 @@ class ReportForm(forms.Form):
 
 
 class SignupForm(forms.Form):
-    username = forms.CharField(
+    username = TextField(
         max_length=150,
         help_text="Letters, digits and @ . + - _ only. You log in with it.",
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    display_name = forms.CharField(
+    display_name = TextField(
         max_length=User._meta.get_field("display_name").max_length,
         label="Display name",
         help_text="What buyers and sellers see, e.g. “Anna R.”",

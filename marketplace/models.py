@@ -188,7 +188,13 @@ class Report(models.Model):
         DUPLICATE = "duplicate", "Duplicate"
         OTHER = "other", "Other"
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
+    # A report outlives its listing: a seller deleting a reported listing must not erase what was reported, so
+    # who sold it and its title are kept on the report itself.
+    listing = models.ForeignKey(Listing, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports_received"
+    )
+    listing_title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     comment = models.TextField(max_length=1000, blank=True)
@@ -199,7 +205,7 @@ class Report(models.Model):
         ordering = ["resolved", "-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()}: {self.listing}"
+        return f"{self.get_reason_display()}: {self.listing or self.listing_title}"
 
 
 class ApiToken(models.Model):

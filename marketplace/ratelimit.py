@@ -32,10 +32,14 @@ class RateLimit:
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
         return f"ratelimit:{self.scope}:{window}:{digest}"
 
+    def seconds_left(self, now: float | None = None) -> int:
+        """Seconds until the current window ends and the count starts again (the 429's Retry-After)."""
+        now = time.time() if now is None else now
+        return max(1, math.ceil(self.window_seconds - now % self.window_seconds))
+
     def minutes_left(self, now: float | None = None) -> int:
         """Minutes until the current window ends and the count starts again."""
-        now = time.time() if now is None else now
-        return max(1, math.ceil((self.window_seconds - now % self.window_seconds) / 60))
+        return max(1, math.ceil(self.seconds_left(now) / 60))
 
 
 def signup_limit() -> RateLimit:
@@ -123,7 +127,9 @@ def limit_failed_logins(login_view):
         if request.method != "POST":
             return login_view(request, *args, **kwargs)
         if sentence := login_refusal(request):
-            return HttpResponse(sentence, status=429, content_type="text/plain; charset=utf-8")
+            response = HttpResponse(sentence, status=429, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = str(login_failure_limit().seconds_left())
+            return response
         response = login_view(request, *args, **kwargs)
         if response.status_code != 302:  # a log-in that worked redirects; any other answer is a failure
             login_failure_count(request)

@@ -6,10 +6,12 @@ from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, model_validator
 
+from core.api import StrictIn
 from marketplace.models import DESCRIPTION_MAX_LENGTH, PRICE_MAX, TITLE_MAX_LENGTH, Condition, Listing, Photo
 from marketplace.selectors import SORTS
+from marketplace.text import price_digits_ascii, text_clean
 
 PAGE_SIZE = 24
 # Far past any real catalogue; it keeps the SQL OFFSET (and ids) inside a 64-bit integer.
@@ -24,8 +26,22 @@ def _no_nul(text: str) -> str:
     return text
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-Price = Annotated[Decimal, Field(ge=0, le=PRICE_MAX, max_digits=10, decimal_places=2, examples=["25.00"])]
+def _clean_text(value: object) -> object:
+    return text_clean(value) if isinstance(value, str) else value
+
+
+def _ascii_digits(value: object) -> object:
+    return price_digits_ascii(value) if isinstance(value, str) else value
+
+
+# Cleaned before pydantic checks the length, as the forms do (marketplace.text).
+Text = Annotated[str, BeforeValidator(_clean_text), AfterValidator(_no_nul)]
+# The validator after the constraints still runs before them (it wraps them), and keeps pydantic's sentences.
+Price = Annotated[
+    Decimal,
+    Field(ge=0, le=PRICE_MAX, max_digits=10, decimal_places=2, examples=["25.00"]),
+    BeforeValidator(_ascii_digits),
+]
 ConditionValue = Literal[tuple(Condition.values)]
 SortValue = Literal[tuple(SORTS)]
 
@@ -136,10 +152,10 @@ class ListingCreateIn(Schema):
     )
 
 
-class ListingPatchIn(Schema):
+class ListingPatchIn(StrictIn):
     """Only the fields sent are changed. `status` can only become `sold`."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     # Optional but not nullable: leave a field out to keep it.
     title: Text = Field(None, min_length=1, max_length=TITLE_MAX_LENGTH)

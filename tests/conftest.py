@@ -50,6 +50,10 @@ def fake_openai(settings):
 
     with FakeOpenAI() as server:
         settings.AI_PROVIDER = "openai"
+        # The machinery tests (retries, records, assignment, evals) are written against a classic model and
+        # its prompt, whose numbers they spell out; the default reasoning model has its own tests
+        # (tests/ai_prefill/test_current_models.py, test_worker_integration.py).
+        settings.AI_MODEL, settings.AI_PROMPT_VERSION = "gpt-4o-mini", "prefill-v1"
         settings.OPENAI_BASE_URL = server.base_url
         settings.OPENAI_API_KEY = ""
         settings.AI_TIMEOUT_SECONDS = 5

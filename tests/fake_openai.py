@@ -18,7 +18,18 @@ the connection without an answer), "truncated" (JSON cut off by the output-token
 "invalid_json" (prose instead of JSON), "refusal", "bad_category" (a category outside the schema's
 enum), "negative_price" and "long_title" (JSON that breaks our limits).
 
-Importable without pytest or Django: bench/ uses it from plain scripts.
+Models behave like their generation (issue 17, from OpenAI's model pages and deprecations page, late
+2026): `gpt-6*` and `gpt-5.6*` reason at `reasoning.effort` none…max (default medium) and refuse
+temperature/top_p unless the effort is none; older reasoning models (gpt-5, o-series) refuse them always;
+every other model refuses a reasoning effort. Chat Completions refuses `max_tokens` for reasoning models.
+Reasoning is billed as output tokens (`server.reasoning_tokens` per effort) and counts against the output
+cap: a cap it uses up ends the response `incomplete` (chat: finish_reason "length") with no message.
+`server.cached_input_tokens` of the input are reported cached. GET /v1/models/{id} answers with the
+model's `shutdown_date` (`server.shutdown_dates`); `server.models_endpoint = False` answers 404, as a
+local server without that endpoint does.
+
+Importable without pytest or Django: bench/ uses it from plain scripts; `python -m tests.fake_openai PORT`
+serves it on its own (the README's model-upgrade walk-through).
 """
 
 from __future__ import annotations
@@ -62,6 +73,26 @@ _ERROR_MESSAGES = {
     404: ("The model does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"),
     429: ("Rate limit reached for requests. Please try again shortly.", "requests", "rate_limit_exceeded"),
 }
+# From OpenAI's deprecations page as reported in issue 17 and public posts (October 2026).
+SHUTDOWN_DATES = {
+    **dict.fromkeys(("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"), "2027-01-14"),
+    **dict.fromkeys(("gpt-4o-2024-08-06", "gpt-4o-2024-11-20", "gpt-4o-mini-2024-07-18"), "2027-01-14"),
+    **dict.fromkeys(("gpt-5", "gpt-5-mini", "gpt-5-nano"), "2026-12-11"),
+}
+# Reasoning tokens the fake spends per effort: made up, growing with the effort as real ones do.
+REASONING_TOKENS = {"none": 0, "minimal": 24, "low": 96, "medium": 320, "high": 900, "xhigh": 1800, "max": 3600}
+ALL_EFFORTS = tuple(REASONING_TOKENS)
+
+
+def model_generation(model: str) -> str:
+    """ "current" (reasons, effort none…max), "reasoning" (older: gpt-5, o-series) or "classic"."""
+    if model.startswith(("gpt-6", "gpt-5.6")):
+        return "current"
+    if model.startswith(("gpt-5", "o1", "o3", "o4")):
+        return "reasoning"
+    return "classic"
+
+
 _SERVER_ERROR = ("The server had an error while processing your request. Sorry about that!", "server_error", None)
 
 
@@ -244,6 +275,8 @@ class FakeOpenAI:
         output_tokens: int = 60,
         api_key: str | None = None,
         hang_seconds: float = 60.0,
+        cached_input_tokens: int = 0,
+        port: int = 0,
     ) -> None:
         self.answer = dict(answer or {})
         self.latency = latency
@@ -252,6 +285,13 @@ class FakeOpenAI:
         self.output_tokens = output_tokens
         self.api_key = api_key  # when set, any other bearer token gets a 401
         self.hang_seconds = hang_seconds
+        self.cached_input_tokens = cached_input_tokens
+        self._port = port
+        # Reasoning takes time: each reasoning token adds this to the answer's latency (0 in the tests).
+        self.reasoning_seconds_per_token = 0.0
+        self.reasoning_tokens = dict(REASONING_TOKENS)
+        self.shutdown_dates = dict(SHUTDOWN_DATES)
+        self.models_endpoint = True
         self.default = "ok"
         self._script: deque[str] = deque()
         self._requests: list[RecordedRequest] = []
@@ -265,7 +305,7 @@ class FakeOpenAI:
     # Lifecycle
 
     def start(self) -> FakeOpenAI:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self), bind_and_activate=False)
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), _make_handler(self), bind_and_activate=False)
         server.daemon_threads = True
         # The benchmarks open 100+ connections at once; the default backlog of 5 would drop SYNs.
         server.request_queue_size = 1024
@@ -344,7 +384,7 @@ class FakeOpenAI:
             return _error(404, f"Unknown request URL: POST {path}.", "invalid_request_error", "unknown_url")
         if self.api_key is not None and authorization != f"Bearer {self.api_key}":
             return _error(401, *_ERROR_MESSAGES[401])
-        problem = request_problem(path, body)
+        problem = request_problem(path, body) or generation_problem(path, body)
         if problem:
             return _error(400, problem, "invalid_request_error", None)
         if behaviour.isdigit():
@@ -362,6 +402,28 @@ class FakeOpenAI:
         if path == "/v1/responses":
             return _Answer(200, self._response_object(body, behaviour))
         return _Answer(200, self._chat_completion(body, behaviour))
+
+    def _usage(self, path: str, body: dict) -> tuple[int, int, int, bool]:
+        """(input, output incl. reasoning, reasoning, cut off by the cap) for this request."""
+        effort = request_effort(body)
+        reasoning = (
+            self.reasoning_tokens.get(effort or "", 0) if model_generation(body.get("model", "")) != "classic" else 0
+        )
+        cap_name = "max_output_tokens" if path == "/v1/responses" else "max_completion_tokens"
+        cap = body.get(cap_name) or body.get("max_tokens")
+        output = self.output_tokens + reasoning
+        if cap is not None and output > cap:
+            return self.input_tokens, cap, min(reasoning, cap), True
+        return self.input_tokens, output, reasoning, False
+
+    def model_object(self, model: str) -> _Answer:
+        if not self.models_endpoint:
+            return _error(404, f"Unknown request URL: GET /v1/models/{model}.", "invalid_request_error", "unknown_url")
+        if not model.startswith(("gpt-", "o1", "o3", "o4")):
+            return _error(404, *_ERROR_MESSAGES[404])
+        created = 1_700_000_000
+        body = {"id": model, "object": "model", "created": created, "owned_by": "system"}
+        return _Answer(200, {**body, "shutdown_date": self.shutdown_dates.get(model)})
 
     def _output(self, body: dict, behaviour: str) -> str:
         schema = request_json_schema(body)
@@ -382,8 +444,8 @@ class FakeOpenAI:
         return text
 
     def _response_object(self, body: dict, behaviour: str) -> dict:
-        input_tokens, output_tokens = self.input_tokens, self.output_tokens
-        status = "incomplete" if behaviour == "truncated" else "completed"
+        input_tokens, output_tokens, reasoning_tokens, cut_off = self._usage("/v1/responses", body)
+        status = "incomplete" if behaviour == "truncated" or cut_off else "completed"
         if behaviour == "refusal":
             content = [{"type": "refusal", "refusal": REFUSAL_TEXT}]
         else:
@@ -404,17 +466,25 @@ class FakeOpenAI:
             "max_tool_calls": None,
             "model": body.get("model"),
             "output": [
-                {
-                    "id": f"msg_{uuid.uuid4().hex}",
-                    "type": "message",
-                    "role": "assistant",
-                    "status": status,
-                    "content": content,
-                }
+                *([{"id": f"rs_{uuid.uuid4().hex}", "type": "reasoning", "summary": []}] if reasoning_tokens else []),
+                # A cap the reasoning used up leaves no message at all.
+                *(
+                    []
+                    if cut_off
+                    else [
+                        {
+                            "id": f"msg_{uuid.uuid4().hex}",
+                            "type": "message",
+                            "role": "assistant",
+                            "status": status,
+                            "content": content,
+                        }
+                    ]
+                ),
             ],
             "parallel_tool_calls": True,
             "previous_response_id": None,
-            "reasoning": {"effort": None, "summary": None},
+            "reasoning": {"effort": request_effort(body), "summary": None},
             "service_tier": "default",
             "store": True,
             "temperature": body.get("temperature", 1.0),
@@ -426,9 +496,12 @@ class FakeOpenAI:
             "truncation": "disabled",
             "usage": {
                 "input_tokens": input_tokens,
-                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                "input_tokens_details": {
+                    "cached_tokens": min(self.cached_input_tokens, input_tokens),
+                    "cache_write_tokens": 0,
+                },
                 "output_tokens": output_tokens,
-                "output_tokens_details": {"reasoning_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
                 "total_tokens": input_tokens + output_tokens,
             },
             "user": None,
@@ -436,8 +509,10 @@ class FakeOpenAI:
         }
 
     def _chat_completion(self, body: dict, behaviour: str) -> dict:
-        input_tokens, output_tokens = self.input_tokens, self.output_tokens
-        if behaviour == "refusal":
+        input_tokens, output_tokens, reasoning_tokens, cut_off = self._usage("/v1/chat/completions", body)
+        if cut_off:
+            message = {"role": "assistant", "content": "", "refusal": None, "annotations": []}
+        elif behaviour == "refusal":
             message = {"role": "assistant", "content": None, "refusal": REFUSAL_TEXT, "annotations": []}
         else:
             text = self._output(body, behaviour)
@@ -452,16 +527,19 @@ class FakeOpenAI:
                     "index": 0,
                     "message": message,
                     "logprobs": None,
-                    "finish_reason": "length" if behaviour == "truncated" else "stop",
+                    "finish_reason": "length" if behaviour == "truncated" or cut_off else "stop",
                 }
             ],
             "usage": {
                 "prompt_tokens": input_tokens,
                 "completion_tokens": output_tokens,
                 "total_tokens": input_tokens + output_tokens,
-                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "prompt_tokens_details": {
+                    "cached_tokens": min(self.cached_input_tokens, input_tokens),
+                    "audio_tokens": 0,
+                },
                 "completion_tokens_details": {
-                    "reasoning_tokens": 0,
+                    "reasoning_tokens": reasoning_tokens,
                     "audio_tokens": 0,
                     "accepted_prediction_tokens": 0,
                     "rejected_prediction_tokens": 0,
@@ -470,6 +548,43 @@ class FakeOpenAI:
             "service_tier": "default",
             "system_fingerprint": "fp_fake",
         }
+
+
+def request_effort(body: dict) -> str | None:
+    """The reasoning effort a request asks for (the model's default, medium, when it reasons and says none)."""
+    effort = body["reasoning_effort"] if "reasoning_effort" in body else (body.get("reasoning") or {}).get("effort")
+    if effort is None and model_generation(body.get("model", "")) != "classic":
+        return "medium"
+    return effort
+
+
+def generation_problem(path: str, body: dict) -> str | None:
+    """Why the model refuses these parameters, as the current generation's 400 says, or None."""
+    model = body.get("model", "")
+    generation = model_generation(model)
+    effort_name = "reasoning_effort" if path == "/v1/chat/completions" else "reasoning.effort"
+    asked = body.get("reasoning_effort") if "reasoning_effort" in body else (body.get("reasoning") or {}).get("effort")
+    if generation == "classic":
+        if asked is not None:
+            return f"Unsupported parameter: '{effort_name}' is not supported with this model."
+        return None
+    if path == "/v1/chat/completions" and "max_tokens" in body:
+        return (
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+        )
+    effort = request_effort(body)
+    if generation == "current" and effort not in ALL_EFFORTS:
+        return f"Invalid value for '{effort_name}': {effort!r} is not one of {', '.join(ALL_EFFORTS)}."
+    for name in ("temperature", "top_p"):
+        if name in body and not (generation == "current" and effort == "none"):
+            return f"Unsupported parameter: '{name}' is not supported with this model."
+    return None
+
+
+def _reasoning_tokens(answer: _Answer | None) -> int:
+    usage = (answer.body.get("usage") or {}) if answer is not None else {}
+    details = usage.get("output_tokens_details") or usage.get("completion_tokens_details") or {}
+    return details.get("reasoning_tokens") or 0
 
 
 def _error(status: int, message: str, kind: str, code: str | None) -> _Answer:
@@ -518,16 +633,23 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 answer = _error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
             else:
                 answer = fake._answer(path, body, self.headers.get("authorization", ""), behaviour)
-            if fake.latency and behaviour not in ("hang", "drop"):
+            wait = fake.latency + fake.reasoning_seconds_per_token * _reasoning_tokens(answer)
+            if wait and behaviour not in ("hang", "drop"):
                 # The answer leaves `latency` after the request came in, however long checking it took here:
                 # benchmarks take the model's latency out, and the fake's own work must not count as ours.
-                fake._stopping.wait(max(0.0, received_at + fake.latency - time.monotonic()))
+                fake._stopping.wait(max(0.0, received_at + wait - time.monotonic()))
             if answer is None:
                 self.close_connection = True
                 return
             self._send(answer)
 
         def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            fake._record(RecordedRequest("GET", path, headers, None, time.monotonic(), "ok", self.client_address[1]))
+            if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):
+                self._send(fake.model_object(path[len("/v1/models/") :]))
+                return
             self._send(_error(404, f"Unknown request URL: GET {self.path}.", "invalid_request_error", "unknown_url"))
 
         def _send(self, answer: _Answer) -> None:
@@ -548,3 +670,20 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve the fake OpenAI API until interrupted.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--cached-input-tokens", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="Seconds every answer waits.")
+    parser.add_argument("--reasoning-ms-per-token", type=float, default=0.0, help="Extra wait per reasoning token.")
+    options = parser.parse_args()
+    with FakeOpenAI(
+        port=options.port, cached_input_tokens=options.cached_input_tokens, latency=options.latency
+    ) as running:
+        running.reasoning_seconds_per_token = options.reasoning_ms_per_token / 1000
+        print(f"Fake OpenAI at {running.base_url}", flush=True)
+        running._thread.join()

@@ -61,3 +61,35 @@ def test_it_pools_postgresql_connections_by_default():
 def test_the_pool_can_be_turned_off():
     printed = _database_settings({"DATABASE_URL": "postgres://u@127.0.0.1:5432/trova", "DATABASE_POOL_MAX_SIZE": "0"})
     assert "pool" not in printed
+
+
+def _setting(name: str, env_overrides: dict[str, str]) -> str:
+    unset = {"DEBUG", "EMAIL_BACKEND", "TRUSTED_PROXY_COUNT", "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.base", "SECRET_KEY": "x" * 50, "AI_PROVIDER": "demo"})
+    env.update(env_overrides)
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_development_mails_go_to_the_console():
+    assert _setting("EMAIL_BACKEND", {"DEBUG": "1"}) == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_no_forwarding_header_is_trusted_unless_configured_also_in_production():
+    assert _setting("TRUSTED_PROXY_COUNT", {"DEBUG": "0"}) == "0"
+    assert _setting("TRUSTED_PROXY_COUNT", {"DEBUG": "0", "TRUSTED_PROXY_COUNT": "1"}) == "1"
+
+
+def test_the_embedded_sqlite_database_is_set_up_for_web_and_worker_together():
+    options = _setting("DATABASES['default']['OPTIONS']", {"DEBUG": "1"})
+    assert "journal_mode=WAL" in options and "'transaction_mode': 'IMMEDIATE'" in options and "'timeout': 20" in options

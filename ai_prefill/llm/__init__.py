@@ -5,18 +5,19 @@ the model-ready photo (ai_prefill.images.prepare_model_image) with the config's 
 instructions, output schema and parameters from ai_prefill/prompts/) to the provider the config names;
 `model_config_for(model=..., prompt_version=...)` builds a config, the rest from settings:
 
-- "openai": the openai SDK's structured output, `client.responses.parse(text=..., parse_as=...)` (the
-  schema as text.format, built once per output model) or, with AI_API_STYLE=chat,
-  `client.chat.completions.parse(response_format=...)`, against OPENAI_BASE_URL.
-  The output schema (schema.py) has the category as an enum of the slugs in the database at call
-  time; the answer is checked again after parsing (lengths, price, taxonomy). One SDK client per
-  (base URL, key, timeout) is shared by all threads, with the SDK's own retries off.
+- "openai": the openai SDK, `client.responses.create(text={"format": json_schema})` or, with
+  AI_API_STYLE=chat, `client.chat.completions.create(response_format=json_schema)`, against OPENAI_BASE_URL.
+  The strict output schema is our own (schema.suggestion_json_schema), with the category as an enum of the
+  slugs in the database at call time; the answer is parsed into the Pydantic model and checked again
+  (lengths, price, taxonomy). The parameters are those the model accepts (capabilities.py), under each
+  API's names. One SDK client per (base URL, key, timeout) is shared by all threads, SDK retries off.
 - "demo": a deterministic suggestion from the photo's colour, shape and brightness (no network).
 
 Retries live here and only here (suggest.py): rate limits (Retry-After honoured, capped), 5xx,
 timeouts and connection errors back off exponentially with jitter, at most MAX_ATTEMPTS in all;
-invalid JSON, schema-breaking answers and refusals are retried once; auth and bad-request errors
-fail at once. Every attempt becomes an LLMCall row: tokens, cost (pricing.py, AI_PRICES), latency,
+invalid JSON, schema-breaking answers and refusals are retried once, a truncated answer (output_truncated)
+once with twice the cap; auth and bad-request errors fail at once. Every attempt becomes an LLMCall row:
+tokens incl. cached and reasoning, cost (pricing.py: genai-prices, AI_PRICES; null when unknown), latency,
 status, error, raw output, and the request as sent with the image replaced by `image_ref`.
 When nothing usable came back, PrefillFailed carries a machine-readable `error_type` and a
 `user_message` a seller can read.

@@ -1,8 +1,11 @@
-"""One attempt at the model through the openai SDK, as structured output from a Pydantic model."""
+"""One attempt at the model through the openai SDK, as structured output under our own strict JSON schema.
+
+The SDK sends the request (its types, its HTTP client, its errors); the answer's JSON body is read here,
+so usage, the output text and a truncation are kept the same way in both API styles.
+"""
 
 import base64
 import json
-import threading
 import time
 from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
@@ -12,20 +15,15 @@ import openai
 import pydantic
 from django.conf import settings
 from django.utils import timezone
-from openai.lib._parsing._responses import type_to_text_format_param
 
+from ai_prefill.llm.capabilities import wire_params
 from ai_prefill.llm.prompt import USER_TEXT, Prompt
 from ai_prefill.llm.schema import SuggestionInvalid, suggestion_check
 from ai_prefill.llm.types import Attempt, ModelConfig
 
 RAW_OUTPUT_MAX_CHARS = 20_000
 IMAGE_OMITTED = "(image omitted)"
-# Models that reject `temperature` and count their reasoning in the output-token limit.
-REASONING_MODEL_PREFIXES = ("o1", "o3", "o4", "gpt-5")
-
-
-def is_reasoning_model(model: str) -> bool:
-    return model.startswith(REASONING_MODEL_PREFIXES)
+SCHEMA_NAME = "ListingSuggestion"
 
 
 @lru_cache(maxsize=8)
@@ -34,40 +32,17 @@ def openai_client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
 
     max_retries=0: retries live in one layer, ours (ai_prefill.llm.suggest), not the SDK's as well.
     """
-    return openai.OpenAI(
+    client = openai.OpenAI(
         base_url=base_url or None,
         # An OpenAI-compatible server without auth still needs some key for the SDK to start.
         api_key=api_key or "not-needed",
         timeout=timeout,
         max_retries=0,
     )
-
-
-@lru_cache(maxsize=16)
-def _text_format(output_model: type[pydantic.BaseModel]) -> dict:
-    """The Responses API's text.format for the output model, built once per model.
-
-    Given text_format, the SDK rebuilds the strict JSON schema on every call (about half a millisecond
-    holding the GIL); given this as text.format with parse_as, it sends the same and parses the same.
-    """
-    return type_to_text_format_param(output_model)
-
-
-# On its first answer of a kind the SDK builds pydantic type adapters for its response types (~100 ms
-# holding the GIL) and caches them, without a lock. A worker starting on a backlog would have all of
-# its threads parse their first answer at once, each building them again: 200 threads, 20 s of CPU.
-# So the first parse of each kind goes alone, and everyone after it finds the cache filled.
-_first_parse_lock = threading.Lock()
-_parsed_kinds: set[tuple[str, type[pydantic.BaseModel]]] = set()
-
-
-def _parse(raw, kind: tuple[str, type[pydantic.BaseModel]]):
-    if kind in _parsed_kinds:
-        return raw.parse()
-    with _first_parse_lock:
-        parsed = raw.parse()
-        _parsed_kinds.add(kind)
-    return parsed
+    # The SDK imports its API resources on first use (about 200 ms holding the GIL): here, once, rather than
+    # inside the first call's measured latency.
+    client.responses, client.chat.completions, client.models  # noqa: B018
+    return client
 
 
 def openai_attempt(
@@ -76,17 +51,18 @@ def openai_attempt(
     """Ask the model once; the Attempt says what came back, or which error, and never raises for the API's faults."""
     category_slugs = tuple(slug for slug, _ in categories)
     output_model = prompt.output_model(category_slugs)
+    schema = prompt.output_json_schema(category_slugs)
     instructions = prompt.render(categories=categories)
     image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
+    params = wire_params(model=config.model, api_style=config.api_style, params=config.params)
 
     attempt = Attempt(started_at=timezone.now())
     started = time.monotonic()
-    raw = None
     sent = None
     try:
         if config.api_style == "chat":
-            raw = client.chat.completions.with_raw_response.parse(
+            raw = client.chat.completions.with_raw_response.create(
                 model=config.model,
                 messages=[
                     {"role": "system", "content": instructions},
@@ -98,13 +74,14 @@ def openai_attempt(
                         ],
                     },
                 ],
-                response_format=output_model,
-                **_chat_params(config),
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
+                },
+                **params,
             )
         else:
-            params = dict(config.params)
-            text = {**params.pop("text", {}), "format": _text_format(output_model)}
-            raw = client.responses.with_raw_response.parse(
+            raw = client.responses.with_raw_response.create(
                 model=config.model,
                 instructions=instructions,
                 input=[
@@ -116,20 +93,27 @@ def openai_attempt(
                         ],
                     }
                 ],
-                text=text,
-                parse_as=output_model,
+                text={
+                    **params.pop("text", {}),
+                    "format": {"type": "json_schema", "name": SCHEMA_NAME, "schema": schema, "strict": True},
+                },
                 **params,
             )
         sent = raw.http_request
         attempt.http_status = raw.status_code
-        _read_body(attempt, raw.text, config.api_style)
-        parsed = _parse(raw, (config.api_style, output_model))  # the SDK validates against output_model here
-        output, refusal = _output(parsed, config.api_style)
-        if refusal is not None:
-            attempt.fail("refusal", refusal or "The model refused without a reason.")
-        elif output is None:
+        answer = _read_body(attempt, raw.text, config.api_style)
+        if answer.truncated:
+            attempt.fail(
+                "output_truncated",
+                f"The answer was cut off at the output-token limit ({config.params.get('max_output_tokens')}), "
+                f"{attempt.reasoning_tokens} of {attempt.output_tokens} output tokens spent reasoning.",
+            )
+        elif answer.refusal is not None:
+            attempt.fail("refusal", answer.refusal or "The model refused without a reason.")
+        elif not answer.text:
             attempt.fail("invalid_output", "The answer has no structured output.")
         else:
+            output = output_model.model_validate_json(answer.text)
             attempt.suggestion = suggestion_check(output, category_slugs=category_slugs)
     except openai.APIStatusError as error:
         sent = error.request
@@ -141,10 +125,6 @@ def openai_attempt(
     except openai.APIConnectionError as error:
         sent = error.request
         attempt.fail("connection_error", f"{error.message} {error.__cause__ or ''}".strip())
-    except openai.LengthFinishReasonError:
-        attempt.fail("invalid_output", "The answer was cut off at the output-token limit.")
-    except openai.ContentFilterFinishReasonError:
-        attempt.fail("refusal", "The answer was withheld by the content filter.")
     except pydantic.ValidationError as error:
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
             attempt.fail("invalid_output", f"The answer is not valid JSON: {error.errors()[0]['msg']}")
@@ -152,71 +132,69 @@ def openai_attempt(
             attempt.fail("schema_violation", _validation_summary(error))
     except SuggestionInvalid as error:
         attempt.fail("schema_violation", str(error))
-    except (openai.APIResponseValidationError, ValueError) as error:
-        attempt.fail("invalid_output", f"The answer could not be read: {error}")
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
         attempt.request = _recorded_request(sent, image_ref)
     return attempt
 
 
-def _chat_params(config: ModelConfig) -> dict:
-    params = dict(config.params)
-    if "max_output_tokens" in params:
-        # OpenAI's reasoning models only take max_completion_tokens; compatible servers (Ollama, vLLM,
-        # Gemini) all take max_tokens.
-        limit_name = "max_completion_tokens" if is_reasoning_model(config.model) else "max_tokens"
-        params[limit_name] = params.pop("max_output_tokens")
-    return params
+class _Answer:
+    text: str = ""
+    refusal: str | None = None
+    truncated: bool = False
 
 
-def _read_body(attempt: Attempt, text: str, api_style: str) -> None:
-    """Tokens and output text straight from the JSON body, so they are kept even when parsing fails."""
+def _read_body(attempt: Attempt, text: str, api_style: str) -> _Answer:
+    """Tokens, output text, refusal and truncation straight from the JSON body, in either API style.
+
+    Usage as billed (openai/types/responses/response_usage.py, openai/types/completion_usage.py): input
+    includes the cached tokens, output includes the reasoning tokens.
+    """
+    answer = _Answer()
     try:
         body = json.loads(text)
     except ValueError:
-        attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]
-        return
+        body = None
     if not isinstance(body, dict):
         attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]
-        return
+        answer.text = text
+        return answer
     usage = body.get("usage") or {}
     if api_style == "chat":
+        input_details, output_details = "prompt_tokens_details", "completion_tokens_details"
         attempt.input_tokens = _count(usage.get("prompt_tokens"))
         attempt.output_tokens = _count(usage.get("completion_tokens"))
-        texts = []
-        for choice in body.get("choices") or []:
-            message = choice.get("message") or {}
-            texts.append(message.get("content") or message.get("refusal") or "")
+        choices = body.get("choices") or [{}]
+        message = choices[0].get("message") or {}
+        answer.text, answer.refusal = message.get("content") or "", message.get("refusal")
+        finish = choices[0].get("finish_reason")
+        answer.truncated = finish == "length"
+        if finish == "content_filter" and answer.refusal is None:
+            answer.refusal = "The answer was withheld by the content filter."
     else:
+        input_details, output_details = "input_tokens_details", "output_tokens_details"
         attempt.input_tokens = _count(usage.get("input_tokens"))
         attempt.output_tokens = _count(usage.get("output_tokens"))
-        texts = [
-            part.get("text") or part.get("refusal") or ""
+        parts = [
+            part
             for item in body.get("output") or []
-            if item.get("type") == "message"
+            if isinstance(item, dict) and item.get("type") == "message"
             for part in item.get("content") or []
         ]
-    attempt.raw_output = "".join(texts)[:RAW_OUTPUT_MAX_CHARS]
+        answer.text = "".join(part.get("text") or "" for part in parts if part.get("type") == "output_text")
+        refusals = [part.get("refusal") or "" for part in parts if part.get("type") == "refusal"]
+        answer.refusal = refusals[0] if refusals else None
+        # A cap the reasoning used up ends the response incomplete, often with no message at all.
+        reason = (body.get("incomplete_details") or {}).get("reason")
+        answer.truncated = body.get("status") == "incomplete" and reason == "max_output_tokens"
+    attempt.cached_input_tokens = _count((usage.get(input_details) or {}).get("cached_tokens"))
+    attempt.reasoning_tokens = _count((usage.get(output_details) or {}).get("reasoning_tokens"))
+    attempt.raw_output = (answer.text or answer.refusal or "")[:RAW_OUTPUT_MAX_CHARS]
+    return answer
 
 
 def _count(value: object) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
-
-
-def _output(parsed, api_style: str) -> tuple[pydantic.BaseModel | None, str | None]:
-    """(structured output, refusal text) of a parsed answer; the refusal is None when there is none."""
-    if api_style == "chat":
-        if not parsed.choices:
-            return None, None
-        message = parsed.choices[0].message
-        return message.parsed, message.refusal
-    for item in parsed.output:
-        if item.type == "message":
-            for part in item.content:
-                if part.type == "refusal":
-                    return None, part.refusal
-    return parsed.output_parsed, None
 
 
 def _classify_status_error(attempt: Attempt, error: openai.APIStatusError) -> None:

@@ -14,14 +14,14 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
-from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel
 
-from ai_prefill.llm.schema import SUGGESTED_FIELDS, suggestion_model
+from ai_prefill.llm.capabilities import ModelParamsInvalid, prompt_params_check
+from ai_prefill.llm.schema import SUGGESTED_FIELDS, suggestion_json_schema, suggestion_model
 from ai_prefill.models import PromptVersion
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -65,24 +65,29 @@ class Prompt:
     def output_model(self, category_slugs: tuple[str, ...]) -> type[BaseModel]:
         return suggestion_model(category_slugs, self.field_descriptions)
 
+    def output_json_schema(self, category_slugs: tuple[str, ...]) -> dict:
+        """The strict JSON schema sent to the model, with the category an enum of the given slugs."""
+        return suggestion_json_schema(category_slugs, self.field_descriptions)
+
     @property
     def output_schema(self) -> dict:
-        """The JSON schema as the SDK sends it, with the category enum standing for the taxonomy."""
-        return json.loads(_output_schema_text(self.field_descriptions))
+        """The JSON schema as sent, with the category enum standing for the taxonomy."""
+        return self.output_json_schema((CATEGORY_SLUGS_MARK,))
 
     @cached_property
     def content_hash(self) -> str:
-        content = {"instructions": self.instructions, "output_schema": self.output_schema, "params": self.params}
+        """SHA-256 of our canonical form of the instructions, the output schema and the parameters.
+
+        Built only from our own code (schema.suggestion_json_schema, sorted compact JSON, LF line ends), so an
+        upgrade of openai or pydantic cannot change it; tests/ai_prefill/test_prompts.py pins each shipped one.
+        """
+        content = {
+            "instructions": self.instructions.replace("\r\n", "\n"),
+            "output_schema": self.output_schema,
+            "params": self.params,
+        }
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-@lru_cache(maxsize=64)
-def _output_schema_text(field_descriptions: tuple[tuple[str, str], ...]) -> str:
-    # Cached: building the schema takes about a millisecond, and every analysis checks the hash.
-    schema = to_strict_json_schema(suggestion_model(("a", "b"), field_descriptions))
-    schema["properties"]["category"]["enum"] = [CATEGORY_SLUGS_MARK]
-    return json.dumps(schema)
 
 
 def prompt_read(version: str, *, directory: Path = PROMPTS_DIR) -> Prompt | None:
@@ -105,6 +110,10 @@ def prompt_read(version: str, *, directory: Path = PROMPTS_DIR) -> Prompt | None
         )
     if not isinstance(header.get("params", {}), dict):
         raise PromptVersionError(f"{header_path}: params must be a table, e.g. [params] temperature = 0.2.")
+    try:
+        prompt_params_check(dict(header.get("params", {})))
+    except ModelParamsInvalid as error:
+        raise PromptVersionError(f"{header_path}: {error}") from None
     return Prompt(
         version=version,
         description=str(header.get("description", "")),

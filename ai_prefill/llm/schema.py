@@ -53,6 +53,32 @@ def suggestion_model(
     )
 
 
+def suggestion_json_schema(category_slugs: tuple[str, ...], field_descriptions: tuple[tuple[str, str], ...]) -> dict:
+    """The strict JSON schema sent as the structured-output format, written out here rather than generated.
+
+    Ours, so that the prompt version's content hash (which covers it) does not move when pydantic or the
+    SDK change how they generate schemas; a test checks it still describes suggestion_model.
+    """
+    descriptions = dict(field_descriptions)
+
+    def text(name: str, json_type: str = "string", **extra) -> dict:
+        return {"description": descriptions[name], **extra, "title": name.capitalize(), "type": json_type}
+
+    return {
+        "properties": {
+            "title": text("title"),
+            "description": text("description"),
+            "category": text("category", enum=list(category_slugs)),
+            "price": text("price", "number"),
+            "condition": text("condition", enum=list(Condition.values)),
+        },
+        "required": list(SUGGESTED_FIELDS),
+        "title": "ListingSuggestion",
+        "type": "object",
+        "additionalProperties": False,
+    }
+
+
 def suggestion_check(output: BaseModel, *, category_slugs: tuple[str, ...]) -> dict:
     """The suggestion as stored, or SuggestionInvalid saying which limit the model's answer broke."""
     title = output.title.strip()

@@ -1,14 +1,17 @@
 """prefill_suggest: the retry policy around one provider, and the record of every attempt."""
 
+import dataclasses
 import logging
 import random
 import time
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
 
+from ai_prefill.llm.capabilities import params_for_model
 from ai_prefill.llm.demo_provider import demo_attempt
-from ai_prefill.llm.openai_provider import is_reasoning_model, openai_attempt
+from ai_prefill.llm.openai_provider import openai_attempt
 from ai_prefill.llm.pricing import cost_estimate
 from ai_prefill.llm.prompt import Prompt, PromptVersionError, current_prompt_version, prompt_get
 from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
@@ -22,6 +25,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # Invalid, schema-breaking or refused answers get one more try, not two: a third rarely differs.
 MAX_OUTPUT_FAILURES = 2
+# A truncated answer (the cap used up, often by reasoning) is tried once more with this many times the cap.
+TRUNCATED_CAP_FACTOR = 2
 API_STYLES = ("responses", "chat")
 PROVIDERS = ("openai", "demo")
 
@@ -34,8 +39,9 @@ def model_config_for(
     provider: str | None = None,
     params: dict | None = None,
 ) -> ModelConfig:
-    """A model config, anything not given as settings say; the parameters are the prompt version's, then
-    AI_MAX_OUTPUT_TOKENS, then `params`. Raises ValueError (PromptVersionError) naming what is wrong."""
+    """A model config, anything not given as settings say; the parameters are the prompt version's that the
+    model accepts, then AI_MAX_OUTPUT_TOKENS, then `params` (which must suit the model). Raises ValueError
+    (PromptVersionError, ModelParamsInvalid) naming what is wrong."""
     provider = provider or ("demo" if model == "demo" else "openai" if model else settings.AI_PROVIDER)
     if provider not in PROVIDERS:
         raise ValueError(f"Unknown provider {provider!r}: use one of {', '.join(PROVIDERS)}.")
@@ -44,9 +50,8 @@ def model_config_for(
     if api_style not in API_STYLES:
         raise ValueError(f"Unknown API style {api_style!r}: use one of {', '.join(API_STYLES)}.")
     prompt = prompt_get(prompt_version or current_prompt_version())
-    merged = {**prompt.params, "max_output_tokens": settings.AI_MAX_OUTPUT_TOKENS, **(params or {})}
-    if is_reasoning_model(model):
-        merged.pop("temperature", None)  # reasoning models reject it
+    defaults = {**prompt.params, "max_output_tokens": settings.AI_MAX_OUTPUT_TOKENS}
+    merged = params_for_model(model=model, defaults=defaults, chosen=params or {}) if provider == "openai" else defaults
     return ModelConfig(
         provider=provider,
         model=model,
@@ -111,6 +116,11 @@ def prefill_suggest(
         )
         if final:
             raise PrefillFailed(attempt.error_type, attempt.error_message, attempts=number, call_ids=tuple(call_ids))
+        if attempt.error_type == "output_truncated":
+            cap = config.params.get("max_output_tokens") or settings.AI_MAX_OUTPUT_TOKENS
+            config = dataclasses.replace(
+                config, params={**config.params, "max_output_tokens": cap * TRUNCATED_CAP_FACTOR}
+            )
         connection_release()
         time.sleep(retry_wait_seconds(attempt, number=number))
     raise AssertionError("unreachable: the last attempt returns or raises")
@@ -177,8 +187,18 @@ def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Promp
         started_at=attempt.started_at,
         latency_ms=attempt.latency_ms,
         input_tokens=attempt.input_tokens,
+        cached_input_tokens=attempt.cached_input_tokens,
         output_tokens=attempt.output_tokens,
-        cost=cost_estimate(model=config.model, input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens),
+        reasoning_tokens=attempt.reasoning_tokens,
+        cost=Decimal(0)  # the demo provider runs here, for free
+        if config.provider == "demo"
+        else cost_estimate(
+            model=config.model,
+            input_tokens=attempt.input_tokens,
+            cached_input_tokens=attempt.cached_input_tokens,
+            output_tokens=attempt.output_tokens,
+            reasoning_tokens=attempt.reasoning_tokens,
+        ),
         http_status=attempt.http_status,
         error_type=attempt.error_type,
         error_message=attempt.error_message,

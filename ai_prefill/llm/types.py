@@ -6,7 +6,8 @@ from datetime import datetime
 # Worth another try after a wait: the service was busy or unreachable.
 TRANSIENT_ERRORS = frozenset({"rate_limited", "server_error", "timeout", "connection_error"})
 # The model answered, but not with a usable suggestion: worth one more try, no more.
-OUTPUT_ERRORS = frozenset({"invalid_output", "schema_violation", "refusal"})
+# output_truncated is retried with a larger cap (suggest.TRUNCATED_CAP_FACTOR).
+OUTPUT_ERRORS = frozenset({"invalid_output", "schema_violation", "refusal", "output_truncated"})
 
 _BUSY = "The suggestion service is busy right now. Please fill in the form yourself."
 _NO_SUGGESTION = "We couldn't suggest details for this photo. Please fill in the form yourself."
@@ -19,6 +20,7 @@ USER_MESSAGES = {
     "invalid_output": _NO_SUGGESTION,
     "schema_violation": _NO_SUGGESTION,
     "refusal": _NO_SUGGESTION,
+    "output_truncated": _NO_SUGGESTION,
 }
 
 
@@ -29,7 +31,9 @@ class ModelConfig:
     api_style: str  # "responses" | "chat"
     prompt_version: str
     timeout_seconds: float
-    params: dict = field(default_factory=dict)  # e.g. {"temperature": 0.2, "max_output_tokens": 600}
+    # As checked against the model (ai_prefill.llm.capabilities), e.g. {"reasoning_effort": "low",
+    # "max_output_tokens": 2000}; the provider gives them each API's names.
+    params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,10 @@ class Attempt:
     error_message: str = ""
     http_status: int | None = None
     retry_after: float | None = None
-    input_tokens: int = 0
-    output_tokens: int = 0
+    input_tokens: int = 0  # all of them, the cached ones included
+    cached_input_tokens: int = 0
+    output_tokens: int = 0  # all of them, the reasoning ones included
+    reasoning_tokens: int = 0
     raw_output: str = ""
 
     def fail(self, error_type: str, message: str) -> None:

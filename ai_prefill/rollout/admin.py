@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
+from ai_prefill.llm import model_config_for
+from ai_prefill.llm.capabilities import ModelParamsInvalid
 from ai_prefill.llm.prompt import PromptVersionError, prompt_get
 from ai_prefill.models import Analysis, Experiment, LLMCall, PromptVersion, Variant
 
@@ -126,7 +128,10 @@ class VariantForm(forms.ModelForm):
     params = forms.JSONField(
         required=False,
         initial=dict,
-        help_text='Model parameters over the prompt version\'s own, as JSON: {"temperature": 0.4}.',
+        help_text=(
+            'Model parameters over the prompt version\'s own, as JSON: {"temperature": 0.4} for gpt-4o-mini, '
+            '{"reasoning_effort": "low"} for a reasoning model such as gpt-6-luna.'
+        ),
     )
 
     class Meta:
@@ -149,6 +154,19 @@ class VariantForm(forms.ModelForm):
                 prompt_get(version.version)
             except PromptVersionError as error:
                 self.add_error("prompt_version", str(error))
+                return cleaned
+        if cleaned.get("provider") == Variant.Provider.OPENAI and cleaned.get("model") and version is not None:
+            try:
+                # As the worker will build it: a parameter the model refuses is named now, not as a 400 per analysis.
+                model_config_for(
+                    provider="openai",
+                    model=cleaned["model"],
+                    api_style=cleaned.get("api_style"),
+                    prompt_version=version.version,
+                    params=cleaned.get("params") or {},
+                )
+            except ModelParamsInvalid as error:
+                self.add_error("params", str(error))
         return cleaned
 
 

@@ -8,13 +8,15 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_number, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_number, env_prices, env_str
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("TROVA_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", False)
+# With DEBUG on, a missing page shows the site's own 404 page; this (or ?technical_404) shows Django's debug one.
+DEBUG_TECHNICAL_404 = env_bool("DEBUG_TECHNICAL_404", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so the error answers it makes pass every other middleware (session, CSRF, headers) on the way out.
+    "config.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,6 +102,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
         "max_size": DATABASE_POOL_MAX_SIZE,
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web and worker share the file. WAL lets readers work beside the one writer; IMMEDIATE takes the write
+    # lock when a transaction begins, so a writer waits its turn (up to the timeout) instead of failing with
+    # "database is locked" when a read lock cannot be upgraded. Django 5.1+ options (SQLite "Notes" in the docs).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20, minimum=1),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "marketplace.User"
@@ -181,16 +196,19 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Rate limits: sign-ups and failed log-ins per client address (in the cache), messages per sender (in the
-# database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with what was typed kept.
+# Rate limits: sign-ups and failed log-ins per client address (in the cache), messages per sender and reports per
+# reporter (in the database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with
+# Retry-After and what was typed kept.
 SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 10, minimum=1)
 # Password-reset requests per client address, and confirmation mails per account (a change of address, a resend).
 ACCOUNT_MAILS_PER_HOUR = env_int("ACCOUNT_MAILS_PER_HOUR", 10, minimum=1)
 LOGIN_FAILURES_PER_HOUR = env_int("LOGIN_FAILURES_PER_HOUR", 20, minimum=1)
 MESSAGES_PER_HOUR = env_int("MESSAGES_PER_HOUR", 60, minimum=1)
+REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10, minimum=1)
 # How many reverse proxies in front of the web process append to X-Forwarded-For: the client's address is the
-# one the outermost saw. 0 uses the connection's own address (no proxy; with one, everybody would share a limit).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+# one the outermost saw. 0 (the default) uses the connection's own address and trusts no forwarding header,
+# which a client could otherwise forge for a fresh address per request; behind nginx set it to 1 (README).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Celery. The default broker needs no server (files under var/broker) so `make run` works anywhere.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
@@ -255,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.check_alerts",
         "schedule": env_int("AI_ALERT_EVERY_SECONDS", 60, minimum=1),
     },
+    "model-lifecycle": {
+        "task": "ai_prefill.tasks.model_lifecycle_task",
+        "schedule": env_int("AI_MODEL_LIFECYCLE_EVERY_SECONDS", 24 * 3600, minimum=60),
+    },
     "rollout-guardrail": {
         "task": "insights.tasks.rollout_guardrail_task",
         "schedule": env_int("ROLLOUT_GUARDRAIL_EVERY_SECONDS", 300, minimum=10),
@@ -267,10 +289,12 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 AI_PROVIDER = env_choice("AI_PROVIDER", "openai" if (OPENAI_API_KEY or OPENAI_BASE_URL) else "demo", ("openai", "demo"))
 AI_PROVIDER_EXPLICIT = bool(env_str("AI_PROVIDER"))
-AI_MODEL = env_str("AI_MODEL") or "gpt-4o-mini"
+# gpt-6-luna: OpenAI's replacement for gpt-4o-mini, which shuts down on 2027-01-14 (deprecations page, via
+# issue 17); chosen by the eval in the README's "Model upgrades". `python manage.py models` shows the dates.
+AI_MODEL = env_str("AI_MODEL") or "gpt-6-luna"
 AI_API_STYLE = env_choice("AI_API_STYLE", "responses", ("responses", "chat"))
 # The prompt version (ai_prefill/prompts/NAME.md and NAME.toml) analyses use outside experiments.
-AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v1"
+AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v3"
 if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file():
     raise ImproperlyConfigured(
         f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "
@@ -286,18 +310,11 @@ AI_RETRY_MAX_SECONDS = env_number("AI_RETRY_MAX_SECONDS", 8, minimum=0)
 AI_RETRY_AFTER_MAX_SECONDS = env_number("AI_RETRY_AFTER_MAX_SECONDS", 10, minimum=0)
 # A guard against runaway answers; a suggestion is about 150 tokens, reasoning models need room to think.
 AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 2000, minimum=100)
-# Cost estimates for LLMCall.cost: US dollars per million tokens, OpenAI's standard list prices
-# (check them when adding a model). A model missing here is recorded with cost 0.
-AI_PRICES = {
-    "gpt-4o-mini": {"input": "0.15", "output": "0.60"},
-    "gpt-4o": {"input": "2.50", "output": "10.00"},
-    "gpt-4.1-nano": {"input": "0.10", "output": "0.40"},
-    "gpt-4.1-mini": {"input": "0.40", "output": "1.60"},
-    "gpt-4.1": {"input": "2.00", "output": "8.00"},
-    "gpt-5-nano": {"input": "0.05", "output": "0.40"},
-    "gpt-5-mini": {"input": "0.25", "output": "2.00"},
-    "gpt-5": {"input": "1.25", "output": "10.00"},
-}
+# Prices come from pydantic's genai-prices (ai_prefill.llm.pricing), which keeps OpenAI's list prices. For a
+# private or local model it does not know, AI_PRICES (JSON) gives US dollars per million tokens, e.g.
+# {"llava:13b": {"input": "0", "output": "0"}} or {"my-ft": {"input": "0.3", "cached_input": "0.03", "output": "1.2"}};
+# a model with neither has an unknown cost, never $0.
+AI_PRICES = env_prices("AI_PRICES")
 if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
     raise ImproperlyConfigured(
         "No OPENAI_API_KEY or OPENAI_BASE_URL is set, so the pre-fill would use the demo provider. "
@@ -342,6 +359,8 @@ AI_ALERT_MIN_SAMPLE = env_int("AI_ALERT_MIN_SAMPLE", 20, minimum=1)
 AI_ALERT_REPEAT_MINUTES = env_int("AI_ALERT_REPEAT_MINUTES", 60, minimum=1)
 ADMINS = [(address, address) for address in env_list("ADMINS")]
 SERVER_EMAIL = env_str("SERVER_EMAIL") or "trova@localhost"
+# The sender of the mails to people (the sign-up mails); SERVER_EMAIL sends the ones to ADMINS.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or SERVER_EMAIL
 EMAIL_SUBJECT_PREFIX = "[Trova] "
 # /metrics is open with DEBUG on; otherwise it needs "Authorization: Bearer METRICS_TOKEN" or a client
 # address inside METRICS_ALLOWED_IPS (addresses or networks, comma-separated).
@@ -392,7 +411,6 @@ SECURE_CSP = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Trova <noreply@localhost>"
 EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

@@ -125,12 +125,12 @@ def account_export(*, user: User) -> IO[bytes]:
         "conversations": _conversations(user),
         "reports": [
             {
-                "listing": {"id": report.listing_id, "title": report.listing.title},
+                "listing": {"id": report.listing_id, "title": report.listing_title},
                 "reason": report.reason,
                 "comment": report.comment,
                 "created_at": _when(report.created_at),
             }
-            for report in Report.objects.filter(reporter=user).select_related("listing")
+            for report in Report.objects.filter(reporter=user).order_by("created_at")
         ],
         "api_tokens": [
             {"name": token.name, "created_at": _when(token.created_at), "last_used_at": _when(token.last_used_at)}
@@ -166,10 +166,10 @@ def account_delete(*, user: User, password: str) -> None:
     """Delete the person's account: their personal data and photos go, what others need stays, anonymised.
 
     - Photos: every rendition file (after the commit) and row.
-    - Listings: deleted, except those others still need (a conversation, a report), kept hidden, without
-      description or photos, so buyers' conversations and moderators' reports keep their subject.
+    - Listings: deleted, except those a buyer's conversation is about, kept hidden without description or
+      photos so the conversation keeps its subject. Reports keep their own copy of the title and seller.
     - Messages and conversations stay with the other side, who sees "Former member".
-    - Reports they made stay for moderation, from "Former member".
+    - Reports they made, and reports about them (Report.seller), stay for moderation, naming "Former member".
     - API tokens are deleted; registered hooks detach the rest (analyses keep their numbers, not the person).
     - The account row stays as an empty tombstone the kept rows point at, and can never log in again.
     """
@@ -184,8 +184,7 @@ def account_delete(*, user: User, password: str) -> None:
     # Files go only once the rows are gone for good: a rollback must not leave rows pointing at nothing.
     transaction.on_commit(lambda: [photo_delete_files(photo) for photo in photos])
 
-    needed = Q(conversations__isnull=False) | Q(reports__isnull=False)
-    kept = Listing.objects.filter(seller=user).filter(needed).values("pk")
+    kept = Listing.objects.filter(seller=user, conversations__isnull=False).values("pk")
     Listing.objects.filter(seller=user).exclude(pk__in=kept).delete()
     Listing.objects.filter(seller=user).update(status=Listing.Status.HIDDEN, description="")
 

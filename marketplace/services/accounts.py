@@ -1,6 +1,8 @@
 """Accounts: signing up, confirming the e-mail address, the settings page. Logging in and out, password reset
 and change are Django's own views; leaving (export, deletion) is services/account_data.py."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
@@ -14,6 +16,12 @@ from django.utils import timezone
 from core.errors import DomainError, NotFound
 from marketplace.auth import token_issue
 from marketplace.models import ApiToken, User
+from marketplace.text import text_clean
+
+logger = logging.getLogger(__name__)
+
+WELCOME_SUBJECT = "Welcome to Trova"
+ADDRESS_IN_USE_SUBJECT = "Someone tried to sign up to Trova with your e-mail address"
 
 
 class SignupInvalid(DomainError):
@@ -26,14 +34,43 @@ def _reject(field: str, message: str) -> SignupInvalid:
     return SignupInvalid(message, {field: [message]})
 
 
-def user_signup(*, username: str, display_name: str, email: str, password: str) -> User:
-    """Create an account; usernames and e-mail addresses are unique regardless of case."""
-    username, display_name, email = username.strip(), display_name.strip(), User.objects.normalize_email(email.strip())
+def _mail(*, subject: str, body: str, to: str) -> None:
+    try:
+        send_mail(subject, body, None, [to])
+    except Exception:
+        # The account exists either way; a mail server that is down must not turn the sign-up into a 500.
+        logger.exception("Could not send the sign-up mail %r", subject)
+
+
+def _mail_signup(*, user: User, email: str, owner: User | None, base_url: str) -> None:
+    if owner is None:
+        # The welcome (subject WELCOME_SUBJECT) carries the link that confirms the address.
+        try:
+            email_confirmation_send(user=user, email=email, base_url=base_url)
+        except Exception:
+            logger.exception("Could not send the sign-up mail %r", WELCOME_SUBJECT)
+        return
+    body = (
+        f"Hello {owner.public_name},\n\nsomeone just signed up to Trova with this e-mail address, which already "
+        f"belongs to your account {owner.username}. The new account did not get the address.\n\n"
+        "If it was you, log in with that username instead. If it was not, you need not do anything: your account "
+        "is unchanged."
+    )
+    _mail(subject=ADDRESS_IN_USE_SUBJECT, body=body, to=owner.email)
+
+
+def user_signup(*, username: str, display_name: str, email: str, password: str, base_url: str) -> User:
+    """Create an account; usernames and e-mail addresses are unique regardless of case.
+
+    Whether an address is registered is never revealed: a sign-up with a taken one answers as any other (the
+    account is made without the address) and the address's owner gets a mail about it instead.
+    """
+    username, display_name = text_clean(username).strip(), text_clean(display_name).strip()
+    email = User.objects.normalize_email(email.strip())
     if User.objects.filter(username__iexact=username).exists():
         raise _reject("username", "That username is taken. Please choose another one.")
-    if User.objects.filter(email__iexact=email).exists():
-        raise _reject("email", "An account with that e-mail address already exists. Try logging in.")
-    user = User(username=username, display_name=display_name, email=email)
+    owner = User.objects.filter(email__iexact=email).first() if email else None
+    user = User(username=username, display_name=display_name, email="" if owner else email)
     try:
         user.full_clean(exclude=["password"])
     except ValidationError as exc:
@@ -50,6 +87,7 @@ def user_signup(*, username: str, display_name: str, email: str, password: str) 
     except IntegrityError:
         # Two sign-ups raced for the same username; the loser gets the same sentence as above.
         raise _reject("username", "That username is taken. Please choose another one.") from None
+    transaction.on_commit(lambda: _mail_signup(user=user, email=email, owner=owner, base_url=base_url))
     return user
 
 

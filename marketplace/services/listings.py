@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed
 from marketplace.models import Category, Listing, Photo
 from marketplace.services.photos import Renditions, make_renditions, photo_create, photo_delete_files
+from marketplace.text import text_clean
 
 
 class ListingInvalid(DomainError):
@@ -29,12 +30,23 @@ class ListingData:
     condition: str
 
 
+HIDDEN_SENTENCE = "This listing was taken down by our staff and cannot be changed. You can still delete it."
+
+
 def _ensure_owner(listing: Listing, actor) -> None:
     if listing.seller_id != getattr(actor, "pk", None):
         raise NotAllowed("Only the seller can change this listing.")
 
 
+def _ensure_changeable(listing: Listing, actor) -> None:
+    """The owner may change the listing, unless staff hid it: then it stays as it was reported (deletion aside)."""
+    _ensure_owner(listing, actor)
+    if listing.status == Listing.Status.HIDDEN:
+        raise NotAllowed(HIDDEN_SENTENCE)
+
+
 def _validate(listing: Listing) -> None:
+    listing.title, listing.description = text_clean(listing.title).strip(), text_clean(listing.description).strip()
     try:
         listing.full_clean(exclude=["seller"])
     except ValidationError as exc:
@@ -128,7 +140,7 @@ def listing_create(
 
 def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
     """Change a listing's fields."""
-    _ensure_owner(listing, actor)
+    _ensure_changeable(listing, actor)
     for field, value in data.__dict__.items():
         setattr(listing, field, value)
     _validate(listing)
@@ -138,7 +150,7 @@ def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
 
 def listing_photos_add(*, listing: Listing, actor, uploads: Sequence) -> list[Photo]:
     """Add photos to a listing, up to the limit."""
-    _ensure_owner(listing, actor)
+    _ensure_changeable(listing, actor)
     existing = listing.photos.count()
     _check_photo_count(existing + len(uploads))
     renditions = [make_renditions(upload) for upload in uploads]
@@ -157,7 +169,7 @@ def listing_photos_add(*, listing: Listing, actor, uploads: Sequence) -> list[Ph
 def listing_photo_remove(*, photo: Photo, actor) -> None:
     """Remove one photo; the last one cannot go, and the next becomes main when the main one goes."""
     listing = photo.listing
-    _ensure_owner(listing, actor)
+    _ensure_changeable(listing, actor)
     with transaction.atomic():
         if listing.photos.count() <= 1:
             raise ListingInvalid("A listing needs at least one photo.")
@@ -170,7 +182,7 @@ def listing_photo_remove(*, photo: Photo, actor) -> None:
 
 def listing_photo_set_main(*, photo: Photo, actor) -> None:
     """Mark one photo as the main one."""
-    _ensure_owner(photo.listing, actor)
+    _ensure_changeable(photo.listing, actor)
     with transaction.atomic():
         photo.listing.photos.update(is_main=False)
         Photo.objects.filter(pk=photo.pk).update(is_main=True)
@@ -178,17 +190,15 @@ def listing_photo_set_main(*, photo: Photo, actor) -> None:
 
 def listing_mark_sold(*, listing: Listing, actor) -> Listing:
     """Mark a listing as sold; it leaves the browse page."""
-    _ensure_owner(listing, actor)
-    if listing.status == Listing.Status.HIDDEN:
-        # Otherwise a seller could bring back a listing staff took down by "selling" it.
-        raise NotAllowed("This listing was taken down by our staff and cannot be changed.")
+    # A hidden listing stays hidden: otherwise a seller could bring back a listing staff took down by "selling" it.
+    _ensure_changeable(listing, actor)
     listing.status, listing.sold_at = Listing.Status.SOLD, timezone.now()
     listing.save(update_fields=["status", "sold_at", "updated_at"])
     return listing
 
 
 def listing_delete(*, listing: Listing, actor) -> None:
-    """Delete a listing and its photo files."""
+    """Delete a listing and its photo files; its reports stay, for staff (Report keeps the seller and title)."""
     _ensure_owner(listing, actor)
     photos = list(listing.photos.all())
     listing.delete()

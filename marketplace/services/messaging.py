@@ -4,23 +4,24 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from core.errors import DomainError, NotAllowed
+from core.errors import DomainError, NotAllowed, RateLimited, sliding_window_wait
 from marketplace.models import MESSAGE_MAX_LENGTH, Conversation, Listing, Message, Photo, User
+from marketplace.text import text_clean
 
 
 class MessageInvalid(DomainError):
     pass
 
 
-class MessageRateLimited(DomainError):
-    status_code = 429
+class MessageRateLimited(RateLimited):
+    pass
 
 
 def _clean_body(body: str) -> str:
-    body = body.strip()
+    body = text_clean(body).strip()
     if not body:
         raise MessageInvalid("Please write a message.")
     if len(body) > MESSAGE_MAX_LENGTH:
@@ -36,11 +37,14 @@ def _check_rate_limit(sender) -> None:
     # Counted in the database, as photo analyses are, so the limit holds across web processes; the lock on the
     # sender's row makes their parallel sends queue up here instead of slipping past the count together.
     User.objects.select_for_update().filter(pk=sender.pk).exists()
-    limit = settings.MESSAGES_PER_HOUR
-    if Message.objects.filter(sender=sender, created_at__gte=timezone.now() - timedelta(hours=1)).count() >= limit:
+    limit, window = settings.MESSAGES_PER_HOUR, timedelta(hours=1)
+    recent = Message.objects.filter(sender=sender, created_at__gte=timezone.now() - window)
+    counted = recent.aggregate(count=Count("id"), oldest=Min("created_at"))
+    if counted["count"] >= limit:
         raise MessageRateLimited(
             f"You have sent {limit} messages in the last hour, which is the limit. "
-            "Please wait a while before sending more; your message is kept below."
+            "Please wait a while before sending more; your message is kept below.",
+            retry_after_seconds=sliding_window_wait(counted["oldest"], window),
         )
 
 

@@ -9,14 +9,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from core.errors import DomainError
 from marketplace.forms import SignupForm, add_domain_error
 from marketplace.ratelimit import (
+    RateLimit,
     client_address,
     login_failure_count,
+    login_failure_limit,
     login_refusal,
     ratelimit_count,
     ratelimit_exceeded,
     signup_limit,
 )
-from marketplace.services.accounts import email_confirmation_send, user_signup
+from marketplace.services.accounts import user_signup
 
 TYPED_FIELDS = ("username", "display_name", "email")
 
@@ -28,11 +30,13 @@ def _next_url(request) -> str:
     return ""
 
 
-def _limited(request, form_class, template: str, sentence: str, next_url: str):
+def _limited(request, form_class, template: str, sentence: str, next_url: str, limit: RateLimit):
     """429 with the sentence above the form, and what was typed (never the password) kept."""
     messages.error(request, sentence)
     form = form_class(initial={name: request.POST.get(name, "") for name in TYPED_FIELDS})
-    return render(request, template, {"form": form, "next": next_url}, status=429)
+    response = render(request, template, {"form": form, "next": next_url}, status=429)
+    response["Retry-After"] = str(limit.seconds_left())
+    return response
 
 
 def signup(request):
@@ -47,7 +51,7 @@ def signup(request):
                 f"Too many sign-ups from your network in the last hour. Please try again in {limit.minutes_left()} "
                 "minutes."
             )
-            return _limited(request, SignupForm, "marketplace/signup.html", sentence, _next_url(request))
+            return _limited(request, SignupForm, "marketplace/signup.html", sentence, _next_url(request), limit)
         ratelimit_count(limit=limit, key=address)
         if form.is_valid():
             data = form.cleaned_data
@@ -57,11 +61,11 @@ def signup(request):
                     display_name=data["display_name"],
                     email=data["email"],
                     password=data["password"],
+                    base_url=request.build_absolute_uri("/"),
                 )
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                email_confirmation_send(user=user, email=user.email, base_url=request.build_absolute_uri("/"))
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome to Trova, {user.public_name}!")
                 return redirect(_next_url(request) or "marketplace:browse")
@@ -76,7 +80,8 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         # Checked before the password is: past the limit, a guess gets no answer, right or wrong.
         if sentence := login_refusal(request):
-            return _limited(request, self.get_form_class(), self.template_name, sentence, self.get_redirect_url())
+            form_class, next_url = self.get_form_class(), self.get_redirect_url()
+            return _limited(request, form_class, self.template_name, sentence, next_url, login_failure_limit())
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):

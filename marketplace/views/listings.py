@@ -12,6 +12,7 @@ from core.errors import DomainError
 from marketplace.forms import ListingFieldsForm, MessageForm, PhotosAddForm, add_domain_error
 from marketplace.models import Conversation, Listing, Photo, Report
 from marketplace.services.listings import (
+    HIDDEN_SENTENCE,
     listing_delete,
     listing_mark_sold,
     listing_photo_remove,
@@ -89,9 +90,17 @@ def _initial(listing: Listing) -> dict:
     return {name: getattr(listing, name) for name in fields}
 
 
+def _refuse_hidden(request, listing: Listing):
+    """A listing staff hid cannot be changed by its seller: back to its page, with the reason."""
+    messages.error(request, HIDDEN_SENTENCE)
+    return redirect(listing)
+
+
 @login_required
 def edit(request, pk: int):
     listing = own_listing(request, pk)
+    if listing.status == Listing.Status.HIDDEN:
+        return _refuse_hidden(request, listing)
     if request.method != "POST":
         return render_edit(request, listing)
     form = ListingFieldsForm(request.POST)
@@ -111,6 +120,8 @@ def edit(request, pk: int):
 @require_POST
 def photos_add(request, pk: int):
     listing = own_listing(request, pk)
+    if listing.status == Listing.Status.HIDDEN:
+        return _refuse_hidden(request, listing)
     photos_form = PhotosAddForm(request.POST, request.FILES)
     if photos_form.is_valid():
         try:
@@ -145,8 +156,12 @@ def photo_remove(request, pk: int, photo_id: int):
 @require_POST
 def photo_main(request, pk: int, photo_id: int):
     photo = _own_photo(request, pk, photo_id)
-    listing_photo_set_main(photo=photo, actor=request.user)
-    messages.success(request, "Main photo changed.")
+    try:
+        listing_photo_set_main(photo=photo, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Main photo changed.")
     return redirect("marketplace:listing_edit", pk=pk)
 
 
@@ -154,7 +169,11 @@ def photo_main(request, pk: int, photo_id: int):
 @require_POST
 def mark_sold(request, pk: int):
     listing = own_listing(request, pk)
-    listing_mark_sold(listing=listing, actor=request.user)
+    try:
+        listing_mark_sold(listing=listing, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(listing)
     messages.success(request, f"“{listing.title}” is marked as sold.")
     return redirect("marketplace:my_listings")
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, with_retry_after
 from marketplace.forms import MessageForm, add_domain_error
 from marketplace.models import Conversation
 from marketplace.services.messaging import (
@@ -39,14 +39,14 @@ def conversation(request, pk: int):
         pk=pk,
     )
     form = MessageForm(request.POST) if request.method == "POST" else MessageForm()
-    status = 400
+    status, refusal = 400, None
     if request.method == "POST":
         if form.is_valid():
             try:
                 conversation_reply(conversation=thread, sender=user, body=form.cleaned_data["body"])
             except DomainError as error:
                 add_domain_error(form, error, field="body")
-                status = error.status_code
+                status, refusal = error.status_code, error
             else:
                 return redirect("marketplace:conversation", pk=thread.pk)
     else:
@@ -59,7 +59,8 @@ def conversation(request, pk: int):
         "form": form,
         "is_seller": is_seller,
     }
-    return render(request, "marketplace/conversation.html", context, status=status if form.errors else 200)
+    response = render(request, "marketplace/conversation.html", context, status=status if form.errors else 200)
+    return with_retry_after(response, refusal)
 
 
 @login_required
@@ -68,7 +69,7 @@ def contact(request, pk: int):
     """A buyer's message from the listing's page: starts or continues their conversation."""
     listing = visible_listing(request, pk)
     form = MessageForm(request.POST)
-    status = 400
+    status, refusal = 400, None
     if form.is_valid():
         try:
             message = conversation_contact(listing=listing, buyer=request.user, body=form.cleaned_data["body"])
@@ -76,6 +77,7 @@ def contact(request, pk: int):
             add_domain_error(form, error, field="body" if isinstance(error, MessageInvalid) else None)
             # A client is told to slow down with 429; the other refusals of this form stay 400.
             status = error.status_code if isinstance(error, MessageRateLimited) else 400
+            refusal = error
         else:
             return redirect("marketplace:conversation", pk=message.conversation_id)
-    return render_detail(request, listing, contact_form=form, status=status)
+    return with_retry_after(render_detail(request, listing, contact_form=form, status=status), refusal)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from core.errors import DomainError
+from core.errors import DomainError, RateLimited, with_retry_after
 from marketplace.forms import ReportForm, add_domain_error
 from marketplace.models import Report
 from marketplace.services.reports import report_create
@@ -20,6 +20,7 @@ def report(request, pk: int):
         return redirect(listing)
     form = ReportForm(request.POST) if request.method == "POST" else ReportForm()
     if request.method == "POST":
+        status, refusal = 400, None
         if form.is_valid():
             try:
                 report_create(
@@ -30,8 +31,11 @@ def report(request, pk: int):
                 )
             except DomainError as error:
                 add_domain_error(form, error)
+                status = 429 if isinstance(error, RateLimited) else 400
+                refusal = error
             else:
                 messages.success(request, "Thank you. Our team will look at this listing.")
                 return redirect(listing)
-        return render(request, "marketplace/listing_report.html", {"listing": listing, "form": form}, status=400)
+        page = render(request, "marketplace/listing_report.html", {"listing": listing, "form": form}, status=status)
+        return with_retry_after(page, refusal)
     return render(request, "marketplace/listing_report.html", {"listing": listing, "form": form, "already": already})

@@ -53,7 +53,7 @@ def arm_analysis(
     vote: str | None = None,
     posted: bool = False,
     abandoned: bool = False,
-    cost: str = "0",
+    cost: str | None = "0",  # None: a model call with no known price
     latency_ms: int | None = None,
     fields_kept: dict | None = None,
 ) -> Analysis:
@@ -87,7 +87,7 @@ def arm_analysis(
             posted_at=now if posted else None,
             abandoned_at=now + timedelta(days=1) if abandoned else None,
         )
-    if latency_ms is not None or Decimal(cost):
+    if latency_ms is not None or cost is None or Decimal(cost):
         LLMCall.objects.create(
             analysis=analysis,
             provider="openai",
@@ -96,7 +96,7 @@ def arm_analysis(
             prompt_version="prefill-v1",
             started_at=timezone.now(),
             latency_ms=latency_ms or 0,
-            cost=Decimal(cost),
+            cost=None if cost is None else Decimal(cost),
             error_type="" if status == Analysis.Status.SUCCEEDED else "server_error",
         )
     return analysis

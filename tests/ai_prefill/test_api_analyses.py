@@ -9,7 +9,7 @@ from django.utils import timezone
 from ai_prefill.models import Analysis
 from ai_prefill.services import analysis_run
 from marketplace.auth import token_issue
-from marketplace.models import Category
+from marketplace.models import Category, Photo
 from tests.factories import jpeg_bytes, photo_upload
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,18 @@ def test_it_asks_for_the_photo_when_it_is_missing(client, seller):
     assert "image" in response.json()["detail"]
 
 
+def test_several_image_parts_are_refused_with_a_sentence_not_silently_dropped(client, seller):
+    client.force_login(seller)
+    photos = [photo_upload(name=f"photo{number}.jpg", data=jpeg_bytes(640, 480)) for number in range(3)]
+
+    response = client.post(URL, {"image": photos})
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Please send one photo as `image`; this request has 3.")
+    assert not Analysis.objects.exists()
+    assert not Photo.objects.exists()
+
+
 def test_it_answers_429_beyond_the_hourly_limit(client, seller, settings):
     settings.AI_ANALYSES_PER_HOUR = 1
     client.force_login(seller)
@@ -91,6 +103,7 @@ def test_it_answers_429_beyond_the_hourly_limit(client, seller, settings):
     response = upload(client)
 
     assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600
     assert "limit" in response.json()["detail"]
     assert Analysis.objects.count() == 1
 

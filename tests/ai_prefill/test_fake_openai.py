@@ -196,3 +196,69 @@ def test_it_answers_many_requests_at_once(server, client):
 def test_it_refuses_an_unknown_behaviour(server):
     with pytest.raises(ValueError, match="Unknown behaviour"):
         server.script(["explode"])
+
+
+# The current generation (issue 17): what a gpt-6-luna refuses, bills and says about itself.
+
+
+def test_a_reasoning_model_refuses_temperature_unless_the_effort_is_none(client):
+    with pytest.raises(openai.BadRequestError, match="Unsupported parameter: 'temperature'"):
+        client.responses.create(model="gpt-6-luna", input=RESPONSES_INPUT, temperature=0.2)
+    with pytest.raises(openai.BadRequestError, match="Unsupported parameter: 'top_p'"):
+        client.chat.completions.create(
+            model="gpt-6-luna", messages=CHAT_MESSAGES, top_p=0.9, reasoning_effort="low", max_completion_tokens=900
+        )
+
+    response = client.responses.create(
+        model="gpt-6-luna", input=RESPONSES_INPUT, temperature=0.2, reasoning={"effort": "none"}
+    )
+    assert response.status == "completed" and response.usage.output_tokens_details.reasoning_tokens == 0
+
+
+def test_an_older_model_refuses_a_reasoning_effort(client):
+    with pytest.raises(openai.BadRequestError, match=r"'reasoning\.effort' is not supported with this model"):
+        client.responses.create(model="gpt-4o-mini", input=RESPONSES_INPUT, reasoning={"effort": "low"})
+    with pytest.raises(openai.BadRequestError, match="'reasoning_effort' is not supported with this model"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=CHAT_MESSAGES, reasoning_effort="low")
+
+
+def test_a_reasoning_model_refuses_max_tokens_in_chat(client):
+    with pytest.raises(openai.BadRequestError, match="Use 'max_completion_tokens' instead"):
+        client.chat.completions.create(model="gpt-6-luna", messages=CHAT_MESSAGES, max_tokens=900)
+
+
+def test_reasoning_is_billed_as_output_and_the_default_effort_is_medium(server, client):
+    server.cached_input_tokens = 512
+
+    response = client.responses.create(model="gpt-6-luna", input=RESPONSES_INPUT)
+
+    usage = response.usage
+    assert response.reasoning.effort == "medium"
+    assert usage.output_tokens_details.reasoning_tokens == server.reasoning_tokens["medium"]
+    assert usage.output_tokens == server.output_tokens + server.reasoning_tokens["medium"]
+    assert usage.input_tokens_details.cached_tokens == 512
+
+
+def test_a_cap_the_thinking_uses_up_ends_incomplete_without_a_message(client):
+    response = client.responses.create(
+        model="gpt-6-luna", input=RESPONSES_INPUT, reasoning={"effort": "high"}, max_output_tokens=500
+    )
+    completion = client.chat.completions.create(
+        model="gpt-6-luna", messages=CHAT_MESSAGES, reasoning_effort="high", max_completion_tokens=500
+    )
+
+    assert (response.status, response.incomplete_details.reason) == ("incomplete", "max_output_tokens")
+    assert [item.type for item in response.output] == ["reasoning"]
+    assert response.usage.output_tokens == 500
+    assert completion.choices[0].finish_reason == "length" and not completion.choices[0].message.content
+
+
+def test_it_says_when_a_model_shuts_down(server, client):
+    assert client.models.retrieve("gpt-4o-mini").shutdown_date == "2027-01-14"
+    assert client.models.retrieve("gpt-6-luna").shutdown_date is None
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("llava:13b")
+
+    server.models_endpoint = False
+    with pytest.raises(openai.NotFoundError, match="Unknown request URL: GET /v1/models/gpt-6-luna"):
+        client.models.retrieve("gpt-6-luna")

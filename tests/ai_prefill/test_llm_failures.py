@@ -123,15 +123,18 @@ def test_it_retries_a_dropped_connection(fake_openai):
     assert [call.error_type for call in recorded_calls()] == ["connection_error", "connection_error", ""]
 
 
-def test_it_retries_truncated_json_once_then_fails(fake_openai, api_style):
+def test_it_retries_truncated_json_once_with_a_larger_cap_then_fails(fake_openai, api_style, settings):
     fake_openai.default = "truncated"
 
     with pytest.raises(PrefillFailed) as failed:
         suggest()
 
-    assert failed.value.error_type == "invalid_output"
+    assert failed.value.error_type == "output_truncated"
     calls = recorded_calls()
-    assert [(call.attempt, call.error_type) for call in calls] == [(1, "invalid_output"), (2, "invalid_output")]
+    assert [(call.attempt, call.error_type) for call in calls] == [(1, "output_truncated"), (2, "output_truncated")]
+    # The retry asks for twice the cap: the first one may have been used up by the thinking.
+    caps = [request.body.get("max_output_tokens") or request.body.get("max_tokens") for request in fake_openai.requests]
+    assert caps == [settings.AI_MAX_OUTPUT_TOKENS, 2 * settings.AI_MAX_OUTPUT_TOKENS]
     # What the model said and what it cost are kept even though it could not be parsed.
     assert calls[0].raw_output.startswith('{"title": "Red ceramic mug"')
     with pytest.raises(ValueError):

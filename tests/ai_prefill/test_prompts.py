@@ -47,6 +47,30 @@ def test_migrate_registered_the_shipped_versions_as_their_files_say():
     assert prompt_versions()[:2] == ["prefill-v1", "prefill-v2"]
 
 
+# Pinned: the hash is ours (the instructions with LF line ends, schema.suggestion_json_schema, the params as
+# sorted compact JSON), so an upgrade of openai or pydantic must not move it. A change here means a shipped,
+# registered version would be refused after the upgrade: find what changed the canonical form instead.
+SHIPPED_HASHES = {
+    "prefill-v1": "d428bb264cb2c62f981c1ea2d5b84ae1aa0e2649a3ccbf947fc8948401b38936",
+    "prefill-v2": "f138bdd305d25bd59740bf2184d44cc5538b15f6f82d71d6dcad942b5f403118",
+    "prefill-v3": "f64b05de60c589e43f495701f10d609b2c7fd95c219d35c47c48a9fd39443f39",
+}
+
+
+@pytest.mark.parametrize(("version", "content_hash"), SHIPPED_HASHES.items())
+def test_each_shipped_version_keeps_its_content_hash(version, content_hash):
+    assert prompt_read(version).content_hash == content_hash
+    assert PromptVersion.objects.get(version=version).as_prompt().content_hash == content_hash
+
+
+def test_the_hash_does_not_depend_on_line_endings(tmp_path):
+    write_prompt(tmp_path, "prefill-x1", instructions="Describe the item.\n{categories}\n")
+    unix = prompt_read("prefill-x1", directory=tmp_path).content_hash
+    (tmp_path / "prefill-x1.md").write_bytes(b"Describe the item.\r\n{categories}\r\n")
+
+    assert prompt_read("prefill-x1", directory=tmp_path).content_hash == unix
+
+
 def test_registering_the_same_files_again_changes_nothing(tmp_path):
     write_prompt(tmp_path, "test-v1")
     write_prompt(tmp_path, "test-v2", price="A round used price.")
@@ -197,6 +221,7 @@ def test_a_process_checks_a_registered_version_once_then_keeps_it(django_assert_
 def test_model_config_for_fills_in_settings_and_the_prompt_versions_parameters(settings):
     settings.AI_PROVIDER = "openai"
     settings.AI_MODEL = "gpt-4o-mini"
+    settings.AI_PROMPT_VERSION = "prefill-v1"
     settings.AI_API_STYLE = "chat"
     settings.AI_MAX_OUTPUT_TOKENS = 700
 
@@ -209,5 +234,7 @@ def test_model_config_for_fills_in_settings_and_the_prompt_versions_parameters(s
     assert (candidate.model, candidate.prompt_version) == ("gpt-5-mini", "prefill-v2")
     assert candidate.params == {"max_output_tokens": 900}  # a reasoning model takes no temperature
     assert model_config_for(model="demo").provider == "demo"
+    settings.AI_MODEL, settings.AI_PROMPT_VERSION = "gpt-6-luna", "prefill-v3"
+    assert model_config_for().params == {"reasoning_effort": "none", "max_output_tokens": 700}
     with pytest.raises(ValueError, match="Unknown API style 'soap'"):
         model_config_for(api_style="soap")

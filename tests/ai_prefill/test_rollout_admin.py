@@ -118,6 +118,15 @@ def test_a_variant_that_served_analyses_is_read_only(staff_client, running):
     assert set(form.readonly_fields) >= {"model", "prompt_version", "params"}
 
 
+def test_an_arm_whose_model_has_no_known_price_shows_unknown_price_not_zero(staff_client, running):
+    arm_analysis(running, "candidate", posted=True, cost=None, latency_ms=800)
+
+    page = staff_client.get(reverse("admin:ai_prefill_experiment_change", args=[running.pk])).content.decode()
+
+    assert page.count("unknown price") == 2  # the candidate's LLM cost and its cost per posted listing
+    assert "0.0010" in page  # the control's cost per posted listing is still counted
+
+
 def test_the_experiment_page_shows_the_numbers_per_variant(staff_client, running):
     response = staff_client.get(reverse("admin:ai_prefill_experiment_change", args=[running.pk]))
 

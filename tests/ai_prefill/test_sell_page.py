@@ -1,6 +1,7 @@
 """The sell page end to end: photo, analysis progress, pre-filled form, posting, and every way the AI can fail."""
 
 import html
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -175,6 +176,7 @@ def test_the_hourly_limit_answers_429_and_leaves_the_manual_form(seller_client, 
     response = seller_client.post(PHOTO, {"photo": photo_upload()})
 
     assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600  # the one analysis of the last hour leaves it in an hour
     assert "which is the limit. Please fill in the form yourself" in text(response)
     assert 'name="title"' in response.content.decode()
     assert Analysis.objects.count() == 1
@@ -541,6 +543,7 @@ def test_regenerate_counts_against_the_hourly_limit(seller_client, seller, setti
     response = seller_client.post(regenerate_url(previous), **HTMX)
 
     assert response.status_code == 429
+    assert 3500 < int(response["Retry-After"]) <= 3600
     assert "which is the limit" in text(response)
     assert f'data-analysis-id="{previous.pk}"' in response.content.decode()  # the old suggestion stays
     assert Analysis.objects.count() == 1
@@ -567,3 +570,12 @@ def test_the_vote_widget_sits_outside_the_listing_form_and_comes_back_to_the_pag
     assert "suggestion-vote" not in listing_form and "<form" not in listing_form[5:]
     assert 'value="up" class="vote-button" aria-pressed="true"' in page
     assert f'name="next" value="{SELL}?analysis={analysis.pk}"' in page
+
+
+def test_the_page_tells_its_script_which_fields_a_suggestion_fills(seller_client):
+    from ai_prefill.llm.schema import SUGGESTED_FIELDS
+
+    page = seller_client.get(SELL).content.decode()
+
+    script = re.search(r'<script id="suggestable-fields" type="application/json">(.*?)</script>', page)
+    assert script is not None and json.loads(script.group(1)) == list(SUGGESTED_FIELDS)

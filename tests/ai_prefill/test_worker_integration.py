@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -88,6 +89,31 @@ def test_a_worker_turns_an_uploaded_photo_into_a_suggestion(client, seller, redi
     assert body["error"] is None
     assert len(fake_openai.requests) == 1
     assert LLMCall.objects.filter(analysis_id=analysis_id).count() == 1
+
+
+@pytest.mark.parametrize("api_style", ["responses", "chat"])
+def test_a_worker_analyses_with_gpt_6_luna_and_records_what_it_was_billed(
+    client, seller, redis_broker, fake_openai, settings, api_style
+):
+    # The worker thread reads these settings: the same process, as in the test above.
+    settings.AI_MODEL, settings.AI_API_STYLE = "gpt-6-luna", api_style
+    fake_openai.cached_input_tokens = 512
+    client.force_login(seller)
+
+    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, loglevel="WARNING"):
+        response = client.post("/api/analyses", {"image": photo_upload(data=jpeg_bytes(1200, 900))})
+        analysis_id = response.json()["id"]
+        wait_for(lambda: finished(analysis_id), seconds=30, what="the worker to finish the analysis")
+
+    assert client.get(f"/api/analyses/{analysis_id}").json()["status"] == "succeeded"
+    body = fake_openai.last_request.body
+    assert body["model"] == "gpt-6-luna" and "temperature" not in body and "max_tokens" not in body
+    call = LLMCall.objects.get(analysis_id=analysis_id)
+    reasoning = fake_openai.reasoning_tokens["medium"]  # prefill-v1 sets no effort: the model's default
+    assert (call.model, call.cached_input_tokens, call.reasoning_tokens) == ("gpt-6-luna", 512, reasoning)
+    # gpt-6-luna: $0.10 per million input, $0.01 cached, $0.50 output, the reasoning counted as output.
+    expected = Decimal(850 - 512) * Decimal("0.10") + 512 * Decimal("0.01") + (60 + reasoning) * Decimal("0.50")
+    assert call.cost == (expected / 1_000_000).quantize(Decimal("0.000001"))
 
 
 # A worker killed while the model is thinking

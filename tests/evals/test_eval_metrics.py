@@ -70,7 +70,8 @@ def test_run_metrics_over_results():
     def result(**fields):
         defaults = {"schema_valid": True, "category_correct": True, "price_in_range": None, "title_mentions": None,
                     "tone_flagged": False, "error_type": "", "price_abs_pct_error": None, "latency_ms": 100,
-                    "input_tokens": 800, "output_tokens": 50, "cost": Decimal("0.000150")}  # fmt: skip
+                    "model_latency_ms": 80, "input_tokens": 800, "output_tokens": 50,
+                    "cost": Decimal("0.000150")}  # fmt: skip
         return SimpleNamespace(**{**defaults, **fields})
 
     metrics = run_metrics(
@@ -91,11 +92,25 @@ def test_run_metrics_over_results():
         "title_mention_rate": None,
         "tone_flag_rate": 0.5,
         "error_rate": 0.333333,
+        "output_truncated_rate": 0.0,
         "latency_p50_ms": 300,
         "latency_p95_ms": 840,
+        "model_latency_p50_ms": 80,
+        "model_latency_p95_ms": 80,
         "tokens_total": 1700,
         "cost_total": 0.0003,
+        "cost_per_analysis": 0.0001,
     }
+
+
+def test_one_case_without_a_known_price_makes_the_runs_cost_unknown():
+    fields = {"schema_valid": True, "category_correct": True, "price_in_range": None, "title_mentions": None,
+              "tone_flagged": False, "error_type": "", "price_abs_pct_error": None, "latency_ms": 100,
+              "model_latency_ms": 80, "input_tokens": 800, "output_tokens": 50}  # fmt: skip
+
+    metrics = run_metrics([SimpleNamespace(**fields, cost=Decimal("0.0001")), SimpleNamespace(**fields, cost=None)])
+
+    assert (metrics["cost_total"], metrics["cost_per_analysis"]) == (None, None)
 
 
 @pytest.mark.parametrize(

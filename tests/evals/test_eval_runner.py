@@ -58,7 +58,7 @@ WORSE_METRICS = {
     "tone_flag_rate": 0.666667,  # over the three answers
     "error_rate": 0.25,
     "tokens_total": 5 * (850 + 60),  # red: two rejected answers
-    "cost_total": 0.0,  # a model missing from AI_PRICES costs nothing
+    "cost_total": None,  # no price is known for it: reported as unknown, not as $0
 }
 
 
@@ -333,3 +333,57 @@ def test_eval_refuses_an_unknown_variant_and_a_baseline_given_twice(model, cases
     assert error.returncode == 2 and "There is no variant called 'nope'" in str(error)
     error, _ = eval_failure("--dataset", "toys", "--variant", "nope", "--model", "gpt-4o-mini")
     assert error.returncode == 2 and "--model (with --prompt) or as --variant" in str(error)
+
+
+# Model upgrades (issue 17): the reasoning family beside the old model, with cost and latency.
+
+
+@pytest.fixture
+def luna(model):
+    model.answer = answer_by_model_and_colour({"gpt-4o-mini": BASELINE_ANSWERS, "gpt-6-luna": BASELINE_ANSWERS})
+    model.cached_input_tokens = 512
+    return model
+
+
+def test_the_reasoning_model_is_compared_with_cost_and_latency_beside_accuracy(luna, cases, concurrency, tmp_path):
+    output = run_eval(
+        "--model", "gpt-4o-mini", "--prompt", "prefill-v1", "--compare-model", "gpt-6-luna",
+        "--compare-prompt", "prefill-v3", "--compare-effort", "medium", "--json", str(tmp_path / "r.json"),
+        concurrency=concurrency,
+    )  # fmt: skip
+
+    assert "candidate (run " in output and "gpt-6-luna, prompt prefill-v3, API responses, effort medium" in output
+    assert re.search(r"model_latency_p95_ms\s+[\d,]+ ms\s+[\d,]+ ms", output)
+    assert "may drop by 2.0 points at most): passed" in output
+    baseline, candidate = json.loads((tmp_path / "r.json").read_text())["runs"]
+    assert candidate["params"]["reasoning_effort"] == "medium" and "reasoning_effort" not in baseline["params"]
+    luna_cost = cost_estimate(model="gpt-6-luna", input_tokens=850, cached_input_tokens=512, output_tokens=60 + 320)
+    assert candidate["metrics"]["cost_per_analysis"] == pytest.approx(float(luna_cost))
+    assert baseline["metrics"]["cost_per_analysis"] == pytest.approx(
+        float(cost_estimate(model="gpt-4o-mini", **TOKENS, cached_input_tokens=512))
+    )
+    sent = [request.body for request in luna.requests if request.body["model"] == "gpt-6-luna"]
+    assert all(body["reasoning"] == {"effort": "medium"} and "temperature" not in body for body in sent)
+
+
+def test_a_saved_variant_is_the_candidate(luna, cases, concurrency):
+    from tests.ai_prefill.rollout_helpers import variant
+
+    variant("luna-low", model="gpt-6-luna", prompt_version="prefill-v3", params={"reasoning_effort": "low"})
+
+    output = run_eval("--model", "gpt-4o-mini", "--compare-variant", "luna-low", concurrency=concurrency)
+
+    assert "gpt-6-luna, prompt prefill-v3, API responses, effort low" in output and "passed" in output
+
+
+def test_a_model_without_a_known_price_is_reported_as_such(model, cases, concurrency):
+    output = run_eval("--model", "gpt-4o-mini", "--compare-model", "twin-model", concurrency=concurrency)
+
+    assert re.search(r"cost_per_analysis\s+\$0\.\d+\s+unknown price", output)
+
+
+def test_an_effort_the_model_refuses_is_a_usage_error(model, cases):
+    error, _ = eval_failure("--dataset", "toys", "--model", "gpt-4o-mini", "--compare-model", "gpt-6-luna",
+                            "--compare-effort", "huge")  # fmt: skip
+
+    assert error.returncode == 2 and "reasoning_effort 'huge' is not one gpt-6-luna takes" in str(error)

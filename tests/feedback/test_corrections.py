@@ -220,3 +220,23 @@ def test_the_sweep_derives_a_posting_whose_task_never_ran(seller):
     assert Outcome.objects.get(analysis=analysis).posted_at is not None
     assert Correction.objects.filter(analysis=analysis, kind="initial").count() == 5
     assert corrections_derive_missing() == 0
+
+
+def test_the_derive_command_recomputes_corrections_from_the_posting_facts(seller):
+    import io
+
+    from django.core.management import call_command
+
+    analysis, _ = post_from_suggestion(seller, title="Wired Sony headphones")
+    # As if the similarity metric had changed since: the stored figures are stale.
+    Correction.objects.filter(analysis=analysis).update(similarity=0.123)
+    out = io.StringIO()
+
+    call_command("derive_corrections", stdout=out)
+
+    title = Correction.objects.get(analysis=analysis, field="title")
+    assert title.similarity == pytest.approx(
+        compare_field("title", "Wired headphones", "Wired Sony headphones").similarity
+    )
+    assert Correction.objects.filter(analysis=analysis, similarity=0.123).count() == 0
+    assert "Derived 1 posting." in out.getvalue()

@@ -58,7 +58,7 @@ class Rows:
         latency_ms: int = 1000,
         input_tokens: int = 100,
         output_tokens: int = 50,
-        cost: str = "0.001",
+        cost: str | None = "0.001",  # None: a model with no known price
         error_type: str = "",
         model: str = "gpt-4o-mini",
         attempt: int = 1,
@@ -74,7 +74,7 @@ class Rows:
             latency_ms=latency_ms,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            cost=Decimal(cost),
+            cost=None if cost is None else Decimal(cost),
             error_type=error_type,
         )
 

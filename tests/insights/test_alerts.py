@@ -113,6 +113,31 @@ def test_it_alerts_once_a_day_when_spend_passes_the_budget(rows, caplog):
     ]
 
 
+def test_the_budget_alert_says_whose_spend_it_cannot_count(rows, caplog):
+    rows.call(cost="1.2")
+    rows.call(cost=None, model="llava:13b")
+
+    check_alerts_task()
+    check_alerts_task()
+
+    subjects = [message.subject for message in mail.outbox]
+    assert subjects == [
+        "[Trova] AI pre-fill budget cannot count the spend of llava:13b",
+        "[Trova] AI pre-fill spend today 1.20 passed the daily budget 1.00",
+    ]
+    assert "It cannot count the spend of llava:13b: no price is known (set AI_PRICES)." in mail.outbox[1].body
+
+
+def test_the_dashboard_shows_an_unknown_price_rather_than_zero(rows, client, staff):
+    rows.call(cost="0.5")
+    rows.call(cost=None, model="llava:13b")
+    client.force_login(staff)
+
+    page = client.get("/staff/ai/").content.decode()
+
+    assert "plus unknown price: llava:13b" in page
+
+
 def test_it_logs_without_mailing_when_no_admins_are_configured(rows, caplog, settings):
     settings.ADMINS = []
     rows.call(cost="2")

@@ -59,6 +59,12 @@ def test_it_trips_on_the_cost_per_posted_listing(running):
     assert trip.reasons == ["candidate: cost per posted listing $0.0150 (20 posted) is above the limit of $0.0100"]
 
 
+def test_an_arm_without_a_known_price_is_not_held_to_the_cost_limit(running):
+    analyses(running, "candidate", 20, posted=True, cost=None)
+
+    assert guardrail_check() is None
+
+
 def test_a_handful_of_bad_samples_trips_nothing(running):
     analyses(running, "candidate", 19, status=FAILED, posted=True, cost="1")
 

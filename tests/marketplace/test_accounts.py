@@ -4,6 +4,7 @@ import html
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from marketplace.models import User
@@ -61,7 +62,6 @@ def test_signing_up_never_redirects_to_another_site(client):
         ({"password_again": "something else entirely"}, "The two passwords are not the same."),
         ({"password": "password", "password_again": "password"}, "This password is too common."),
         ({"username": "ANNA-TAKEN"}, "That username is taken."),
-        ({"email": "Taken@Example.com"}, "An account with that e-mail address already exists."),
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"username": "has spaces!"}, "Enter a valid username."),
         ({"display_name": ""}, "This field is required."),
@@ -124,3 +124,45 @@ def test_the_header_links_match_the_visitor(client):
     member = _page(client.get("/"))
     assert LOGOUT in member and reverse("marketplace:my_listings") in member
     assert reverse("admin:index") not in member
+
+
+# ---------- Whether an address is registered is never revealed ----------
+
+
+def _outcome(response) -> tuple:
+    """Everything the person signing up gets to see."""
+    return response.status_code, response["Location"], [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_a_taken_e_mail_address_gets_the_same_answer_as_a_new_one(client):
+    UserFactory(username="anna-taken", display_name="Anna", email="taken@example.com")
+    fresh = client.post(SIGNUP, _signup_data(username="bea", display_name="Bea", email="bea@example.com"))
+    client.logout()
+
+    taken = client.post(SIGNUP, _signup_data(username="carl", display_name="Bea", email="Taken@Example.com"))
+
+    assert _outcome(taken) == _outcome(fresh)
+    assert client.session[SESSION_KEY] == str(User.objects.get(username="carl").pk)
+    # The address stays with its owner: the new account has none.
+    assert User.objects.get(username="carl").email == ""
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+
+
+def test_the_owner_of_a_taken_address_gets_a_mail_and_a_new_address_a_welcome(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    UserFactory(username="anna-taken", display_name="Anna", email="taken@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGNUP, _signup_data(username="bea", email="bea@example.com"))
+        client.logout()
+        client.post(SIGNUP, _signup_data(username="carl", email="Taken@Example.com"))
+
+    welcome, warning = mailoutbox
+    assert (welcome.to, welcome.subject) == (["bea@example.com"], "Welcome to Trova")
+    assert (warning.to, warning.subject) == (
+        ["taken@example.com"],
+        "Someone tried to sign up to Trova with your e-mail address",
+    )
+    assert "your account anna-taken" in warning.body and "log in with that username" in warning.body
+    assert "carl" not in warning.body  # nothing about the other account goes to this address

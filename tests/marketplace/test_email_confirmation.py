@@ -24,13 +24,21 @@ def _link(message) -> str:
     return re.search(r"https?://testserver(/\S+)", message.body).group(1)
 
 
-def test_signing_up_mails_a_link_that_confirms_the_address(client):
-    client.post(reverse("marketplace:signup"), SIGNUP_DATA)
+def _signup(client, capture) -> None:
+    # The sign-up mail goes after the account's commit.
+    with capture(execute=True):
+        client.post(reverse("marketplace:signup"), SIGNUP_DATA)
+
+
+def test_signing_up_mails_a_link_that_confirms_the_address(client, django_capture_on_commit_callbacks):
+    _signup(client, django_capture_on_commit_callbacks)
     user = User.objects.get(username="anna")
 
     assert not user.email_confirmed
     assert "Please confirm your e-mail address" in client.get("/").content.decode()
+    # One mail: the welcome carries the link.
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["anna@example.com"]
+    assert mail.outbox[0].subject == "Welcome to Trova"
 
     response = client.get(_link(mail.outbox[0]))
 
@@ -40,8 +48,8 @@ def test_signing_up_mails_a_link_that_confirms_the_address(client):
     assert "Please confirm your e-mail address" not in client.get("/").content.decode()
 
 
-def test_the_link_works_logged_out_and_twice(client):
-    client.post(reverse("marketplace:signup"), SIGNUP_DATA)
+def test_the_link_works_logged_out_and_twice(client, django_capture_on_commit_callbacks):
+    _signup(client, django_capture_on_commit_callbacks)
     link = _link(mail.outbox[0])
     client.logout()
 
@@ -50,8 +58,8 @@ def test_the_link_works_logged_out_and_twice(client):
     assert User.objects.get(username="anna").email_confirmed
 
 
-def test_a_tampered_link_gets_a_sentence_not_a_500(client):
-    client.post(reverse("marketplace:signup"), SIGNUP_DATA)
+def test_a_tampered_link_gets_a_sentence_not_a_500(client, django_capture_on_commit_callbacks):
+    _signup(client, django_capture_on_commit_callbacks)
 
     response = client.get(_link(mail.outbox[0])[:-3] + "xyz/")
 
@@ -60,8 +68,8 @@ def test_a_tampered_link_gets_a_sentence_not_a_500(client):
     assert not User.objects.get(username="anna").email_confirmed
 
 
-def test_an_expired_link_says_how_to_get_a_new_one(client, settings):
-    client.post(reverse("marketplace:signup"), SIGNUP_DATA)
+def test_an_expired_link_says_how_to_get_a_new_one(client, settings, django_capture_on_commit_callbacks):
+    _signup(client, django_capture_on_commit_callbacks)
     settings.EMAIL_CONFIRMATION_TIMEOUT = -1
 
     response = client.get(_link(mail.outbox[0]))
@@ -157,3 +165,13 @@ def test_confirmation_mails_are_limited_per_account(client, settings):
 
     assert response.status_code == 429
     assert len(mail.outbox) == 1
+
+
+def test_a_sign_up_with_a_taken_address_mails_its_owner_no_link(client, django_capture_on_commit_callbacks):
+    UserFactory(username="anna-taken", email="anna@example.com")
+
+    _signup(client, django_capture_on_commit_callbacks)
+
+    (warning,) = mail.outbox
+    assert warning.to == ["anna@example.com"] and "confirm-email" not in warning.body
+    assert User.objects.get(username="anna").email == ""

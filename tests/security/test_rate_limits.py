@@ -1,5 +1,5 @@
-"""Rate limits on sign-up and log-in, the site's and the admin's (per client address), and on messages (per
-sender): 429, a sentence, and what the person typed kept.
+"""Rate limits on sign-up and log-in, the site's and the admin's (per client address), on messages (per sender)
+and on reports (per reporter): 429 with Retry-After, a sentence, and what the person typed kept.
 
 Photo analyses have their own hourly limit, tested in tests/ai_prefill (test_api_analyses, test_sell_page).
 """
@@ -9,11 +9,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.models import Conversation, Message, User
+from marketplace.models import Conversation, Message, Report, User
 from tests.ai_prefill.test_analysis_lifecycle import closed_port
 from tests.factories import ListingFactory, UserFactory
 
@@ -63,6 +64,7 @@ def test_sign_ups_past_the_hourly_limit_get_429_with_a_sentence_and_the_typed_fi
     response = _signup(client, "carla")
 
     assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600  # when this hour's window ends
     page = _page(response)
     assert "Too many sign-ups from your network in the last hour. Please try again in " in page
     assert (_field_value(page, "username"), _field_value(page, "email")) == ("carla", "carla@example.com")
@@ -102,6 +104,7 @@ def test_after_too_many_failed_log_ins_even_the_right_password_waits(client, set
     response = _login(client, "anna", PASSWORD)
 
     assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
     page = _page(response)
     assert "Too many failed log-ins from your network in the last hour. Please try again in " in page
     assert _field_value(page, "username") == "anna"
@@ -140,6 +143,7 @@ def test_the_admin_log_in_counts_failures_with_the_site_log_in(client, settings)
     response = client.post(admin_login, {"username": "stella", "password": PASSWORD})
 
     assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
     assert response.content.decode().startswith("Too many failed log-ins from your network in the last hour.")
     assert SESSION_KEY not in client.session
     assert _login(client, "stella", PASSWORD).status_code == 429
@@ -177,6 +181,31 @@ def test_without_a_proxy_the_forwarded_header_is_ignored(client, settings):
     _login(client, "anna", "x", HTTP_X_FORWARDED_FOR="1.1.1.1")
 
     assert _login(client, "anna", "x", HTTP_X_FORWARDED_FOR="2.2.2.2").status_code == 429
+
+
+def test_by_default_a_forged_forwarded_header_gets_no_fresh_address(client):
+    """The probe: with DEBUG off and nothing in front, rotating X-Forwarded-For must not reset the count."""
+    UserFactory(username="anna")
+    answers = [
+        _login(client, "anna", "wrong guess", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}").status_code
+        for number in range(25)
+    ]
+    right_password = _login(client, "anna", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.200")
+
+    limit = settings.LOGIN_FAILURES_PER_HOUR
+    assert answers == [400] * limit + [429] * (25 - limit)
+    assert right_password.status_code == 429
+    assert SESSION_KEY not in client.session
+
+
+def test_by_default_sign_ups_with_forged_forwarded_headers_share_one_limit(client):
+    answers = []
+    for number in range(13):
+        answers.append(_signup(client, f"user{number}", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}").status_code)
+        client.logout()
+
+    limit = settings.SIGNUPS_PER_HOUR
+    assert answers == [302] * limit + [429] * (13 - limit)
 
 
 def test_one_ipv6_subscriber_network_is_one_client(client, settings):
@@ -230,6 +259,7 @@ def test_messages_past_the_hourly_limit_get_429_and_the_message_is_kept(client, 
 
     for response, body in ((in_thread, "Hello again, third message"), (on_listing, "Another listing-page message")):
         assert response.status_code == 429
+        assert 3500 < int(response["Retry-After"]) <= 3600  # the first of the two leaves the hour in an hour
         page = _page(response)
         assert "You have sent 2 messages in the last hour, which is the limit." in page
         assert re.search(rf'<textarea[^>]*name="body"[^>]*>\n?{body}</textarea>', page)
@@ -249,3 +279,38 @@ def test_the_message_limit_is_per_sender_and_per_hour(client, settings, listing,
     Message.objects.filter(sender=buyer).update(created_at=timezone.now() - timedelta(minutes=61))
     client.force_login(buyer)
     assert client.post(thread, {"body": "Great, see you Saturday."}).status_code == 302
+
+
+# ---------- Reports, per reporter ----------
+
+
+def _report(client, listing):
+    return client.post(reverse("marketplace:listing_report", args=[listing.pk]), {"reason": "scam", "comment": "Odd"})
+
+
+def test_reports_past_the_hourly_limit_get_429_with_a_sentence(client, buyer):
+    listings = [ListingFactory(title=f"Thing {number}") for number in range(settings.REPORTS_PER_HOUR + 3)]
+    client.force_login(buyer)
+
+    answers = [_report(client, listing) for listing in listings]
+
+    limit = settings.REPORTS_PER_HOUR
+    assert [answer.status_code for answer in answers] == [302] * limit + [429] * 3
+    assert 3500 < int(answers[-1]["Retry-After"]) <= 3600
+    assert f"You have reported {limit} listings in the last hour, which is the limit." in _page(answers[-1])
+    assert Report.objects.filter(reporter=buyer).count() == limit
+
+
+def test_the_report_limit_is_per_reporter_and_per_hour(client, settings, buyer):
+    settings.REPORTS_PER_HOUR = 1
+    first, second = ListingFactory(), ListingFactory()
+    client.force_login(buyer)
+    assert _report(client, first).status_code == 302
+    assert _report(client, second).status_code == 429
+
+    client.force_login(UserFactory(username="someone_else"))
+    assert _report(client, second).status_code == 302
+
+    Report.objects.filter(reporter=buyer).update(created_at=timezone.now() - timedelta(minutes=61))
+    client.force_login(buyer)
+    assert _report(client, second).status_code == 302

@@ -38,6 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--api-style", help="responses or chat (default: AI_API_STYLE), for both runs.")
         parser.add_argument("--compare-model", help="The candidate's model (default: --model).")
         parser.add_argument("--compare-prompt", help="The candidate's prompt version (default: --prompt).")
+        parser.add_argument("--effort", help="The baseline's reasoning_effort (a reasoning model's; see README).")
+        parser.add_argument("--compare-effort", help="The candidate's reasoning_effort.")
         parser.add_argument(
             "--compare-variant", help="The candidate is this variant, exactly as an experiment ships it."
         )
@@ -73,6 +75,8 @@ class Command(BaseCommand):
         api_style: str | None,
         compare_model: str | None,
         compare_prompt: str | None,
+        effort: str | None,
+        compare_effort: str | None,
         compare_variant: str | None,
         concurrency: int,
         json_path: Path | None,
@@ -86,19 +90,22 @@ class Command(BaseCommand):
             raise CommandError(f"There is no directory {json_path.parent} for --json.", returncode=USAGE_ERROR)
         if bool(model) == bool(variant):
             raise CommandError("Give the baseline as --model (with --prompt) or as --variant.", returncode=USAGE_ERROR)
-        if variant and (prompt or api_style):
-            raise CommandError("--variant carries its own prompt version and API style.", returncode=USAGE_ERROR)
-        if compare_variant and (compare_model or compare_prompt):
-            raise CommandError("Give the candidate as --compare-model/--compare-prompt or as --compare-variant.",
+        if variant and (prompt or api_style or effort):
+            raise CommandError("--variant carries its own prompt version, API style and parameters.",
                                returncode=USAGE_ERROR)  # fmt: skip
+        if compare_variant and (compare_model or compare_prompt or compare_effort):
+            raise CommandError("--compare-variant names the whole candidate: drop --compare-*.", returncode=USAGE_ERROR)
+        efforts = [{"reasoning_effort": value} if value else {} for value in (effort, compare_effort)]
         # (config, variant name) per run: a variant runs exactly as an experiment would ship it.
         if variant:
             configs = [(eval_variant_config(name=variant), variant)]
         else:
-            configs = [(eval_model_config(model=model, prompt_version=prompt, api_style=api_style), "")]
+            configs = [
+                (eval_model_config(model=model, prompt_version=prompt, api_style=api_style, params=efforts[0]), "")
+            ]
         if compare_variant:
             configs.append((eval_variant_config(name=compare_variant), compare_variant))
-        elif compare_model or compare_prompt:
+        elif compare_model or compare_prompt or compare_effort:
             base = configs[0][0]
             configs.append(
                 (
@@ -106,6 +113,7 @@ class Command(BaseCommand):
                         model=compare_model or base.model,
                         prompt_version=compare_prompt or prompt or (base.prompt_version if variant else None),
                         api_style=api_style or (base.api_style if variant else None),
+                        params=efforts[1],
                     ),
                     "",
                 )

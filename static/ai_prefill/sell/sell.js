@@ -11,7 +11,8 @@
   var form = document.getElementById("sell-form");
   if (!form) return;
 
-  var FIELDS = ["title", "description", "category", "price", "condition"];
+  // The fields a suggestion fills, as the server defines them (ai_prefill.llm.schema.SUGGESTED_FIELDS).
+  var FIELDS = JSON.parse(document.getElementById("suggestable-fields").textContent);
   var fields = {};
 
   // ---------- Suggested fields ----------

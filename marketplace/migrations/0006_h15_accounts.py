@@ -12,7 +12,7 @@ def existing_accounts_confirmed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0004_photo_medium'),
+        ('marketplace', '0005_h12_reports_outlive_listing'),
     ]
 
     operations = [
