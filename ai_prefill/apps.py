@@ -9,11 +9,19 @@ class AiPrefillConfig(AppConfig):
     def ready(self) -> None:
         # Deploy plumbing: every `migrate` registers the prompt files, and refuses changed ones.
         post_migrate.connect(_register_prompt_versions, sender=self)
+        from ai_prefill.account_data import analyses_detach_from_user, analyses_export
         from ai_prefill.posting import listing_post_from_analysis
+        from marketplace.services.account_data import (
+            account_deletion_hook_register,
+            account_export_contributor_register,
+        )
         from marketplace.services.listings import analysis_poster_register
 
         # POST /api/listings with an analysis_id (marketplace's endpoint) posts through ai_prefill.
         analysis_poster_register(listing_post_from_analysis)
+        # A person's data download and account deletion (marketplace's) cover their analyses too.
+        account_export_contributor_register(name="analyses", contributor=analyses_export)
+        account_deletion_hook_register(name="analyses", hook=analyses_detach_from_user)
 
 
 def _register_prompt_versions(sender, using: str, **kwargs) -> None:

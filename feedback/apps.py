@@ -11,8 +11,16 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         from ai_prefill.posting import on_analysis_posted
+        from feedback.account_data import votes_anonymise, votes_export
+        from marketplace.services.account_data import (
+            account_deletion_hook_register,
+            account_export_contributor_register,
+        )
 
         on_analysis_posted(_enqueue_derivation)
+        # A person's data download and account deletion (marketplace's) cover their votes too.
+        account_export_contributor_register(name="votes", contributor=votes_export)
+        account_deletion_hook_register(name="votes", hook=votes_anonymise)
 
 
 def _enqueue_derivation(analysis_id: str) -> None:

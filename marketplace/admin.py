@@ -31,12 +31,17 @@ def _thumbnail(storage_name: str | None, field) -> str:
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
+    list_filter = (*DjangoUserAdmin.list_filter, ("deleted_at", admin.EmptyFieldListFilter))
     search_fields = ("username", "display_name", "email")
     fieldsets = (
         *DjangoUserAdmin.fieldsets[:1],
-        ("Personal info", {"fields": ("display_name", "first_name", "last_name", "email")}),
+        ("Personal info", {"fields": ("display_name", "first_name", "last_name", "email", "email_confirmed_at")}),
+        ("Settings", {"fields": ("email_notifications",)}),
         *DjangoUserAdmin.fieldsets[2:],
+        # Set by the member's own deletion (services/account_data.py), never by hand.
+        ("Account deleted", {"fields": ("deleted_at",)}),
     )
+    readonly_fields = ("deleted_at",)
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "email", "password1", "password2")}),
     )
@@ -201,10 +206,10 @@ class ReportAdmin(CreatedOnTheSiteAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Staff can see and revoke tokens; `manage.py issue_token` creates them (the secret is shown once)."""
 
-    list_display = ("user", "created_at", "last_used_at")
+    list_display = ("user", "name", "created_at", "last_used_at")
     list_select_related = ("user",)
     search_fields = ("user__username",)
-    fields = ("user", "created_at", "last_used_at")
+    fields = ("user", "name", "created_at", "last_used_at")
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:

@@ -15,10 +15,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_issue(*, user) -> str:
+def token_issue(*, user, name: str = "") -> str:
     """Create a token for the user and return it; only its hash is stored, so it is shown once."""
     token = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=token_hash(token))
+    ApiToken.objects.create(user=user, key_hash=token_hash(token), name=name)
     return token
 
 

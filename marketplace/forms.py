@@ -14,6 +14,7 @@ from marketplace.models import (
     MESSAGE_MAX_LENGTH,
     PRICE_MAX,
     TITLE_MAX_LENGTH,
+    ApiToken,
     Category,
     Condition,
     Report,
@@ -346,3 +347,45 @@ class SignupForm(forms.Form):
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
             self.add_error("password_again", "The two passwords are not the same.")
         return data
+
+
+class ProfileForm(forms.Form):
+    display_name = SignupForm.base_fields["display_name"]
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label="New e-mail address",
+        help_text="We send a link there; your account keeps the current address until you follow it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        strip=False,
+        label="Current password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class NotificationsForm(forms.Form):
+    email_notifications = forms.BooleanField(
+        required=False, label=User._meta.get_field("email_notifications").verbose_name
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=ApiToken._meta.get_field("name").max_length,
+        required=False,
+        label="Token name",
+        help_text="So you know later which script uses it, e.g. “price export”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        strip=False,
+        label="Your password",
+        help_text="To be sure it is you.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

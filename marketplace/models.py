@@ -7,13 +7,23 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+FORMER_MEMBER_NAME = "Former member"
+
 
 class User(AbstractUser):
     display_name = models.CharField(max_length=60, blank=True)
     # The place of the seller's last listing: the default of the next one (a GeoNames id, marketplace/places.py).
     last_place_geonameid = models.PositiveIntegerField(null=True, blank=True)
     # E-mails about new messages and saved listings (saved-search digests have their own unsubscribe link).
-    email_notifications = models.BooleanField(default=True)
+    email_notifications = models.BooleanField(
+        default=True, verbose_name="E-mail me about new messages and my saved listings"
+    )
+    # Null until the person follows the link mailed to their address (services/accounts.py). Until then the
+    # account works, but no mail other than the confirmation and a password reset is sent to the address.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the person deleted their account: the row stays, emptied of personal data, so that
+    # conversations, reports and the AI records that point at it keep their meaning ("Former member").
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.public_name
@@ -21,7 +31,20 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """The name other people see; never the e-mail address."""
+        if self.deleted_at is not None:
+            return FORMER_MEMBER_NAME
         return self.display_name or self.username
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def notification_email(self) -> str:
+        """Where notification mails may go: the confirmed address of a current member, else "" (send nothing)."""
+        if self.email and self.email_confirmed and self.is_active and self.deleted_at is None:
+            return self.email
+        return ""
 
 
 class Category(models.Model):
@@ -219,6 +242,8 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    # What the person called it on the settings page ("laptop script"), so they know which one to revoke.
+    name = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

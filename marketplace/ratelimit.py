@@ -50,6 +50,11 @@ def login_failure_limit() -> RateLimit:
     return RateLimit("login-failure", settings.LOGIN_FAILURES_PER_HOUR)
 
 
+def account_mail_limit() -> RateLimit:
+    """Password-reset requests per client address, and confirmation links per account: each sends a mail."""
+    return RateLimit("account-mail", settings.ACCOUNT_MAILS_PER_HOUR)
+
+
 def client_address(request: HttpRequest) -> str:
     """Who is asking: the connection's address, or behind TRUSTED_PROXY_COUNT proxies the one the outermost saw.
 

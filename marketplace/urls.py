@@ -1,6 +1,7 @@
 from django.urls import path
 
 from marketplace.views import (
+    account_settings,
     accounts,
     browse,
     favourites,
@@ -48,4 +49,23 @@ urlpatterns = [
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("password-reset/", account_settings.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", account_settings.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account_settings.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", account_settings.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("confirm-email/<str:token>/", account_settings.email_confirmation, name="email_confirm"),
+    path("account/", account_settings.settings_page, name="account"),
+    path("account/profile/", account_settings.profile, name="account_profile"),
+    path("account/email/", account_settings.email_change, name="account_email"),
+    path("account/email/resend/", account_settings.email_confirmation_resend, name="account_email_resend"),
+    path("account/notifications/", account_settings.notifications, name="account_notifications"),
+    path("account/password/", account_settings.PasswordChangeView.as_view(), name="account_password"),
+    path("account/tokens/", account_settings.token_create, name="account_token_create"),
+    path("account/tokens/<int:token_id>/revoke/", account_settings.token_revoke, name="account_token_revoke"),
+    path("account/data/", account_settings.data_download, name="account_data"),
+    path("account/delete/", account_settings.delete, name="account_delete"),
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 import factory
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from marketplace.models import Category, Condition, Listing, User
@@ -38,6 +39,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username.capitalize())
     password = factory.django.Password("correct horse battery")
+    # Made as if the sign-up link was followed; tests of the unconfirmed state pass email_confirmed_at=None.
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
 
 def category(slug: str = "electronics") -> Category:

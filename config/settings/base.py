@@ -1,6 +1,7 @@
 """Trova settings. Everything that differs between environments comes from environment variables."""
 
 import ipaddress
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -199,6 +200,8 @@ CACHES = {
 # reporter (in the database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with
 # Retry-After and what was typed kept.
 SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 10, minimum=1)
+# Password-reset requests per client address, and confirmation mails per account (a change of address, a resend).
+ACCOUNT_MAILS_PER_HOUR = env_int("ACCOUNT_MAILS_PER_HOUR", 10, minimum=1)
 LOGIN_FAILURES_PER_HOUR = env_int("LOGIN_FAILURES_PER_HOUR", 20, minimum=1)
 MESSAGES_PER_HOUR = env_int("MESSAGES_PER_HOUR", 60, minimum=1)
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10, minimum=1)
@@ -422,9 +425,35 @@ SECURE_CSP = {
     "form-action": ["'self'"],
 }
 
+# E-mail (README "E-mail"): the console in development; in production any SMTP server (EMAIL_HOST...), or a
+# provider's API through django-anymail (pip install .[email]; EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend
+# and its settings as ANYMAIL_<NAME> variables, e.g. ANYMAIL_MAILGUN_API_KEY).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both on: use one, TLS (STARTTLS, usually port 587) or SSL (port 465)."
+    )
+# Seconds; without it a hung mail server would hang the request that sends.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+if EMAIL_BACKEND.startswith("anymail."):
+    import importlib.util
+
+    if importlib.util.find_spec("anymail") is None:
+        raise ImproperlyConfigured(
+            f"EMAIL_BACKEND={EMAIL_BACKEND!r} needs django-anymail: install Trova with pip install '.[email]'."
+        )
+    INSTALLED_APPS.append("anymail")
+    ANYMAIL = {name.removeprefix("ANYMAIL_"): env_str(name) for name in os.environ if name.startswith("ANYMAIL_")}
+# How long a link confirming an e-mail address works (password-reset links: PASSWORD_RESET_TIMEOUT, 3 days).
+EMAIL_CONFIRMATION_TIMEOUT = env_int("EMAIL_CONFIRMATION_DAYS", 3, minimum=1) * 86400
 
 # One JSON object per line in production, readable lines in development (LOG_FORMAT=json|text overrides).
 LOG_FORMAT = env_choice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))

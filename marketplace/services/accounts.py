@@ -1,14 +1,21 @@
-"""Accounts: signing up. Logging in and out are Django's own views."""
+"""Accounts: signing up, confirming the e-mail address, the settings page. Logging in and out, password reset
+and change are Django's own views; leaving (export, deletion) is services/account_data.py."""
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-from core.errors import DomainError
-from marketplace.models import User
+from core.errors import DomainError, NotFound
+from marketplace.auth import token_issue
+from marketplace.models import ApiToken, User
 from marketplace.text import text_clean
 
 logger = logging.getLogger(__name__)
@@ -35,13 +42,13 @@ def _mail(*, subject: str, body: str, to: str) -> None:
         logger.exception("Could not send the sign-up mail %r", subject)
 
 
-def _mail_signup(*, user: User, email: str, owner: User | None) -> None:
+def _mail_signup(*, user: User, email: str, owner: User | None, base_url: str) -> None:
     if owner is None:
-        body = (
-            f"Hello {user.public_name},\n\nyour Trova account {user.username} is ready. Happy selling!\n\n"
-            "If you did not sign up, you can ignore this mail."
-        )
-        _mail(subject=WELCOME_SUBJECT, body=body, to=email)
+        # The welcome (subject WELCOME_SUBJECT) carries the link that confirms the address.
+        try:
+            email_confirmation_send(user=user, email=email, base_url=base_url)
+        except Exception:
+            logger.exception("Could not send the sign-up mail %r", WELCOME_SUBJECT)
         return
     body = (
         f"Hello {owner.public_name},\n\nsomeone just signed up to Trova with this e-mail address, which already "
@@ -52,7 +59,7 @@ def _mail_signup(*, user: User, email: str, owner: User | None) -> None:
     _mail(subject=ADDRESS_IN_USE_SUBJECT, body=body, to=owner.email)
 
 
-def user_signup(*, username: str, display_name: str, email: str, password: str) -> User:
+def user_signup(*, username: str, display_name: str, email: str, password: str, base_url: str) -> User:
     """Create an account; usernames and e-mail addresses are unique regardless of case.
 
     Whether an address is registered is never revealed: a sign-up with a taken one answers as any other (the
@@ -80,5 +87,118 @@ def user_signup(*, username: str, display_name: str, email: str, password: str) 
     except IntegrityError:
         # Two sign-ups raced for the same username; the loser gets the same sentence as above.
         raise _reject("username", "That username is taken. Please choose another one.") from None
-    transaction.on_commit(lambda: _mail_signup(user=user, email=email, owner=owner))
+    transaction.on_commit(lambda: _mail_signup(user=user, email=email, owner=owner, base_url=base_url))
     return user
+
+
+# E-mail confirmation. The signed token carries the address it confirms and the address the account had when it
+# was mailed: once the account's address changes, older links stop working, so each is good for one change.
+EMAIL_CONFIRMATION_SALT = "marketplace.email-confirmation"
+
+
+class EmailConfirmationInvalid(DomainError):
+    pass
+
+
+class AccountChangeRefused(DomainError):
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+def email_confirmation_token(*, user: User, email: str) -> str:
+    return signing.dumps({"user": user.pk, "email": email, "from": user.email}, salt=EMAIL_CONFIRMATION_SALT)
+
+
+def email_confirmation_send(*, user: User, email: str, base_url: str) -> None:
+    """Mail a link that confirms `email` for the account: the sign-up address, or a new one it asked for."""
+    token = email_confirmation_token(user=user, email=email)
+    context = {
+        "user": user,
+        "email": email,
+        "changing": email != user.email,
+        "link": base_url.rstrip("/") + reverse("marketplace:email_confirm", args=[token]),
+        "days": settings.EMAIL_CONFIRMATION_TIMEOUT // 86400,
+    }
+    subject = render_to_string("marketplace/email/email_confirm_subject.txt", context).strip()
+    body = render_to_string("marketplace/email/email_confirm.txt", context)
+    send_mail(subject, body, None, [email])
+
+
+@transaction.atomic
+def email_confirm(*, token: str) -> User:
+    """Confirm the address a mailed link names, switching the account to it when it was a change."""
+    try:
+        payload = signing.loads(token, salt=EMAIL_CONFIRMATION_SALT, max_age=settings.EMAIL_CONFIRMATION_TIMEOUT)
+    except signing.SignatureExpired:
+        raise EmailConfirmationInvalid(
+            "This confirmation link has expired. Log in and ask for a new one from your account settings."
+        ) from None
+    except signing.BadSignature:
+        raise EmailConfirmationInvalid("This confirmation link is not valid. Please copy the whole link.") from None
+    user = User.objects.select_for_update().filter(pk=payload["user"], deleted_at__isnull=True).first()
+    if user is None:
+        raise EmailConfirmationInvalid("This confirmation link belongs to an account that no longer exists.")
+    if user.email == payload["email"] and user.email_confirmed:
+        return user  # a second click on the same link
+    if user.email != payload["from"]:
+        raise EmailConfirmationInvalid(
+            "This link was replaced by a newer change of address. Please use the latest link we sent."
+        )
+    if User.objects.filter(email__iexact=payload["email"]).exclude(pk=user.pk).exists():
+        raise EmailConfirmationInvalid("Another account uses that e-mail address now, so we kept your old one.")
+    user.email = payload["email"]
+    user.email_confirmed_at = timezone.now()
+    user.save(update_fields=["email", "email_confirmed_at"])
+    return user
+
+
+def email_mark_confirmed(*, user: User) -> None:
+    """Record that the person reads the account's address (they followed a password-reset link sent to it)."""
+    if not user.email_confirmed:
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email_confirmed_at"])
+
+
+def email_change_request(*, user: User, password: str, email: str, base_url: str) -> str:
+    """Mail a confirmation link to a new address; the account keeps the old one until it is followed."""
+    if not user.check_password(password):
+        sentence = "That is not your current password."
+        raise AccountChangeRefused(sentence, {"password": [sentence]})
+    email = User.objects.normalize_email(email.strip())
+    if email.lower() == user.email.lower():
+        raise AccountChangeRefused(
+            "That is already your address.", {"email": ["That is already the address of your account."]}
+        )
+    # The same answer whether or not another account has the address: this page must not tell who is registered.
+    email_confirmation_send(user=user, email=email, base_url=base_url)
+    return email
+
+
+def user_profile_update(*, user: User, display_name: str) -> User:
+    """Change the name other people see."""
+    display_name = display_name.strip()
+    if not display_name:
+        raise AccountChangeRefused("Please enter a display name.", {"display_name": ["Please enter a display name."]})
+    user.display_name = display_name
+    user.save(update_fields=["display_name"])
+    return user
+
+
+def user_notifications_update(*, user: User, email_notifications: bool) -> User:
+    """Store which mails the person wants."""
+    user.email_notifications = email_notifications
+    user.save(update_fields=["email_notifications"])
+    return user
+
+
+def api_token_create(*, user: User, name: str) -> str:
+    """A new API token for the person; the caller shows it once, only its hash is kept."""
+    return token_issue(user=user, name=name.strip())
+
+
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Delete one of the person's own tokens; scripts using it get 401 from now on."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise NotFound("That token does not exist, or it was already revoked.")

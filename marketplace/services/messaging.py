@@ -49,6 +49,9 @@ def _check_rate_limit(sender) -> None:
 
 
 def _post(*, conversation: Conversation, sender, body: str) -> Message:
+    recipient = conversation.listing.seller if sender.pk == conversation.buyer_id else conversation.buyer
+    if recipient.deleted_at is not None:
+        raise NotAllowed("This member has left Trova, so nobody would read your message.")
     _check_rate_limit(sender)
     message = Message.objects.create(conversation=conversation, sender=sender, body=body)
     # Keeps the inbox ordered by the latest message.

@@ -40,7 +40,8 @@ def notices_email(*, notice_ids: list[int]) -> int:
     notices = Notice.objects.filter(pk__in=notice_ids, emailed_at__isnull=True).select_related("user", "listing")
     for notice in notices:
         user = notice.user
-        if not (user.email and user.email_notifications and user.is_active):
+        # Only a confirmed address of a current member (User.notification_email), and only if they want these.
+        if not (user.notification_email and user.email_notifications):
             continue
         if Notice.objects.filter(pk=notice.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()) != 1:
             continue  # another run of the task took it
@@ -51,7 +52,7 @@ def notices_email(*, notice_ids: list[int]) -> int:
             message=f"Hello {user.public_name},\n\n{notice.text}\n\n{link}\n\n"
             f"You get this because you saved the listing. Turn these e-mails off: {settings_link}\n",
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[user.email],
+            recipient_list=[user.notification_email],
         )
         sent += 1
     return sent
@@ -69,7 +70,7 @@ def message_email(*, message_id: int) -> bool:
     conversation = message.conversation
     to_seller = message.sender_id == conversation.buyer_id
     recipient = conversation.listing.seller if to_seller else conversation.buyer
-    if not (recipient.email and recipient.email_notifications and recipient.is_active):
+    if not (recipient.notification_email and recipient.email_notifications):
         return False
     field = "seller_emailed_at" if to_seller else "buyer_emailed_at"
     now = timezone.now()
@@ -86,6 +87,6 @@ def message_email(*, message_id: int) -> bool:
         f"{message.body[:500]}\n\nRead and reply: {link}\n\n"
         f"We e-mail you at most once every 15 minutes per conversation. Turn these e-mails off: {settings_link}\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[recipient.email],
+        recipient_list=[recipient.notification_email],
     )
     return True

@@ -128,6 +128,8 @@ def saved_search_digests_send(*, now: datetime | None = None) -> int:
 
 
 def _digest_send(*, search: SavedSearch, day) -> bool:
+    if not search.user.notification_email:
+        return False  # no confirmed address yet: the digest waits (new matches are still counted on the page)
     matches = saved_search_matches(search=search, since=search.digested_until)
     shown = list(matches[:DIGEST_LISTINGS])
     if not shown:
@@ -167,7 +169,7 @@ def _digest_email(*, search: SavedSearch, listings: list[Listing], count: int) -
         subject=f"{settings.EMAIL_SUBJECT_PREFIX}{count} new for your search {search.name}",
         body="\n".join(lines),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[search.user.email],
+        to=[search.user.notification_email],
         # RFC 8058 one-click unsubscribe: mail clients POST to the same link.
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )

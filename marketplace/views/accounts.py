@@ -86,6 +86,7 @@ def signup(request):
                     display_name=data["display_name"],
                     email=data["email"],
                     password=data["password"],
+                    base_url=request.build_absolute_uri("/"),
                 )
             except DomainError as error:
                 add_domain_error(form, error)

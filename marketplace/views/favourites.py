@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -72,4 +73,5 @@ def account_settings(request):
             request, "E-mails are on." if enabled else "E-mails are off: you will see news on the site only."
         )
         return redirect("marketplace:settings")
-    return render(request, "marketplace/settings.html")
+    # One settings page: the account's, which has the same choice among the others.
+    return redirect(reverse("marketplace:account") + "#notifications-heading")

@@ -123,6 +123,8 @@ def _ensure_accounts() -> dict[str, User]:
             defaults={
                 "display_name": account.display_name,
                 "email": f"{account.username}@example.com",
+                # Demo addresses cannot receive the sign-up link; the notice would only get in the way.
+                "email_confirmed_at": timezone.now(),
                 "is_staff": account.is_staff,
                 "is_superuser": account.is_staff,
             },
@@ -291,7 +293,12 @@ def _ensure_generated_sellers() -> list[User]:
     sellers = []
     for number, name in enumerate(CONTENT["generated"]["sellers"], start=1):
         seller, created = User.objects.get_or_create(
-            username=f"seller{number:02}", defaults={"display_name": name, "email": f"seller{number:02}@example.com"}
+            username=f"seller{number:02}",
+            defaults={
+                "display_name": name,
+                "email": f"seller{number:02}@example.com",
+                "email_confirmed_at": timezone.now(),
+            },
         )
         if created:
             # Their listings share photo files: nobody may log in and delete one (its files would go for all).
