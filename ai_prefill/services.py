@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ai_prefill.comparables import comparables_apply
 from ai_prefill.images import photo_model_image
+from ai_prefill.live import live_analysis
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
 from ai_prefill.llm.capabilities import ModelParamsInvalid
 from ai_prefill.llm.prompt import PromptVersionError
@@ -148,8 +149,10 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
             lambda: Analysis.objects.select_related("photo").get(pk=analysis_id), what="reading the analysis"
         )
         image_jpeg, image_ref = photo_model_image(analysis.photo)
-        # prefill_suggest lets go of this thread's database connection while it waits for the model.
-        result = prefill_suggest(image_jpeg=image_jpeg, config=config, analysis=analysis, image_ref=image_ref)
+        # prefill_suggest lets go of this thread's database connection while it waits for the model; a streamed
+        # answer publishes its completed fields for the sell page meanwhile (ai_prefill.live).
+        with live_analysis(analysis_id=analysis_id):
+            result = prefill_suggest(image_jpeg=image_jpeg, config=config, analysis=analysis, image_ref=image_ref)
         # After the model answered: comparable listings within a time budget; it never fails the analysis.
         suggestion = comparables_apply(analysis_id=analysis_id, suggestion=result.suggestion)
     except PrefillFailed as failure:

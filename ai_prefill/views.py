@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ai_prefill.forms import PhotoForm, SellForm
+from ai_prefill.live import live_fields_get
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
 from ai_prefill.posting import AlreadyPosted, listing_post_from_analysis
@@ -36,6 +37,8 @@ QUEUE_DOWN_SENTENCE = (
 # Unfinished analyses the seller was told to stop waiting for are still looked at now and then: a
 # suggestion that arrives late (the broker came back) still fills the fields left empty.
 POLL_SECONDS = 1
+# With a streamed answer the fields arrive one by one, so the page looks more often while it runs.
+STREAM_POLL_SECONDS = 0.25
 LATE_POLL_SECONDS = 5
 
 
@@ -46,7 +49,7 @@ class Progress:
     key: str  # pending, running, succeeded, failed, timed_out or queue_unavailable
     sentence: str
     steps: tuple[tuple[str, str], ...]  # (label, "done" | "current" | "failed" | "todo")
-    poll_seconds: int | None = None
+    poll_seconds: float | None = None
     seconds_left: int | None = None
     wait_text: str = ""
 
@@ -86,7 +89,7 @@ def analysis_progress(analysis: Analysis) -> Progress:
         analysis.status,
         sentence,
         _steps("current", "todo"),
-        poll_seconds=POLL_SECONDS,
+        poll_seconds=STREAM_POLL_SECONDS if settings.AI_STREAM else POLL_SECONDS,
         seconds_left=max(0, round(budget - elapsed)),
         wait_text=f"If it takes more than {_duration_text(budget)}, we stop waiting and you fill in the form.",
     )
@@ -120,6 +123,13 @@ def _price_comparables(analysis: Analysis | None) -> dict | None:
     return comparables if isinstance(comparables, dict) else None
 
 
+def _live_fields(analysis: Analysis | None) -> dict[str, str]:
+    """The fields a running analysis's streamed answer has completed so far: a preview, replaced by the suggestion."""
+    if analysis is None or analysis.status != Analysis.Status.RUNNING:
+        return {}
+    return {name: value for name, value in live_fields_get(analysis_id=analysis.pk).items() if name in SUGGESTED_FIELDS}
+
+
 def _same(name: str, value: str, suggested: str) -> bool:
     if name != "price":
         return value.strip() == suggested.strip()
@@ -151,12 +161,14 @@ def _sell_url(analysis: Analysis | None = None) -> str:
 def _context(request, *, analysis: Analysis | None, form: SellForm | None = None, **extra) -> dict:
     """What the page and its partials need to show an analysis (or none) next to the listing form."""
     suggestion = _suggestion(analysis)
+    live_fields = _live_fields(analysis)
     values = (form.data if form.is_bound else form.initial) if form is not None else {}
     return {
         "analysis": analysis,
         "progress": analysis_progress(analysis) if analysis else None,
         "suggestion": suggestion,
         "price_comparables": _price_comparables(analysis),
+        "live_fields": live_fields,
         "suggested_fields": _suggested_fields(values, suggestion),
         "vote_back": _sell_url(analysis),
         "photo_form": PhotoForm(),
@@ -271,7 +283,8 @@ def sell_status(request, analysis_id: uuid.UUID):
     """The progress area, polled by the page; 204 while it would show the same as it already does."""
     analysis = _own_analysis(request.user, analysis_id)
     progress = analysis_progress(analysis)
-    if request.GET.get("shown") == progress.key:
+    shown_fields = request.GET.get("fields", "0")
+    if request.GET.get("shown") == progress.key and shown_fields == str(len(_live_fields(analysis))):
         return HttpResponse(status=204)
     return render(request, "ai_prefill/sell/_status_swap.html", _context(request, analysis=analysis))
 

@@ -12,6 +12,14 @@ wire format for both the Responses and the Chat Completions API. It can be told 
         ... base_url=server.base_url ...
         server.requests[0].body                   # what the SDK sent
 
+Streaming: a request with `"stream": true` gets server-sent events in OpenAI's wire format, over chunked
+transfer encoding, the answer's text cut in `server.stream_chunk_chars`-character deltas: the first
+`server.first_token_delay` seconds after the request came in, then one every `server.token_pace` seconds
+(Responses API: response.created, response.in_progress, output_item/content_part added, output_text.delta...,
+their .done events, response.completed or response.incomplete; Chat Completions: chat.completion.chunk
+objects, a usage chunk when stream_options.include_usage, then [DONE]). "cut" sends half the deltas and
+closes the connection mid-stream.
+
 Behaviours: "ok", any HTTP status such as "429" (with Retry-After: `server.retry_after`), "500" or
 "401" (in OpenAI's error format), "hang" (never answers until the client gives up), "drop" (closes
 the connection without an answer), "truncated" (JSON cut off by the output-token limit),
@@ -58,6 +66,7 @@ BEHAVIOURS = (
     "bad_category",
     "negative_price",
     "long_title",
+    "cut",
 )
 REFUSAL_TEXT = "I'm sorry, I can't help with that."
 DEFAULT_ANSWER = {
@@ -112,31 +121,38 @@ class _Answer:
     status: int
     body: dict
     headers: dict[str, str] = field(default_factory=dict)
+    # Streaming: the server-sent events as (event name or None, data); a None item means "cut here".
+    stream: list[tuple[str | None, Any] | None] | None = None
 
 
 @cache
 def _request_adapters() -> dict[str, tuple[TypeAdapter, frozenset[str]]]:
     # Imported lazily: building these adapters takes about half a second, once per process.
-    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
-    from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
+    from openai.types.chat.completion_create_params import (
+        CompletionCreateParamsNonStreaming,
+        CompletionCreateParamsStreaming,
+    )
+    from openai.types.responses.response_create_params import (
+        ResponseCreateParamsNonStreaming,
+        ResponseCreateParamsStreaming,
+    )
+
+    def adapter(params: type) -> tuple[TypeAdapter, frozenset[str]]:
+        return TypeAdapter(params), frozenset(params.__annotations__)
 
     return {
-        "/v1/responses": (
-            TypeAdapter(ResponseCreateParamsNonStreaming),
-            frozenset(ResponseCreateParamsNonStreaming.__annotations__),
-        ),
-        "/v1/chat/completions": (
-            TypeAdapter(CompletionCreateParamsNonStreaming),
-            frozenset(CompletionCreateParamsNonStreaming.__annotations__),
-        ),
+        "/v1/responses": adapter(ResponseCreateParamsNonStreaming),
+        "/v1/chat/completions": adapter(CompletionCreateParamsNonStreaming),
+        ("/v1/responses", "stream"): adapter(ResponseCreateParamsStreaming),
+        ("/v1/chat/completions", "stream"): adapter(CompletionCreateParamsStreaming),
     }
 
 
 def request_problem(path: str, body: Any) -> str | None:
     """Why this body is not a valid request for the endpoint at path, or None when it is."""
-    adapter, known_keys = _request_adapters()[path]
     if not isinstance(body, dict):
         return "The request body must be a JSON object."
+    adapter, known_keys = _request_adapters()[(path, "stream") if body.get("stream") is True else path]
     unknown = sorted(set(body) - known_keys)
     if unknown:
         return f"Unknown parameter: '{unknown[0]}'."
@@ -276,6 +292,9 @@ class FakeOpenAI:
         api_key: str | None = None,
         hang_seconds: float = 60.0,
         cached_input_tokens: int = 0,
+        first_token_delay: float = 0.0,
+        token_pace: float = 0.0,
+        stream_chunk_chars: int = 4,
         port: int = 0,
     ) -> None:
         self.answer = dict(answer or {})
@@ -292,6 +311,9 @@ class FakeOpenAI:
         self.reasoning_tokens = dict(REASONING_TOKENS)
         self.shutdown_dates = dict(SHUTDOWN_DATES)
         self.models_endpoint = True
+        self.first_token_delay = first_token_delay  # streaming: the first delta this long after the request
+        self.token_pace = token_pace  # streaming: then one delta every this many seconds
+        self.stream_chunk_chars = stream_chunk_chars
         self.default = "ok"
         self._script: deque[str] = deque()
         self._requests: list[RecordedRequest] = []
@@ -398,6 +420,10 @@ class FakeOpenAI:
             self._stopping.wait(self.hang_seconds)
             return None
         if behaviour == "drop":
+            return None
+        if body.get("stream") is True:
+            return _Answer(200, {}, stream=self._stream_events(path, body, behaviour))
+        if behaviour == "cut":
             return None
         if path == "/v1/responses":
             return _Answer(200, self._response_object(body, behaviour))
@@ -549,6 +575,79 @@ class FakeOpenAI:
             "system_fingerprint": "fp_fake",
         }
 
+    # Streaming: the same answer as above, cut into deltas, as OpenAI's server-sent events.
+
+    def _deltas(self, text: str) -> list[str]:
+        size = max(1, self.stream_chunk_chars)
+        return [text[start : start + size] for start in range(0, len(text), size)] or [""]
+
+    def _stream_events(self, path: str, body: dict, behaviour: str) -> list[tuple[str | None, Any] | None]:
+        if path == "/v1/responses":
+            events = self._response_events(body, behaviour)
+        else:
+            events = self._chat_chunks(body, behaviour)
+        if behaviour == "cut":
+            deltas = [index for index, event in enumerate(events) if event is not None and event[0] == "delta"]
+            events = [*events[: deltas[len(deltas) // 2]], None]
+        return events
+
+    def _response_events(self, body: dict, behaviour: str) -> list[tuple[str | None, Any] | None]:
+        """The Responses API's event sequence (openai.types.responses.*_event, ResponseStreamEvent)."""
+        final = self._response_object(body, "ok" if behaviour == "cut" else behaviour)
+        item = final["output"][0]
+        part = item["content"][0]
+        started = {**final, "status": "in_progress", "completed_at": None, "output": [], "usage": None}
+        in_progress_item = {**item, "status": "in_progress", "content": []}
+        refusal = part["type"] == "refusal"
+        text = part["refusal"] if refusal else part["text"]
+        empty_part = {"type": "refusal", "refusal": ""} if refusal else {**part, "text": ""}
+        where = {"item_id": item["id"], "output_index": 0}
+        events: list[tuple[str, dict]] = [
+            ("response.created", {"response": started}),
+            ("response.in_progress", {"response": started}),
+            ("response.output_item.added", {"item": in_progress_item, "output_index": 0}),
+            ("response.content_part.added", {**where, "content_index": 0, "part": empty_part}),
+        ]
+        delta_type = "response.refusal.delta" if refusal else "response.output_text.delta"
+        for delta in self._deltas(text):
+            extra = {} if refusal else {"logprobs": []}
+            events.append(("delta", {"type": delta_type, **where, "content_index": 0, "delta": delta, **extra}))
+        if refusal:
+            events.append(("response.refusal.done", {**where, "content_index": 0, "refusal": text}))
+        else:
+            events.append(("response.output_text.done", {**where, "content_index": 0, "text": text, "logprobs": []}))
+        events += [
+            ("response.content_part.done", {**where, "content_index": 0, "part": part}),
+            ("response.output_item.done", {"item": item, "output_index": 0}),
+            ("response.incomplete" if final["status"] == "incomplete" else "response.completed", {"response": final}),
+        ]
+        sequenced = []
+        for number, (name, data) in enumerate(events):
+            name = data.get("type", name)
+            sequenced.append(
+                ("delta" if name == delta_type else name, {"type": name, "sequence_number": number, **data})
+            )
+        return sequenced
+
+    def _chat_chunks(self, body: dict, behaviour: str) -> list[tuple[str | None, Any] | None]:
+        """Chat Completions chunks (openai.types.chat.ChatCompletionChunk), then the usage chunk and [DONE]."""
+        final = self._chat_completion(body, "ok" if behaviour == "cut" else behaviour)
+        message = final["choices"][0]["message"]
+        head = {key: final[key] for key in ("id", "created", "model", "service_tier", "system_fingerprint")}
+        head["object"] = "chat.completion.chunk"
+
+        def chunk(delta: dict, finish_reason: str | None = None) -> dict:
+            return {**head, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+
+        key = "refusal" if message["refusal"] is not None else "content"
+        chunks: list[tuple[str | None, Any] | None] = [(None, chunk({"role": "assistant", key: ""}))]
+        chunks += [("delta", chunk({key: delta})) for delta in self._deltas(message[key])]
+        chunks.append((None, chunk({}, final["choices"][0]["finish_reason"])))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            chunks.append((None, {**head, "choices": [], "usage": final["usage"]}))
+        chunks.append((None, "[DONE]"))
+        return chunks
+
 
 def request_effort(body: dict) -> str | None:
     """The reasoning effort a request asks for (the model's default, medium, when it reasons and says none)."""
@@ -633,6 +732,9 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 answer = _error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
             else:
                 answer = fake._answer(path, body, self.headers.get("authorization", ""), behaviour)
+            if answer is not None and answer.stream is not None:
+                self._send_stream(answer.stream, received_at)
+                return
             wait = fake.latency + fake.reasoning_seconds_per_token * _reasoning_tokens(answer)
             if wait and behaviour not in ("hang", "drop"):
                 # The answer leaves `latency` after the request came in, however long checking it took here:
@@ -665,6 +767,36 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(payload)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True  # the client gave up (a timeout); nothing to tell it
+
+        def _send_stream(self, events: list, received_at: float) -> None:
+            try:
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream; charset=utf-8")
+                self.send_header("transfer-encoding", "chunked")
+                self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
+                self.end_headers()
+                deltas_sent = 0
+                for event in events:
+                    if event is None:
+                        # Cut mid-stream: the connection closes without the chunked body's last chunk.
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    name, data = event
+                    if name == "delta":
+                        due = received_at + fake.first_token_delay + deltas_sent * fake.token_pace
+                        fake._stopping.wait(max(0.0, due - time.monotonic()))
+                        deltas_sent += 1
+                    # The Responses API names each event; Chat Completions sends data lines only.
+                    is_response_event = isinstance(data, dict) and "sequence_number" in data
+                    lines = f"event: {data['type']}\n" if is_response_event else ""
+                    lines += f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
+                    payload = lines.encode()
+                    self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
 
         def log_message(self, format: str, *args) -> None:
             pass

@@ -14,6 +14,7 @@ from ai_prefill.llm.demo_provider import demo_attempt
 from ai_prefill.llm.openai_provider import openai_attempt
 from ai_prefill.llm.pricing import cost_estimate
 from ai_prefill.llm.prompt import Prompt, PromptVersionError, current_prompt_version, prompt_get
+from ai_prefill.llm.streaming import openai_stream_attempt
 from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
 from ai_prefill.models import LLMCall
 from core.db import connection_release, through_database_outage
@@ -163,6 +164,10 @@ def _attempt(*, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categori
     try:
         if config.provider == "demo":
             return demo_attempt(image_jpeg=image_jpeg, categories=categories, image_ref=image_ref)
+        if settings.AI_STREAM:
+            return openai_stream_attempt(
+                image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories, image_ref=image_ref
+            )
         return openai_attempt(
             image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories, image_ref=image_ref
         )

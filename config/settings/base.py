@@ -305,6 +305,9 @@ if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file
         f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "
         "without .md, e.g. prefill-v1."
     )
+# Ask the model with a streamed answer, so the sell page shows each field as it completes (AI_STREAM=0: one
+# answer at the end, as before streaming; the benchmark bench/seller_wait.py compares the two).
+AI_STREAM = env_bool("AI_STREAM", True)
 AI_TIMEOUT_SECONDS = env_number("AI_TIMEOUT_SECONDS", 30, minimum=0.1)
 AI_ANALYSES_PER_HOUR = env_int("AI_ANALYSES_PER_HOUR", 30, minimum=1)
 AI_STALE_AFTER_SECONDS = env_int("AI_STALE_AFTER_SECONDS", 300, minimum=10)

@@ -7,6 +7,8 @@ import tempfile
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("AI_PROVIDER", "demo")
+# The suite's model tests read whole answers; the streaming tests turn it on where they need it.
+os.environ.setdefault("AI_STREAM", "0")
 # Tests open and close connections across threads on purpose (e.g. that a waiting worker holds none);
 # the pool is exercised by the benchmarks and drills, which run the real worker command.
 os.environ["DATABASE_POOL_MAX_SIZE"] = "0"

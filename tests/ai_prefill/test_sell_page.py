@@ -132,7 +132,7 @@ def test_picking_a_photo_starts_a_pending_analysis_enqueued_on_commit(
     page = response.content.decode()
     assert f'value="{analysis.pk}" hx-swap-oob="true"' in page  # the listing form's hidden analysis_id
     assert analysis.photo.thumbnail.url in page
-    assert f'hx-get="{status_url(analysis, "pending")}" hx-trigger="every 1s"' in page
+    assert f'hx-get="{status_url(analysis, "pending")}&amp;fields=0" hx-trigger="every 1s"' in page
     assert "Photo uploaded." in text(response)
 
 

@@ -1,5 +1,8 @@
 // The sell page, enhanced. Without this script every step still works through plain form posts.
-// - the photo uploads as soon as it is picked (htmx, see _photo_slot.html), with a local preview;
+// - the photo is downsized here (resizePhoto) and uploads as soon as it is picked (htmx, see _photo_slot.html),
+//   with a local preview; the server validates and re-encodes it all the same;
+// - the fields a streamed answer has completed show while the analysis runs (the status partial's
+//   #analysis-live), and the validated suggestion replaces them when it arrives;
 // - a suggestion that arrives fills only the fields the seller has not touched, marked "Suggested";
 // - the client stops waiting at the analysis deadline even if the server cannot be reached;
 // - extra photos get previews, and a click picks the main one.
@@ -33,7 +36,10 @@
       field.touched = true;
       setSuggested(field, false);
     }
-    input.addEventListener("input", touch);
+    input.addEventListener("input", function () {
+      touch();
+      field.live = false;
+    });
     input.addEventListener("change", touch);
     fields[name] = field;
   });
@@ -42,14 +48,39 @@
     return Array.prototype.some.call(select.options, function (option) { return option.value === value; });
   }
 
-  function applySuggestion(suggestion) {
+  function applySuggestion(suggestion, live) {
     Object.keys(fields).forEach(function (name) {
       var field = fields[name];
       var value = suggestion[name];
       if (field.touched || typeof value !== "string") return;
       if (field.input.tagName === "SELECT" && !hasOption(field.input, value)) return;
       field.input.value = value;
+      field.live = Boolean(live);
       setSuggested(field, true);
+    });
+  }
+
+  // ---------- Fields of a streamed answer, before the suggestion is complete ----------
+  function applyLiveFields() {
+    var data = document.getElementById("analysis-live");
+    if (!data) return;
+    try {
+      applySuggestion(JSON.parse(data.textContent), true);
+    } catch (error) {
+      // A preview we cannot read is skipped; the suggestion itself still comes.
+    }
+  }
+
+  // An analysis that failed after showing some fields leaves none of its unvalidated values behind.
+  function dropLiveFieldsOnFailure() {
+    var status = document.getElementById("analysis-status");
+    if (!status || !/\bis-(failed|timed_out|queue_unavailable)\b/.test(status.className)) return;
+    Object.keys(fields).forEach(function (name) {
+      var field = fields[name];
+      if (!field.live || field.touched) return;
+      field.input.value = "";
+      field.live = false;
+      setSuggested(field, false);
     });
   }
 
@@ -68,7 +99,7 @@
     if (!id || !data || id === appliedFor) return;
     appliedFor = id;
     try {
-      applySuggestion(JSON.parse(data.textContent));
+      applySuggestion(JSON.parse(data.textContent), false);
     } catch (error) {
       // A suggestion we cannot read is no suggestion; the form works as it is.
     }
@@ -116,6 +147,56 @@
     return Boolean(source && source.closest && source.closest("#photo-step"));
   }
 
+  // ---------- Resizing the photo before it travels ----------
+  // The server keeps at most 2048 px (display) and the model sees 1024 px, so a 12 MP phone photo of
+  // 3-5 MB is mostly bytes nobody will see: 1600 px at JPEG quality 0.85 is about a tenth of it. Drawing
+  // it on a canvas applies the EXIF orientation (imageOrientation "from-image") and drops all metadata.
+  var RESIZE_LONG_SIDE = 1600;
+  var RESIZE_QUALITY = 0.85;
+  // ?resize=0 on the page sends the photo as picked (the benchmark's "today" path).
+  var resizeOff = new URLSearchParams(window.location.search).get("resize") === "0";
+
+  // One picked photo -> a Promise of a JPEG Blob, or of null when this browser cannot do it (the
+  // original is then sent as it is, and the server resizes it).
+  function resizePhoto(file) {
+    if (resizeOff || !window.createImageBitmap || !file.type || file.type.indexOf("image/") !== 0) {
+      return Promise.resolve(null);
+    }
+    return createImageBitmap(file, { imageOrientation: "from-image" })
+      .then(function (bitmap) {
+        var scale = Math.min(1, RESIZE_LONG_SIDE / Math.max(bitmap.width, bitmap.height));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+        canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+        var context = canvas.getContext("2d");
+        context.imageSmoothingQuality = "high";
+        context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        if (bitmap.close) bitmap.close();
+        return new Promise(function (resolve) {
+          canvas.toBlob(resolve, "image/jpeg", RESIZE_QUALITY);
+        });
+      })
+      .catch(function () {
+        return null;
+      });
+  }
+
+  function uploadPicked(input, file) {
+    var form = document.getElementById("photo-form");
+    resizePhoto(file).then(function (blob) {
+      if (blob && window.DataTransfer && window.File) {
+        var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
+        var transfer = new DataTransfer();
+        transfer.items.add(new File([blob], name, { type: "image/jpeg" }));
+        input.files = transfer.files;
+      }
+      var sentence = document.getElementById("upload-sentence");
+      if (sentence) sentence.textContent = "Uploading your photo…";
+      if (form && window.htmx) window.htmx.trigger(form, "photo-ready");
+      else if (form) form.submit();
+    });
+  }
+
   // ---------- Picking the photo ----------
   var localPreviewUrl = null;
 
@@ -136,8 +217,9 @@
       preview.hidden = false;
       document.getElementById("photo-drop").classList.add("has-preview");
     }
-    var sentence = showStatusSentence("Uploading your photo…", "uploading");
+    var sentence = showStatusSentence("Preparing your photo…", "uploading");
     if (sentence) sentence.id = "upload-sentence";
+    uploadPicked(input, file);
   });
 
   document.addEventListener("htmx:xhr:progress", function (event) {
@@ -271,7 +353,9 @@
 
   // ---------- After every htmx swap ----------
   document.addEventListener("htmx:afterSettle", function () {
+    applyLiveFields();
     applyArrivedSuggestion();
+    dropLiveFieldsOnFailure();
     readDeadline();
     renderPreviews();
   });

@@ -1,0 +1,248 @@
+"""One attempt at the model with a streamed answer: the fields it completes are published as they arrive.
+
+The same request as openai_provider.openai_attempt, with `stream=True`, through the SDK's public
+streaming API (`client.responses.create(stream=True)` yields the Responses API's typed events,
+`client.chat.completions.create(stream=True)` yields ChatCompletionChunk objects; see
+openai/resources/responses/responses.py and openai/types/responses/response_stream_event.py). The text
+so far is parsed as partial JSON with jiter (`partial_mode="trailing-strings"`, a dependency of the SDK);
+a field counts as complete once the model has moved on to the next key, and only fields that pass the
+same checks as the final answer are shown. The final text is validated exactly as without streaming
+(output model, then suggestion_check), and only that validated suggestion is returned. A stream that
+ends before the API says it is complete is a connection error: retried like any other.
+"""
+
+import base64
+import contextlib
+import math
+import time
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+import jiter
+import openai
+import pydantic
+from django.conf import settings
+from django.utils import timezone
+
+from ai_prefill.live import live_publisher
+from ai_prefill.llm.openai_provider import (
+    RAW_OUTPUT_MAX_CHARS,
+    _chat_params,
+    _classify_status_error,
+    _recorded_request,
+    _text_format,
+    _validation_summary,
+    openai_client,
+)
+from ai_prefill.llm.prompt import USER_TEXT, Prompt
+from ai_prefill.llm.schema import DESCRIPTION_MAX_LENGTH, SUGGESTED_FIELDS, SuggestionInvalid, suggestion_check
+from ai_prefill.llm.types import Attempt, ModelConfig
+from marketplace.models import PRICE_MAX, TITLE_MAX_LENGTH, Condition
+
+STREAM_CUT_MESSAGE = "The answer's stream ended before it was complete."
+
+
+class _StreamCut(Exception):
+    pass
+
+
+def completed_fields(text: str, *, category_slugs: Sequence[str]) -> dict[str, str]:
+    """The suggestion's fields that the partial JSON `text` holds in full, each as the final answer would have it."""
+    try:
+        partial = jiter.from_json(text.encode(), partial_mode="trailing-strings")
+    except ValueError:
+        return {}
+    if not isinstance(partial, dict):
+        return {}
+    keys = list(partial)
+    try:
+        jiter.from_json(text.encode())
+        complete = set(keys)
+    except ValueError:
+        # The last key's value may still be growing ("Red mu", 6.5 of 6.59); the ones before it are done,
+        # and so is everything before the last comma when that comma ends a value (not one inside a string).
+        complete = set(keys[:-1])
+        last_comma = text.rfind(",")
+        with contextlib.suppress(ValueError):
+            complete.update(jiter.from_json((text[:last_comma] + "}").encode()) if last_comma > 0 else ())
+    fields = {}
+    for name in SUGGESTED_FIELDS:
+        if name in complete:
+            value = _checked(name, partial[name], category_slugs)
+            if value is not None:
+                fields[name] = value
+    return fields
+
+
+def _checked(name: str, value: object, category_slugs: Sequence[str]) -> str | None:
+    """The field as shown, or None when the final check (schema.suggestion_check) would refuse it."""
+    if name == "price":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return None
+        if not 0 <= value <= PRICE_MAX:
+            return None
+        return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    limits = {"title": TITLE_MAX_LENGTH, "description": DESCRIPTION_MAX_LENGTH}
+    if name in limits:
+        return value if value and len(value) <= limits[name] else None
+    if name == "category":
+        return value if value in category_slugs else None
+    return value if value in Condition.values else None
+
+
+def openai_stream_attempt(
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: Sequence[tuple[str, str]], image_ref: str
+) -> Attempt:
+    """Ask the model once with a streamed answer; the Attempt is what openai_attempt would give for the same answer."""
+    category_slugs = tuple(slug for slug, _ in categories)
+    output_model = prompt.output_model(category_slugs)
+    instructions = prompt.render(categories=categories)
+    image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
+    client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
+    publisher = live_publisher()
+    if publisher is not None:
+        publisher.restart()
+
+    attempt = Attempt(started_at=timezone.now())
+    started = time.monotonic()
+    sent = None
+    text = ""
+    try:
+        text_format = _text_format(output_model)
+        if config.api_style == "chat":
+            # Chat Completions' response_format holds the same json_schema as the Responses API's text.format.
+            schema = {key: value for key, value in text_format.items() if key != "type"}
+            stream = client.chat.completions.create(
+                model=config.model,
+                messages=[
+                    {"role": "system", "content": instructions},
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": USER_TEXT},
+                            {"type": "image_url", "image_url": {"url": image_url, "detail": "low"}},
+                        ],
+                    },
+                ],
+                response_format={"type": "json_schema", "json_schema": schema},
+                stream=True,
+                stream_options={"include_usage": True},
+                **_chat_params(config),
+            )
+        else:
+            params = dict(config.params)
+            text_param = {**params.pop("text", {}), "format": text_format}
+            stream = client.responses.create(
+                model=config.model,
+                instructions=instructions,
+                input=[
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "input_text", "text": USER_TEXT},
+                            {"type": "input_image", "image_url": image_url, "detail": "low"},
+                        ],
+                    }
+                ],
+                text=text_param,
+                stream=True,
+                **params,
+            )
+        sent = stream.response.request
+        attempt.http_status = stream.response.status_code
+        with stream:
+            reader = _read_chat if config.api_style == "chat" else _read_responses
+            text, refusal, ending = reader(stream, attempt, publisher, category_slugs)
+        if publisher is not None:
+            publisher.flush()
+        attempt.raw_output = (refusal if refusal is not None else text)[:RAW_OUTPUT_MAX_CHARS]
+        if refusal is not None:
+            attempt.fail("refusal", refusal or "The model refused without a reason.")
+        elif ending == "length":
+            attempt.fail("invalid_output", "The answer was cut off at the output-token limit.")
+        elif ending == "content_filter":
+            attempt.fail("refusal", "The answer was withheld by the content filter.")
+        else:
+            attempt.suggestion = suggestion_check(output_model.model_validate_json(text), category_slugs=category_slugs)
+    except openai.APIStatusError as error:
+        sent = error.request
+        attempt.http_status = error.status_code
+        _classify_status_error(attempt, error)
+    except openai.APITimeoutError as error:
+        sent = error.request
+        attempt.fail("timeout", f"No answer within {config.timeout_seconds:g} seconds.")
+    except openai.APIConnectionError as error:
+        # The SDK raises this too for a connection that breaks mid-stream (a cut chunked body).
+        sent = error.request
+        attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]
+        attempt.fail("connection_error", f"{error.message} {error.__cause__ or ''}".strip())
+    except _StreamCut as error:
+        attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]
+        attempt.fail("connection_error", f"{STREAM_CUT_MESSAGE} {error}".strip())
+    except openai.APIError as error:
+        # An `error` event inside the stream: the service failed after it had started answering.
+        attempt.fail("server_error", error.message)
+    except pydantic.ValidationError as error:
+        if any(problem["type"] == "json_invalid" for problem in error.errors()):
+            attempt.fail("invalid_output", f"The answer is not valid JSON: {error.errors()[0]['msg']}")
+        else:
+            attempt.fail("schema_violation", _validation_summary(error))
+    except SuggestionInvalid as error:
+        attempt.fail("schema_violation", str(error))
+    finally:
+        attempt.latency_ms = round((time.monotonic() - started) * 1000)
+        attempt.request = _recorded_request(sent, image_ref)
+    return attempt
+
+
+def _read_responses(stream, attempt: Attempt, publisher, category_slugs) -> tuple[str, str | None, str]:
+    """(text, refusal or None, how it ended: "stop" | "length" | "content_filter") from Responses API events."""
+    parts: list[str] = []
+    refusal: list[str] | None = None
+    for event in stream:
+        if event.type == "response.output_text.delta":
+            parts.append(event.delta)
+            if publisher is not None:
+                publisher.offer(completed_fields("".join(parts), category_slugs=category_slugs))
+        elif event.type == "response.refusal.delta":
+            refusal = [*(refusal or []), event.delta]
+        elif event.type in ("response.completed", "response.incomplete", "response.failed"):
+            usage = event.response.usage
+            if usage is not None:
+                attempt.input_tokens, attempt.output_tokens = usage.input_tokens, usage.output_tokens
+            if event.type == "response.failed":
+                error = event.response.error
+                raise openai.APIError(error.message if error else "The response failed.", request=None, body=None)
+            if event.type == "response.incomplete":
+                details = event.response.incomplete_details
+                reason = details.reason if details else None
+                return "".join(parts), None, "content_filter" if reason == "content_filter" else "length"
+            return "".join(parts), "".join(refusal) if refusal is not None else None, "stop"
+    raise _StreamCut("No response.completed event arrived.")
+
+
+def _read_chat(stream, attempt: Attempt, publisher, category_slugs) -> tuple[str, str | None, str]:
+    """The same from Chat Completions chunks; the usage comes in a last chunk without choices."""
+    parts: list[str] = []
+    refusal: list[str] | None = None
+    ending = None
+    for chunk in stream:
+        if chunk.usage is not None:
+            attempt.input_tokens, attempt.output_tokens = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+        if not chunk.choices:
+            continue
+        choice = chunk.choices[0]
+        if choice.delta.content:
+            parts.append(choice.delta.content)
+            if publisher is not None:
+                publisher.offer(completed_fields("".join(parts), category_slugs=category_slugs))
+        if choice.delta.refusal is not None:
+            refusal = [*(refusal or []), choice.delta.refusal]
+        if choice.finish_reason is not None:
+            ending = choice.finish_reason
+    if ending is None:
+        raise _StreamCut("No chunk said why the answer finished.")
+    return "".join(parts), "".join(refusal) if refusal is not None else None, ending
