@@ -2,7 +2,7 @@
 
 For each network profile (Chrome DevTools Protocol Network.emulateNetworkConditions) it picks a 12 MP
 phone photo (bench.preprocess.phone_photo, about 3.3 MB) and times, in the page, pick -> upload done,
-pick -> the first suggested field filled, pick -> all five, and counts the bytes the photo's POST sent.
+pick -> the first suggested field filled, pick -> all five, and the bytes of the photo file the POST sent.
 Two paths in the same run, each with its own web server (runserver) and worker process:
 - today's: the photo sent as picked (/sell/?resize=0) and the whole answer at once (AI_STREAM=0);
 - the new one: the photo resized in the browser, the answer streamed and shown field by field.
@@ -55,6 +55,11 @@ document.addEventListener("change", (event) => {
     window.__wait.pick = performance.now();
   }
 }, true);
+document.addEventListener("htmx:configRequest", (event) => {
+  const data = event.detail.formData;
+  const file = data ? data.get("photo") : event.detail.parameters.photo;
+  if (file && file.size) window.__wait.bytes = file.size;
+});
 document.addEventListener("photo-ready", () => { window.__wait.resized = performance.now(); });
 document.addEventListener("htmx:beforeOnLoad", (event) => {
   if (event.detail.elt && event.detail.elt.id === "photo-form") window.__wait.uploaded = performance.now();
@@ -96,6 +101,8 @@ def run() -> None:
                 results = {}
                 for path, stream, query in (("today", "0", "?resize=0"), ("new", "1", "")):
                     with _site(fake, Path(scratch) / path, stream=stream) as base_url:
+                        # Not counted: a fresh worker's first analysis builds the SDK's types and connections.
+                        _measure(base_url, query, user, photo, None)
                         for profile in PROFILES:
                             results[path, profile] = _measure(base_url, query, user, photo, profile)
             _report(results, photo.stat().st_size)
@@ -116,13 +123,13 @@ def _missing() -> str:
     return ""
 
 
-def _measure(base_url: str, query: str, user: User, photo: Path, profile: str) -> dict:
+def _measure(base_url: str, query: str, user: User, photo: Path, profile: str | None) -> dict:
+    """One photo picked on /sell/ with the network as `profile` says (None: not throttled)."""
     from playwright.sync_api import sync_playwright
 
     client = Client()
     client.force_login(user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    uploaded = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
@@ -130,18 +137,11 @@ def _measure(base_url: str, query: str, user: User, photo: Path, profile: str) -
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}])
             context.add_init_script(TIMING_SCRIPT)
             page = context.new_page()
-            page.on(
-                "requestfinished",
-                lambda request: (
-                    uploaded.append(request.sizes()["requestBodySize"])
-                    if request.method == "POST" and "/sell/photo/" in request.url
-                    else None
-                ),
-            )
             page.goto("/sell/" + query)
-            devtools = context.new_cdp_session(page)
-            devtools.send("Network.enable")
-            devtools.send("Network.emulateNetworkConditions", PROFILES[profile])
+            if profile is not None:
+                devtools = context.new_cdp_session(page)
+                devtools.send("Network.enable")
+                devtools.send("Network.emulateNetworkConditions", PROFILES[profile])
             page.locator("#id_photo").set_input_files(photo)
             try:
                 page.wait_for_function("() => window.__wait.all && window.__wait.uploaded", timeout=WAIT_SECONDS * 1000)
@@ -157,7 +157,7 @@ def _measure(base_url: str, query: str, user: User, photo: Path, profile: str) -
         "upload": (timings["uploaded"] - timings["pick"]) / 1000,
         "first": (timings["first"] - timings["pick"]) / 1000,
         "all": (timings["all"] - timings["pick"]) / 1000,
-        "bytes": sum(uploaded),
+        "bytes": timings["bytes"],
     }
 
 
@@ -172,8 +172,8 @@ def _report(results: dict, photo_bytes: int) -> None:
             report(f"seller_wait_{profile}_{label}_speedup", today[key] / new[key], "x", goal, digits=1)
     today, new = results["today", "4g"], results["new", "4g"]
     report("seller_wait_4g_resize_in_browser_new", new["resize"], "s", "none; pick -> resized photo ready", digits=2)
-    report("seller_wait_bytes_uploaded_today", today["bytes"] / 1000, "kB", f"the photo is {photo_bytes // 1000} kB")
-    report("seller_wait_bytes_uploaded_new", new["bytes"] / 1000, "kB", "none")
+    report("seller_wait_photo_bytes_sent_today", today["bytes"] / 1000, "kB", f"the photo is {photo_bytes // 1000} kB")
+    report("seller_wait_photo_bytes_sent_new", new["bytes"] / 1000, "kB", "none")
     report("seller_wait_bytes_fewer", today["bytes"] / new["bytes"], "x", ">= 8x")
 
 

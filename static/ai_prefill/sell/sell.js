@@ -148,7 +148,7 @@
   }
 
   // ---------- Resizing the photo before it travels ----------
-  // The server keeps at most 2048 px (display) and the model sees 1024 px, so a 12 MP phone photo of
+  // The server keeps at most 1600 px (DISPLAY_MAX_SIDE) and the model sees 1024 px, so a 12 MP phone photo of
   // 3-5 MB is mostly bytes nobody will see: 1600 px at JPEG quality 0.85 is about a tenth of it. Drawing
   // it on a canvas applies the EXIF orientation (imageOrientation "from-image") and drops all metadata.
   var RESIZE_LONG_SIDE = 1600;
