@@ -11,6 +11,8 @@ instructions, output schema and parameters from ai_prefill/prompts/) to the prov
   slugs in the database at call time; the answer is parsed into the Pydantic model and checked again
   (lengths, price, taxonomy). The parameters are those the model accepts (capabilities.py), under each
   API's names. One SDK client per (base URL, key, timeout) is shared by all threads, SDK retries off.
+  With AI_STREAM on (the default) the same request goes with `stream=True` (streaming.py): the fields the
+  partial JSON completes are published for the sell page (ai_prefill.live), the whole answer is judged as above.
 - "demo": a deterministic suggestion from the photo's colour, shape and brightness (no network).
 
 Retries live here and only here (suggest.py): rate limits (Retry-After honoured, capped), 5xx,
