@@ -594,33 +594,47 @@ class FakeOpenAI:
     def _response_events(self, body: dict, behaviour: str) -> list[tuple[str | None, Any] | None]:
         """The Responses API's event sequence (openai.types.responses.*_event, ResponseStreamEvent)."""
         final = self._response_object(body, "ok" if behaviour == "cut" else behaviour)
-        item = final["output"][0]
-        part = item["content"][0]
         started = {**final, "status": "in_progress", "completed_at": None, "output": [], "usage": None}
-        in_progress_item = {**item, "status": "in_progress", "content": []}
-        refusal = part["type"] == "refusal"
-        text = part["refusal"] if refusal else part["text"]
-        empty_part = {"type": "refusal", "refusal": ""} if refusal else {**part, "text": ""}
-        where = {"item_id": item["id"], "output_index": 0}
         events: list[tuple[str, dict]] = [
             ("response.created", {"response": started}),
             ("response.in_progress", {"response": started}),
-            ("response.output_item.added", {"item": in_progress_item, "output_index": 0}),
-            ("response.content_part.added", {**where, "content_index": 0, "part": empty_part}),
         ]
-        delta_type = "response.refusal.delta" if refusal else "response.output_text.delta"
-        for delta in self._deltas(text):
-            extra = {} if refusal else {"logprobs": []}
-            events.append(("delta", {"type": delta_type, **where, "content_index": 0, "delta": delta, **extra}))
-        if refusal:
-            events.append(("response.refusal.done", {**where, "content_index": 0, "refusal": text}))
-        else:
-            events.append(("response.output_text.done", {**where, "content_index": 0, "text": text, "logprobs": []}))
-        events += [
-            ("response.content_part.done", {**where, "content_index": 0, "part": part}),
-            ("response.output_item.done", {"item": item, "output_index": 0}),
-            ("response.incomplete" if final["status"] == "incomplete" else "response.completed", {"response": final}),
-        ]
+        delta_type = "response.output_text.delta"
+        # A reasoning model's reasoning item comes first (no text of it is streamed); a cap the reasoning used up
+        # leaves no message item at all, and the response ends incomplete.
+        for index, item in enumerate(final["output"]):
+            if item["type"] != "message":
+                events += [
+                    ("response.output_item.added", {"item": item, "output_index": index}),
+                    ("response.output_item.done", {"item": item, "output_index": index}),
+                ]
+                continue
+            part = item["content"][0]
+            in_progress_item = {**item, "status": "in_progress", "content": []}
+            refusal = part["type"] == "refusal"
+            text = part["refusal"] if refusal else part["text"]
+            empty_part = {"type": "refusal", "refusal": ""} if refusal else {**part, "text": ""}
+            where = {"item_id": item["id"], "output_index": index}
+            events += [
+                ("response.output_item.added", {"item": in_progress_item, "output_index": index}),
+                ("response.content_part.added", {**where, "content_index": 0, "part": empty_part}),
+            ]
+            delta_type = "response.refusal.delta" if refusal else "response.output_text.delta"
+            for delta in self._deltas(text):
+                extra = {} if refusal else {"logprobs": []}
+                events.append(("delta", {"type": delta_type, **where, "content_index": 0, "delta": delta, **extra}))
+            if refusal:
+                events.append(("response.refusal.done", {**where, "content_index": 0, "refusal": text}))
+            else:
+                done = {**where, "content_index": 0, "text": text, "logprobs": []}
+                events.append(("response.output_text.done", done))
+            events += [
+                ("response.content_part.done", {**where, "content_index": 0, "part": part}),
+                ("response.output_item.done", {"item": item, "output_index": index}),
+            ]
+        events.append(
+            ("response.incomplete" if final["status"] == "incomplete" else "response.completed", {"response": final})
+        )
         sequenced = []
         for number, (name, data) in enumerate(events):
             name = data.get("type", name)

@@ -51,63 +51,22 @@ def openai_attempt(
     """Ask the model once; the Attempt says what came back, or which error, and never raises for the API's faults."""
     category_slugs = tuple(slug for slug, _ in categories)
     output_model = prompt.output_model(category_slugs)
-    schema = prompt.output_json_schema(category_slugs)
-    instructions = prompt.render(categories=categories)
-    image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
-    params = wire_params(model=config.model, api_style=config.api_style, params=config.params)
+    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories)
 
     attempt = Attempt(started_at=timezone.now())
     started = time.monotonic()
     sent = None
     try:
         if config.api_style == "chat":
-            raw = client.chat.completions.with_raw_response.create(
-                model=config.model,
-                messages=[
-                    {"role": "system", "content": instructions},
-                    {
-                        "role": "user",
-                        "content": [
-                            {"type": "text", "text": USER_TEXT},
-                            {"type": "image_url", "image_url": {"url": image_url, "detail": "low"}},
-                        ],
-                    },
-                ],
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
-                },
-                **params,
-            )
+            raw = client.chat.completions.with_raw_response.create(**request)
         else:
-            raw = client.responses.with_raw_response.create(
-                model=config.model,
-                instructions=instructions,
-                input=[
-                    {
-                        "role": "user",
-                        "content": [
-                            {"type": "input_text", "text": USER_TEXT},
-                            {"type": "input_image", "image_url": image_url, "detail": "low"},
-                        ],
-                    }
-                ],
-                text={
-                    **params.pop("text", {}),
-                    "format": {"type": "json_schema", "name": SCHEMA_NAME, "schema": schema, "strict": True},
-                },
-                **params,
-            )
+            raw = client.responses.with_raw_response.create(**request)
         sent = raw.http_request
         attempt.http_status = raw.status_code
         answer = _read_body(attempt, raw.text, config.api_style)
         if answer.truncated:
-            attempt.fail(
-                "output_truncated",
-                f"The answer was cut off at the output-token limit ({config.params.get('max_output_tokens')}), "
-                f"{attempt.reasoning_tokens} of {attempt.output_tokens} output tokens spent reasoning.",
-            )
+            attempt.fail("output_truncated", truncated_message(attempt, config))
         elif answer.refusal is not None:
             attempt.fail("refusal", answer.refusal or "The model refused without a reason.")
         elif not answer.text:
@@ -118,7 +77,7 @@ def openai_attempt(
     except openai.APIStatusError as error:
         sent = error.request
         attempt.http_status = error.status_code
-        _classify_status_error(attempt, error)
+        classify_status_error(attempt, error)
     except openai.APITimeoutError as error:
         sent = error.request
         attempt.fail("timeout", f"No answer within {config.timeout_seconds:g} seconds.")
@@ -129,13 +88,70 @@ def openai_attempt(
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
             attempt.fail("invalid_output", f"The answer is not valid JSON: {error.errors()[0]['msg']}")
         else:
-            attempt.fail("schema_violation", _validation_summary(error))
+            attempt.fail("schema_violation", validation_summary(error))
     except SuggestionInvalid as error:
         attempt.fail("schema_violation", str(error))
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
-        attempt.request = _recorded_request(sent, image_ref)
+        attempt.request = recorded_request(sent, image_ref)
     return attempt
+
+
+def request_kwargs(
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: Sequence[tuple[str, str]]
+) -> dict:
+    """The request for either API style: instructions, the photo at low detail, our strict schema, and the
+    parameters the model accepts (capabilities.wire_params) under that API's names. The streamed path adds
+    stream=True to the same request (streaming.py)."""
+    category_slugs = tuple(slug for slug, _ in categories)
+    schema = prompt.output_json_schema(category_slugs)
+    instructions = prompt.render(categories=categories)
+    image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
+    params = wire_params(model=config.model, api_style=config.api_style, params=config.params)
+    if config.api_style == "chat":
+        return {
+            "model": config.model,
+            "messages": [
+                {"role": "system", "content": instructions},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": USER_TEXT},
+                        {"type": "image_url", "image_url": {"url": image_url, "detail": "low"}},
+                    ],
+                },
+            ],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
+            },
+            **params,
+        }
+    return {
+        "model": config.model,
+        "instructions": instructions,
+        "input": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": USER_TEXT},
+                    {"type": "input_image", "image_url": image_url, "detail": "low"},
+                ],
+            }
+        ],
+        "text": {
+            **params.pop("text", {}),
+            "format": {"type": "json_schema", "name": SCHEMA_NAME, "schema": schema, "strict": True},
+        },
+        **params,
+    }
+
+
+def truncated_message(attempt: Attempt, config: ModelConfig) -> str:
+    return (
+        f"The answer was cut off at the output-token limit ({config.params.get('max_output_tokens')}), "
+        f"{attempt.reasoning_tokens} of {attempt.output_tokens} output tokens spent reasoning."
+    )
 
 
 class _Answer:
@@ -197,7 +213,7 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
 
 
-def _classify_status_error(attempt: Attempt, error: openai.APIStatusError) -> None:
+def classify_status_error(attempt: Attempt, error: openai.APIStatusError) -> None:
     status = error.status_code
     if status == 429 and error.code == "insufficient_quota":
         # OpenAI says 429 when the account is out of credit too; waiting does not help that.
@@ -232,7 +248,7 @@ def retry_after_seconds(headers) -> float | None:
     return None
 
 
-def _validation_summary(error: pydantic.ValidationError) -> str:
+def validation_summary(error: pydantic.ValidationError) -> str:
     problems = [
         f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']} (got {problem.get('input')!r})"
         for problem in error.errors()[:5]
@@ -240,7 +256,7 @@ def _validation_summary(error: pydantic.ValidationError) -> str:
     return "The answer breaks the schema: " + "; ".join(problems)
 
 
-def _recorded_request(sent, image_ref: str) -> dict:
+def recorded_request(sent, image_ref: str) -> dict:
     """The request body as it went over the wire, with every image replaced by a reference to the photo."""
     if sent is None:
         return {"image_ref": image_ref}

@@ -11,7 +11,6 @@ same checks as the final answer are shown. The final text is validated exactly a
 ends before the API says it is complete is a connection error: retried like any other.
 """
 
-import base64
 import contextlib
 import math
 import time
@@ -27,14 +26,14 @@ from django.utils import timezone
 from ai_prefill.live import live_publisher
 from ai_prefill.llm.openai_provider import (
     RAW_OUTPUT_MAX_CHARS,
-    _chat_params,
-    _classify_status_error,
-    _recorded_request,
-    _text_format,
-    _validation_summary,
+    classify_status_error,
     openai_client,
+    recorded_request,
+    request_kwargs,
+    truncated_message,
+    validation_summary,
 )
-from ai_prefill.llm.prompt import USER_TEXT, Prompt
+from ai_prefill.llm.prompt import Prompt
 from ai_prefill.llm.schema import DESCRIPTION_MAX_LENGTH, SUGGESTED_FIELDS, SuggestionInvalid, suggestion_check
 from ai_prefill.llm.types import Attempt, ModelConfig
 from marketplace.models import PRICE_MAX, TITLE_MAX_LENGTH, Condition
@@ -99,9 +98,8 @@ def openai_stream_attempt(
     """Ask the model once with a streamed answer; the Attempt is what openai_attempt would give for the same answer."""
     category_slugs = tuple(slug for slug, _ in categories)
     output_model = prompt.output_model(category_slugs)
-    instructions = prompt.render(categories=categories)
-    image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
+    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories)
     publisher = live_publisher()
     if publisher is not None:
         publisher.restart()
@@ -111,46 +109,12 @@ def openai_stream_attempt(
     sent = None
     text = ""
     try:
-        text_format = _text_format(output_model)
         if config.api_style == "chat":
-            # Chat Completions' response_format holds the same json_schema as the Responses API's text.format.
-            schema = {key: value for key, value in text_format.items() if key != "type"}
-            stream = client.chat.completions.create(
-                model=config.model,
-                messages=[
-                    {"role": "system", "content": instructions},
-                    {
-                        "role": "user",
-                        "content": [
-                            {"type": "text", "text": USER_TEXT},
-                            {"type": "image_url", "image_url": {"url": image_url, "detail": "low"}},
-                        ],
-                    },
-                ],
-                response_format={"type": "json_schema", "json_schema": schema},
-                stream=True,
-                stream_options={"include_usage": True},
-                **_chat_params(config),
-            )
+            # The usage comes in a last chunk only when asked for (openai/types/chat/
+            # chat_completion_stream_options_param.py).
+            stream = client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
         else:
-            params = dict(config.params)
-            text_param = {**params.pop("text", {}), "format": text_format}
-            stream = client.responses.create(
-                model=config.model,
-                instructions=instructions,
-                input=[
-                    {
-                        "role": "user",
-                        "content": [
-                            {"type": "input_text", "text": USER_TEXT},
-                            {"type": "input_image", "image_url": image_url, "detail": "low"},
-                        ],
-                    }
-                ],
-                text=text_param,
-                stream=True,
-                **params,
-            )
+            stream = client.responses.create(**request, stream=True)
         sent = stream.response.request
         attempt.http_status = stream.response.status_code
         with stream:
@@ -162,7 +126,8 @@ def openai_stream_attempt(
         if refusal is not None:
             attempt.fail("refusal", refusal or "The model refused without a reason.")
         elif ending == "length":
-            attempt.fail("invalid_output", "The answer was cut off at the output-token limit.")
+            # As without streaming: one retry at a larger cap (ai_prefill.llm.suggest).
+            attempt.fail("output_truncated", truncated_message(attempt, config))
         elif ending == "content_filter":
             attempt.fail("refusal", "The answer was withheld by the content filter.")
         else:
@@ -170,7 +135,7 @@ def openai_stream_attempt(
     except openai.APIStatusError as error:
         sent = error.request
         attempt.http_status = error.status_code
-        _classify_status_error(attempt, error)
+        classify_status_error(attempt, error)
     except openai.APITimeoutError as error:
         sent = error.request
         attempt.fail("timeout", f"No answer within {config.timeout_seconds:g} seconds.")
@@ -189,12 +154,12 @@ def openai_stream_attempt(
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
             attempt.fail("invalid_output", f"The answer is not valid JSON: {error.errors()[0]['msg']}")
         else:
-            attempt.fail("schema_violation", _validation_summary(error))
+            attempt.fail("schema_violation", validation_summary(error))
     except SuggestionInvalid as error:
         attempt.fail("schema_violation", str(error))
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
-        attempt.request = _recorded_request(sent, image_ref)
+        attempt.request = recorded_request(sent, image_ref)
     return attempt
 
 
@@ -210,9 +175,7 @@ def _read_responses(stream, attempt: Attempt, publisher, category_slugs) -> tupl
         elif event.type == "response.refusal.delta":
             refusal = [*(refusal or []), event.delta]
         elif event.type in ("response.completed", "response.incomplete", "response.failed"):
-            usage = event.response.usage
-            if usage is not None:
-                attempt.input_tokens, attempt.output_tokens = usage.input_tokens, usage.output_tokens
+            _usage_record(attempt, event.response.usage)
             if event.type == "response.failed":
                 error = event.response.error
                 raise openai.APIError(error.message if error else "The response failed.", request=None, body=None)
@@ -231,7 +194,7 @@ def _read_chat(stream, attempt: Attempt, publisher, category_slugs) -> tuple[str
     ending = None
     for chunk in stream:
         if chunk.usage is not None:
-            attempt.input_tokens, attempt.output_tokens = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+            _usage_record(attempt, chunk.usage)
         if not chunk.choices:
             continue
         choice = chunk.choices[0]
@@ -246,3 +209,17 @@ def _read_chat(stream, attempt: Attempt, publisher, category_slugs) -> tuple[str
     if ending is None:
         raise _StreamCut("No chunk said why the answer finished.")
     return "".join(parts), "".join(refusal) if refusal is not None else None, ending
+
+
+def _usage_record(attempt: Attempt, usage) -> None:
+    """Tokens as billed, from either API's usage object (openai/types/responses/response_usage.py,
+    openai/types/completion_usage.py): input includes the cached tokens, output the reasoning tokens."""
+    if usage is None:
+        return
+    chat = hasattr(usage, "prompt_tokens")
+    attempt.input_tokens = usage.prompt_tokens if chat else usage.input_tokens
+    attempt.output_tokens = usage.completion_tokens if chat else usage.output_tokens
+    input_details = usage.prompt_tokens_details if chat else usage.input_tokens_details
+    output_details = usage.completion_tokens_details if chat else usage.output_tokens_details
+    attempt.cached_input_tokens = (getattr(input_details, "cached_tokens", None) or 0) if input_details else 0
+    attempt.reasoning_tokens = (getattr(output_details, "reasoning_tokens", None) or 0) if output_details else 0

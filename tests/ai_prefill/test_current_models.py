@@ -12,13 +12,16 @@ from tests.fake_openai import REASONING_TOKENS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["responses", "chat"])
+# Each API style, with the whole answer at once and streamed (AI_STREAM): both paths bill, cap and retry alike.
+@pytest.fixture(params=[("responses", False), ("responses", True), ("chat", False), ("chat", True)],
+                ids=["responses", "responses-streamed", "chat", "chat-streamed"])  # fmt: skip
 def luna(request, settings, fake_openai):
+    api_style, settings.AI_STREAM = request.param
     settings.AI_MODEL = "gpt-6-luna"
-    settings.AI_API_STYLE = request.param
+    settings.AI_API_STYLE = api_style
     settings.AI_PROMPT_VERSION = "prefill-v1"  # its temperature is left out; gpt-6-luna reasons at its default effort
     fake_openai.cached_input_tokens = 512
-    return request.param
+    return api_style
 
 
 def sent_bodies(server) -> list[dict]:

@@ -155,7 +155,7 @@ def test_a_stream_cut_every_time_fails_as_a_connection_error(streaming):
 
 @pytest.mark.parametrize(
     ("behaviour", "error_type"),
-    [("truncated", "invalid_output"), ("refusal", "refusal"), ("bad_category", "schema_violation")],
+    [("truncated", "output_truncated"), ("refusal", "refusal"), ("bad_category", "schema_violation")],
 )
 def test_a_streamed_answer_is_judged_as_a_whole_answer_is(streaming, api_style, behaviour, error_type):
     streaming.default = behaviour
