@@ -74,27 +74,43 @@ def openai_attempt(
         else:
             output = output_model.model_validate_json(answer.text)
             attempt.suggestion = suggestion_check(output, category_slugs=category_slugs)
-    except openai.APIStatusError as error:
-        sent = error.request
-        attempt.http_status = error.status_code
-        classify_status_error(attempt, error)
-    except openai.APITimeoutError as error:
-        sent = error.request
-        attempt.fail("timeout", f"No answer within {config.timeout_seconds:g} seconds.")
-    except openai.APIConnectionError as error:
-        sent = error.request
-        attempt.fail("connection_error", f"{error.message} {error.__cause__ or ''}".strip())
-    except pydantic.ValidationError as error:
-        if any(problem["type"] == "json_invalid" for problem in error.errors()):
-            attempt.fail("invalid_output", f"The answer is not valid JSON: {error.errors()[0]['msg']}")
-        else:
-            attempt.fail("schema_violation", validation_summary(error))
-    except SuggestionInvalid as error:
-        attempt.fail("schema_violation", str(error))
+    except (openai.APIError, pydantic.ValidationError, SuggestionInvalid) as error:
+        sent = attempt_failed(attempt, error, config=config) or sent
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
         attempt.request = recorded_request(sent, image_ref)
     return attempt
+
+
+def attempt_failed(attempt: Attempt, error: Exception, *, config: ModelConfig):
+    """Record on the attempt what went wrong, as an error type the retry policy knows; the request as sent, if any.
+
+    Shared by both paths (openai_attempt, streaming.openai_stream_attempt), so an answer fails the same way
+    whether it came whole or streamed.
+    """
+    if isinstance(error, openai.APIStatusError):
+        attempt.http_status = error.status_code
+        classify_status_error(attempt, error)
+        return error.request
+    if isinstance(error, openai.APITimeoutError):
+        attempt.fail("timeout", f"No answer within {config.timeout_seconds:g} seconds.")
+        return error.request
+    if isinstance(error, openai.APIConnectionError):
+        # The SDK raises this too for a connection that breaks mid-stream (a cut chunked body).
+        attempt.fail("connection_error", f"{error.message} {error.__cause__ or ''}".strip())
+        return error.request
+    if isinstance(error, openai.APIError):
+        # An `error` event inside a stream: the service failed after it had started answering.
+        attempt.fail("server_error", error.message)
+        return None
+    if isinstance(error, pydantic.ValidationError):
+        if any(problem["type"] == "json_invalid" for problem in error.errors()):
+            attempt.fail("invalid_output", f"The answer is not valid JSON: {error.errors()[0]['msg']}")
+        else:
+            attempt.fail("schema_violation", validation_summary(error))
+        return None
+    attempt.fail("schema_violation", str(error))
+    return None
 
 
 def request_kwargs(

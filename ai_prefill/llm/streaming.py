@@ -26,12 +26,11 @@ from django.utils import timezone
 from ai_prefill.live import live_publisher
 from ai_prefill.llm.openai_provider import (
     RAW_OUTPUT_MAX_CHARS,
-    classify_status_error,
+    attempt_failed,
     openai_client,
     recorded_request,
     request_kwargs,
     truncated_message,
-    validation_summary,
 )
 from ai_prefill.llm.prompt import Prompt
 from ai_prefill.llm.schema import DESCRIPTION_MAX_LENGTH, SUGGESTED_FIELDS, SuggestionInvalid, suggestion_check
@@ -132,31 +131,13 @@ def openai_stream_attempt(
             attempt.fail("refusal", "The answer was withheld by the content filter.")
         else:
             attempt.suggestion = suggestion_check(output_model.model_validate_json(text), category_slugs=category_slugs)
-    except openai.APIStatusError as error:
-        sent = error.request
-        attempt.http_status = error.status_code
-        classify_status_error(attempt, error)
-    except openai.APITimeoutError as error:
-        sent = error.request
-        attempt.fail("timeout", f"No answer within {config.timeout_seconds:g} seconds.")
-    except openai.APIConnectionError as error:
-        # The SDK raises this too for a connection that breaks mid-stream (a cut chunked body).
-        sent = error.request
-        attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]
-        attempt.fail("connection_error", f"{error.message} {error.__cause__ or ''}".strip())
     except _StreamCut as error:
         attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]
         attempt.fail("connection_error", f"{STREAM_CUT_MESSAGE} {error}".strip())
-    except openai.APIError as error:
-        # An `error` event inside the stream: the service failed after it had started answering.
-        attempt.fail("server_error", error.message)
-    except pydantic.ValidationError as error:
-        if any(problem["type"] == "json_invalid" for problem in error.errors()):
-            attempt.fail("invalid_output", f"The answer is not valid JSON: {error.errors()[0]['msg']}")
-        else:
-            attempt.fail("schema_violation", validation_summary(error))
-    except SuggestionInvalid as error:
-        attempt.fail("schema_violation", str(error))
+    except (openai.APIError, pydantic.ValidationError, SuggestionInvalid) as error:
+        if isinstance(error, openai.APIConnectionError):
+            attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]  # what had arrived before the connection broke
+        sent = attempt_failed(attempt, error, config=config) or sent
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
         attempt.request = recorded_request(sent, image_ref)
