@@ -93,3 +93,26 @@ def test_no_forwarding_header_is_trusted_unless_configured_also_in_production():
 def test_the_embedded_sqlite_database_is_set_up_for_web_and_worker_together():
     options = _setting("DATABASES['default']['OPTIONS']", {"DEBUG": "1"})
     assert "journal_mode=WAL" in options and "'transaction_mode': 'IMMEDIATE'" in options and "'timeout': 20" in options
+
+
+def _cache_in_a_second_process(env_overrides: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "AI_PROVIDER", "CACHE_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "1", **env_overrides})
+    script = "import django; django.setup(); from django.core.cache import cache; " + code
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_a_file_cache_is_shared_by_the_processes_of_one_machine(tmp_path):
+    # What make run relies on: the worker writes a streamed answer's fields, the web process reads them.
+    env = {"CACHE_URL": f"file://{tmp_path}/cache"}
+    written = _cache_in_a_second_process(env, "cache.set('live:1', {'title': 'Mug'}, 60)")
+    read = _cache_in_a_second_process(env, "print(cache.get('live:1'))")
+
+    assert written.returncode == 0, written.stderr
+    assert read.stdout.strip() == "{'title': 'Mug'}"
+
+
+def test_a_cache_url_that_is_neither_redis_nor_a_directory_is_refused():
+    result = _check({"DEBUG": "1", "CACHE_URL": "memcached://127.0.0.1:11211"})
+    assert result.returncode != 0
+    assert "neither a Redis URL nor a directory" in result.stderr

@@ -177,25 +177,34 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 
-# The cache holds the sign-up and log-in counters (marketplace/ratelimit.py) and the /metrics snapshot. Local
-# memory by default, which is per process; CACHE_URL=redis://host:6379/1 makes every web process share them.
+# The cache holds the sign-up and log-in counters (marketplace/ratelimit.py), the /metrics snapshot and the fields
+# a streamed answer has completed (ai_prefill/live.py, which the web and the worker must share). Local memory by
+# default, which is per process; CACHE_URL=redis://host:6379/1 makes every process share it, and
+# file:///path a directory that the processes of one machine share (make run: web and worker, no Redis).
 CACHE_URL = env_str("CACHE_URL")
-if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://", "file:///")):
     raise ImproperlyConfigured(
-        f"CACHE_URL={CACHE_URL!r} is not a Redis URL: use redis://host:6379/1, or leave it empty for a memory cache."
+        f"CACHE_URL={CACHE_URL!r} is neither a Redis URL nor a directory: use redis://host:6379/1, "
+        "file:///absolute/path, or leave it empty for a memory cache."
     )
-CACHES = {
-    "default": (
-        {
+if CACHE_URL.startswith("file:///"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_URL.removeprefix("file://"),
+        }
+    }
+elif CACHE_URL:
+    CACHES = {
+        "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             # A cache that stopped answering must not hold up requests (the rate limits then let them through).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rate limits: sign-ups and failed log-ins per client address (in the cache), messages per sender and reports per
 # reporter (in the database); photo analyses have AI_ANALYSES_PER_HOUR. Past a limit the answer is 429 with
 # Retry-After and what was typed kept.
