@@ -783,6 +783,10 @@ def _make_handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True  # the client gave up (a timeout); nothing to tell it
 
         def _send_stream(self, events: list, received_at: float) -> None:
+            if fake.latency and not (fake.first_token_delay or fake.token_pace):
+                # No pace asked for: the whole answer arrives `latency` after the request, as an unstreamed one
+                # does (the benchmarks' "the model answers after 2 s" holds for either path).
+                fake._stopping.wait(max(0.0, received_at + fake.latency - time.monotonic()))
             try:
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream; charset=utf-8")
