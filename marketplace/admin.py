@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from marketplace.models import (
     ApiToken,
     Category,
+    CategoryAttribute,
     Conversation,
     Listing,
     Message,
@@ -47,8 +48,16 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
+class CategoryAttributeInline(admin.TabularInline):
+    model = CategoryAttribute
+    extra = 0
+    fields = ("position", "slug", "name", "names", "choices", "hint")
+    ordering = ("position", "slug")
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    inlines = [CategoryAttributeInline]
     list_display = ("name", "slug", "position", "active_listings")
     list_editable = ("position",)
     prepopulated_fields = {"slug": ("name",)}

@@ -1,11 +1,14 @@
+import re
 import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 
 FORMER_MEMBER_NAME = "Former member"
 
@@ -47,9 +50,17 @@ class User(AbstractUser):
         return ""
 
 
+def name_translated(name: str, names: dict) -> str:
+    """A taxonomy name in the active language: its translation where staff gave one (names = {"it": ...}), else name."""
+    language = (translation.get_language() or "").split("-")[0]
+    return (names or {}).get(language) or name
+
+
 class Category(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=80)
+    # The name in other languages, by language code ({"it": "Elettronica"}); name is the English one.
+    names = models.JSONField(default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -57,7 +68,52 @@ class Category(models.Model):
         verbose_name_plural = "categories"
 
     def __str__(self) -> str:
-        return self.name
+        return self.name_translated
+
+    @property
+    def name_translated(self) -> str:
+        return name_translated(self.name, self.names)
+
+
+# A listing's own fields: an item detail (CategoryAttribute) may not take one of these names, so a field
+# name means one thing in forms, filters, suggestions, confidence and corrections.
+ATTRIBUTE_SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+LISTING_FIELD_NAMES = frozenset({"title", "description", "category", "price", "condition", "q", "sort", "page"})
+
+
+class CategoryAttribute(models.Model):
+    """An item detail a category's listings have (brand, size, colour...): data, edited by staff in admin.
+
+    The same slug means the same thing in every category (brand is a brand), so the pre-fill's output schema
+    and the filters use one name per slug across the taxonomy.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
+    slug = models.SlugField(max_length=40, help_text="Lower case, letters, digits and underscores: brand, size.")
+    name = models.CharField(max_length=60)
+    names = models.JSONField(default=dict, blank=True)
+    # A closed list of values (the colours), or empty for free text (a brand).
+    choices = models.JSONField(default=list, blank=True)
+    # What the model is told about the attribute, in the output schema ("The maker's name as printed on it").
+    hint = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["category", "position", "slug"]
+        constraints = [models.UniqueConstraint(fields=["category", "slug"], name="category_attribute_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category.slug}: {self.slug}"
+
+    @property
+    def name_translated(self) -> str:
+        return name_translated(self.name, self.names)
+
+    def clean(self) -> None:
+        if not ATTRIBUTE_SLUG_PATTERN.match(self.slug or ""):
+            raise ValidationError({"slug": "Use lower-case letters, digits and underscores, starting with a letter."})
+        if self.slug in LISTING_FIELD_NAMES:
+            raise ValidationError({"slug": f"{self.slug!r} is a listing field already; choose another name."})
 
 
 class Condition(models.TextChoices):
@@ -106,6 +162,9 @@ class Listing(models.Model):
     place_name = models.CharField(max_length=120, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # The item details, by CategoryAttribute slug ({"brand": "Sony", "colour": "black"}); only the details of
+    # the listing's category, and only those with a value.
+    attributes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from marketplace.models import Listing, Message, Photo
+from marketplace.models import Category, CategoryAttribute, Listing, Message, Photo
 from marketplace.places import Place, listings_within
 from marketplace.search import did_you_mean, query_terms, search_backend
 
@@ -80,3 +80,13 @@ def unread_message_count(*, user) -> int:
         .exclude(sender=user)
         .count()
     )
+
+
+def category_attributes() -> dict[str, list[CategoryAttribute]]:
+    """Each category's item details in their order, by category slug (every category present, maybe with none)."""
+    by_category: dict[str, list[CategoryAttribute]] = {
+        slug: [] for slug in Category.objects.values_list("slug", flat=True)
+    }
+    for attribute in CategoryAttribute.objects.select_related("category").order_by("category__position", "position"):
+        by_category.setdefault(attribute.category.slug, []).append(attribute)
+    return by_category

@@ -38,7 +38,12 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class PrefillResult:
-    # {"title", "description", "category" (slug), "price" (str, euros, 2 decimals), "condition"}
+    # {"title", "description", "category" (slug), "price" (str, euros, 2 decimals), "condition"}, and from
+    # prefill-v4 on also: "attributes" ({slug: str | None} for exactly the category's CategoryAttributes),
+    # "confidence" ({field or attribute slug: "high" | "medium" | "low"}), "category_candidates" (1 to 3 slugs,
+    # best first, the category first) and "language" (the code the text was asked in, "en", "it"). A value
+    # of None means the model could not see it ("not visible"); only the title is never None.
+    # ai_prefill.confidence.suggestion_split decides which values fill the form.
     suggestion: dict
     attempts: int
     call_ids: tuple[int, ...] = ()  # the LLMCall rows of the attempts, in order

@@ -314,6 +314,18 @@ if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file
         f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "
         "without .md, e.g. prefill-v1."
     )
+# How sure the model must be for a suggested value to fill its field (ai_prefill.confidence): "high", "medium"
+# or "low", per field, as FIELD=LEVEL pairs (AI_FILL_THRESHOLDS="category=high,brand=high"); a field not
+# named takes AI_FILL_THRESHOLD. Below it the sell page offers the value as a choice the seller taps.
+AI_FILL_THRESHOLD = env_choice("AI_FILL_THRESHOLD", "medium", ("high", "medium", "low"))
+AI_FILL_THRESHOLDS = {}
+for _pair in env_list("AI_FILL_THRESHOLDS", "brand=high,model=high"):
+    _field, _, _level = _pair.partition("=")
+    if _level.strip() not in ("high", "medium", "low") or not _field.strip():
+        raise ImproperlyConfigured(
+            f"AI_FILL_THRESHOLDS: {_pair!r} is not FIELD=LEVEL with LEVEL high, medium or low (e.g. category=high)."
+        )
+    AI_FILL_THRESHOLDS[_field.strip()] = _level.strip()
 # Ask the model with a streamed answer, so the sell page shows each field as it completes (AI_STREAM=0: one
 # answer at the end, as before streaming; the benchmark bench/seller_wait.py compares the two).
 AI_STREAM = env_bool("AI_STREAM", True)

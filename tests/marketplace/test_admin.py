@@ -98,11 +98,28 @@ def test_staff_add_a_category(client, staff):
     assert "prepopulated" in add_page.content.decode()
 
     response = client.post(
-        reverse("admin:marketplace_category_add"), {"name": "Musical instruments", "slug": "music", "position": "20"}
+        reverse("admin:marketplace_category_add"),
+        {
+            "name": "Musical instruments",
+            "slug": "music",
+            "position": "20",
+            "names": '{"it": "Strumenti musicali"}',
+            # Its item details, edited inline as data.
+            "attributes-TOTAL_FORMS": "1",
+            "attributes-INITIAL_FORMS": "0",
+            "attributes-0-position": "0",
+            "attributes-0-slug": "brand",
+            "attributes-0-name": "Brand",
+            "attributes-0-names": "{}",
+            "attributes-0-choices": "[]",
+            "attributes-0-hint": "The maker's name as printed on it.",
+        },
     )
 
     assert response.status_code == 302
-    assert Category.objects.get(slug="music").name == "Musical instruments"
+    music = Category.objects.get(slug="music")
+    assert music.name == "Musical instruments"
+    assert list(music.attributes.values_list("slug", flat=True)) == ["brand"]
     assert '<option value="music">Musical instruments</option>' in client.get("/").content.decode()
 
 
@@ -121,3 +138,40 @@ def test_staff_moderate_but_do_not_create_what_people_post(client, staff, model)
     client.force_login(staff)
 
     assert client.get(reverse(f"admin:marketplace_{model}_add")).status_code == 403
+
+
+def test_an_item_detail_may_not_take_a_listing_fields_name(client, staff):
+    client.force_login(staff)
+    category = Category.objects.get(slug="books")
+    url = reverse("admin:marketplace_category_change", args=[category.pk])
+    existing = list(category.attributes.all())
+    data = {"name": category.name, "slug": category.slug, "position": category.position, "names": "{}"}
+    data.update({"attributes-TOTAL_FORMS": str(len(existing) + 1), "attributes-INITIAL_FORMS": str(len(existing))})
+    for index, attribute in enumerate(existing):
+        data.update(
+            {
+                f"attributes-{index}-id": attribute.pk,
+                f"attributes-{index}-category": category.pk,
+                f"attributes-{index}-slug": attribute.slug,
+                f"attributes-{index}-name": attribute.name,
+                f"attributes-{index}-names": "{}",
+                f"attributes-{index}-choices": "[]",
+                f"attributes-{index}-position": index,
+            }
+        )
+    new = len(existing)
+    data.update(
+        {
+            f"attributes-{new}-slug": "price",
+            f"attributes-{new}-name": "Price",
+            f"attributes-{new}-names": "{}",
+            f"attributes-{new}-choices": "[]",
+            f"attributes-{new}-position": new,
+        }
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "is a listing field already" in response.content.decode()
+    assert not category.attributes.filter(slug="price").exists()
