@@ -351,8 +351,9 @@ if not DEBUG and AI_PROVIDER == "demo" and not AI_PROVIDER_EXPLICIT:
     )
 
 # Search and comparables (marketplace.search). SEARCH_BACKEND: "auto" uses the database's own full-text
-# search (PostgreSQL, or SQLite FTS5). SEARCH_TEXT_CONFIG is PostgreSQL's text search configuration (the
-# stemmer); its index is made by migration, so another language (italian) needs a migration for its index.
+# search (PostgreSQL, or SQLite FTS5), in English and Italian (marketplace.search.stems.LANGUAGES).
+# SEARCH_TEXT_CONFIG is only the configuration migration 0012 made PostgreSQL's column with (0015 makes it
+# again with both languages, and its reverse with this one again).
 SEARCH_BACKEND = env_choice("SEARCH_BACKEND", "auto", ("auto", "postgresql", "sqlite"))
 SEARCH_TEXT_CONFIG = env_choice("SEARCH_TEXT_CONFIG", "english", ("english", "italian", "simple"))
 # The pre-fill's price from comparable listings: used (AI_COMPARABLES, or a variant's own flag) when at least

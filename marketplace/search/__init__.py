@@ -3,9 +3,9 @@
 A backend indexes listings, matches a query (word forms, synonyms, a relevance rank), offers a spelling for a
 word that matched nothing, and retrieves comparable listings within a time budget. SEARCH_BACKEND picks it:
 "auto" (the database's own: PostgreSQL full-text search with pg_trgm, or SQLite FTS5), "postgresql" or
-"sqlite". Both database backends keep their index in the same transaction as the listing (a generated
-column, or FTS5 tables fed by triggers), so listing_indexed has nothing to do; a search engine backend
-(OpenSearch) would be fed from it, on commit, by listing_changed.
+"sqlite". Both index every listing in English and in Italian (marketplace.search.stems), and keep their index in
+the same transaction as the listing (a generated column, or FTS5 tables fed by triggers), so listing_indexed has
+nothing to do; a search engine backend (OpenSearch) would be fed from it, on commit, by listing_changed.
 """
 
 import difflib
@@ -79,7 +79,7 @@ def search_backend() -> SearchBackend:
     if name == "postgresql":
         from marketplace.search.postgres import PostgresSearch
 
-        return PostgresSearch(config=settings.SEARCH_TEXT_CONFIG)
+        return PostgresSearch()
     from marketplace.search.sqlite import SqliteSearch
 
     return SqliteSearch()

@@ -1,7 +1,7 @@
 """PostgreSQL: full-text search (stemming, weights, ts_rank) over a stored, generated search_vector column with
-a GIN index, and pg_trgm for typos. The column (migration 0012_search_english) is computed by PostgreSQL in
-the row's own write, so the index is always current; its text search config is SEARCH_TEXT_CONFIG's, so
-another language needs the column made again by a migration.
+a GIN index, and pg_trgm for typos. The column (migration 0015_search_english_and_italian) is computed by
+PostgreSQL in the row's own write, so the index is always current; it holds the listing's words stemmed by each
+configuration of LANGUAGES, and each query word is looked up stemmed by each of them (either may match).
 """
 
 from collections.abc import Iterable
@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 
 from marketplace.models import Listing
 from marketplace.search import Comparable, SearchUnavailable
+from marketplace.search.stems import LANGUAGES, word_forms
 from marketplace.search.synonyms import PIECE
 
 # Lowered from pg_trgm's 0.6: a swapped pair of letters ("chiar") shares only a third of its trigrams.
@@ -22,8 +23,9 @@ SPELLING_CANDIDATES = 300
 VECTOR = '"marketplace_listing"."search_vector"'
 
 
-def tsquery_text(terms: list[tuple[str, ...]], *, prefix: bool = True, any_group: bool = False) -> str:
-    """to_tsquery syntax: the typed word as a prefix, each synonym as a phrase of its pieces."""
+def tsquery_text(terms: list[tuple[str, ...]], *, language: str, prefix: bool = True, any_group: bool = False) -> str:
+    """to_tsquery syntax for one configuration: the typed word as a prefix in English and in each of its forms in
+    Italian (a prefix of an Italian stem is too wide: chair -> cha:* finds charger), each synonym as a phrase."""
     groups = []
     for alternatives in terms:
         options = []
@@ -31,8 +33,10 @@ def tsquery_text(terms: list[tuple[str, ...]], *, prefix: bool = True, any_group
             pieces = PIECE.findall(alternative)
             if not pieces:
                 continue
-            if position == 0 and prefix and len(pieces) == 1:
-                options.append(f"{pieces[0]}:*")
+            if position == 0 and len(pieces) == 1 and language == "english":
+                options.append(f"{pieces[0]}:*" if prefix else pieces[0])
+            elif position == 0 and len(pieces) == 1:
+                options.extend(word_forms(pieces[0], language))
             else:
                 options.append(" <-> ".join(pieces))
         if options:
@@ -40,22 +44,32 @@ def tsquery_text(terms: list[tuple[str, ...]], *, prefix: bool = True, any_group
     return (" | " if any_group else " & ").join(groups)
 
 
+def tsquery_sql(groups: list[list[tuple[str, ...]]], **options) -> tuple[str, list[str]]:
+    """A tsquery needing every group of terms matched, each in any language (its configurations' tsqueries ORed,
+    so one word may match in English and the next in Italian), and its parameters."""
+    parts, params = [], []
+    for terms in groups:
+        texts = [tsquery_text(terms, language=language, **options) for language in LANGUAGES]
+        if all(texts):
+            parts.append("(" + " || ".join(f"to_tsquery('{language}'::regconfig, %s)" for language in LANGUAGES) + ")")
+            params += texts
+    return ("(" + " && ".join(parts) + ")" if parts else ""), params  # bracketed: @@ binds tighter than &&
+
+
 class PostgresSearch:
     name = "postgresql"
 
-    def __init__(self, *, config: str) -> None:
-        self.config = config
+    def __init__(self) -> None:
         self.vector = VECTOR
 
     def listing_indexed(self, *, listing_id: int) -> None:
         return None  # the expression index changes with the row, in its transaction
 
     def listing_match(self, listings: QuerySet, *, terms: list[tuple[str, ...]]) -> QuerySet:
-        query = f"to_tsquery('{self.config}'::regconfig, %s)"
-        text = tsquery_text(terms)
+        query, params = tsquery_sql([[group] for group in terms])
         return listings.annotate(
-            search_rank=RawSQL(f"ts_rank({self.vector}, {query})", [text], output_field=FloatField())
-        ).filter(RawSQL(f"{self.vector} @@ {query}", [text], output_field=BooleanField()))
+            search_rank=RawSQL(f"ts_rank({self.vector}, {query})", params, output_field=FloatField())
+        ).filter(RawSQL(f"{self.vector} @@ {query}", params, output_field=BooleanField()))
 
     def spelling_candidates(self, *, word: str) -> list[str]:
         # Unordered with a limit: ranking every title that shares a trigram or two with the word would
@@ -73,8 +87,8 @@ class PostgresSearch:
     def listing_comparables(
         self, *, category_id: int, words: list[str], exclude_ids: Iterable[int], limit: int, budget_ms: int
     ) -> list[Comparable]:
-        text = tsquery_text([(word,) for word in words], prefix=False, any_group=True)
-        if not text:
+        query, query_params = tsquery_sql([[(word,) for word in words]], prefix=False, any_group=True)
+        if not query:
             return []
         excluded = list(exclude_ids) or [0]
         found: list[Comparable] = []
@@ -88,10 +102,9 @@ class PostgresSearch:
                     cursor.execute(
                         f"SELECT id, title, price, COALESCE(sold_at, created_at) FROM marketplace_listing "
                         f"WHERE category_id = %s AND status = %s AND NOT (id = ANY(%s)) "
-                        f"AND {self.vector} @@ to_tsquery('{self.config}'::regconfig, %s) "
-                        f"ORDER BY ts_rank({self.vector}, to_tsquery('{self.config}'::regconfig, %s)) DESC, "
+                        f"AND {self.vector} @@ {query} ORDER BY ts_rank({self.vector}, {query}) DESC, "
                         f"created_at DESC LIMIT %s",
-                        [category_id, status, excluded, text, text, limit - len(found)],
+                        [category_id, status, excluded, *query_params, *query_params, limit - len(found)],
                     )
                     found += [
                         Comparable(listing_id=row[0], title=row[1], price=row[2], sold=status == "sold", at=row[3])

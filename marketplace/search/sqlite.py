@@ -1,7 +1,10 @@
-"""SQLite: FTS5 with the porter stemmer (title and description, bm25 with the title weighted), and an
-unstemmed FTS5 table of titles whose vocabulary answers "did you mean". Both are external-content tables fed
-by triggers on marketplace_listing, so they change in the listing's own transaction; ensure_schema puts back
-triggers a table rebuild dropped.
+"""SQLite: FTS5 over each listing's title and description stemmed in English and in Italian (bm25, the title
+weighted), and an unstemmed FTS5 table of titles whose vocabulary answers "did you mean". FTS5 stems only English
+(porter), so the stems are made in Python (marketplace.search.stems, the Snowball stemmers PostgreSQL uses) by a
+function registered on every connection, search_stems, which the triggers on marketplace_listing call: the index
+changes in the listing's own transaction. The stems table is contentless (it keeps no copy of the text); the
+words table has the listing as its external content. ensure_schema puts back triggers a table rebuild dropped.
+A write to marketplace_listing from outside Django (the sqlite3 shell) fails on the missing function.
 """
 
 import time
@@ -16,40 +19,56 @@ from django.utils.dateparse import parse_datetime
 
 from marketplace.models import Listing
 from marketplace.search import Comparable, SearchUnavailable
-from marketplace.search.synonyms import PIECE
+from marketplace.search.stems import LANGUAGES, stems, word_forms
 
 # Words of about the same length and the same first letter are compared with the typed one.
 SPELLING_CANDIDATES = 5000
 # The progress handler runs every this many SQLite virtual machine instructions (a few microseconds).
 PROGRESS_INSTRUCTIONS = 1000
 
+# Each language's stems of the title and of the description, in this order (the rank's weights follow it).
+COLUMNS = {language: (f"title_{language[:2]}", f"description_{language[:2]}") for language in LANGUAGES}
+_COLUMN_NAMES = [name for pair in COLUMNS.values() for name in pair]
+
+
+def _stemmed_values(row: str) -> str:
+    """The SQL of the stemmed columns' values, in _COLUMN_NAMES' order, for the listing row named `row`."""
+    return ", ".join(
+        f"search_stems({row}.{field}, '{language}')" for language in LANGUAGES for field in ("title", "description")
+    )
+
+
 TABLES = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts USING fts5(title, description, content='marketplace_listing', "
-    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS listing_fts USING fts5({', '.join(_COLUMN_NAMES)}, content='', "
+    "tokenize='unicode61 remove_diacritics 2')",
     # Titles' words as typed (not stemmed), for their vocabulary: what "did you mean" chooses from.
     "CREATE VIRTUAL TABLE IF NOT EXISTS listing_words USING fts5(title, content='marketplace_listing', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 2', detail='none')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS listing_words_vocab USING fts5vocab(listing_words, 'row')",
 ]
+_INSERT = f"INSERT INTO listing_fts(rowid, {', '.join(_COLUMN_NAMES)}) VALUES (new.id, {_stemmed_values('new')});"
+# A contentless table forgets a row by being given the stems it was indexed with.
+_DELETE = (
+    f"INSERT INTO listing_fts(listing_fts, rowid, {', '.join(_COLUMN_NAMES)}) "
+    f"VALUES ('delete', old.id, {_stemmed_values('old')});"
+)
 TRIGGERS = {
-    "listing_search_insert": """CREATE TRIGGER IF NOT EXISTS listing_search_insert AFTER INSERT ON marketplace_listing
+    "listing_search_insert": f"""CREATE TRIGGER IF NOT EXISTS listing_search_insert AFTER INSERT ON marketplace_listing
         BEGIN
-            INSERT INTO listing_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
+            {_INSERT}
             INSERT INTO listing_words(rowid, title) VALUES (new.id, new.title);
         END""",
-    "listing_search_delete": """CREATE TRIGGER IF NOT EXISTS listing_search_delete AFTER DELETE ON marketplace_listing
+    "listing_search_delete": f"""CREATE TRIGGER IF NOT EXISTS listing_search_delete AFTER DELETE ON marketplace_listing
         BEGIN
-            INSERT INTO listing_fts(listing_fts, rowid, title, description)
-                VALUES ('delete', old.id, old.title, old.description);
+            {_DELETE}
             INSERT INTO listing_words(listing_words, rowid, title) VALUES ('delete', old.id, old.title);
         END""",
-    "listing_search_update": """CREATE TRIGGER IF NOT EXISTS listing_search_update
+    "listing_search_update": f"""CREATE TRIGGER IF NOT EXISTS listing_search_update
         AFTER UPDATE OF title, description ON marketplace_listing
         BEGIN
-            INSERT INTO listing_fts(listing_fts, rowid, title, description)
-                VALUES ('delete', old.id, old.title, old.description);
+            {_DELETE}
             INSERT INTO listing_words(listing_words, rowid, title) VALUES ('delete', old.id, old.title);
-            INSERT INTO listing_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
+            {_INSERT}
             INSERT INTO listing_words(rowid, title) VALUES (new.id, new.title);
         END""",
 }
@@ -59,6 +78,12 @@ DROP = [
     "DROP TABLE IF EXISTS listing_words_vocab",
     "DROP TABLE IF EXISTS listing_words",
 ]
+
+
+def register_functions(sender, connection, **kwargs) -> None:
+    """connection_created: give each SQLite connection search_stems, which the search triggers call."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("search_stems", 2, stems, deterministic=True)
 
 
 def ensure_schema_after_migrate(sender, using: str = "default", **kwargs) -> None:
@@ -88,23 +113,44 @@ def ensure_schema(cursor) -> None:
         return
     for statement in TRIGGERS.values():
         cursor.execute(statement)
-    cursor.execute("INSERT INTO listing_fts(listing_fts) VALUES ('rebuild')")
+    rebuild(cursor)
+
+
+def rebuild(cursor) -> None:
+    """Index every listing again (a contentless table cannot 'rebuild' itself: it is emptied and refilled)."""
+    cursor.execute("INSERT INTO listing_fts(listing_fts) VALUES ('delete-all')")
+    cursor.execute(
+        f"INSERT INTO listing_fts(rowid, {', '.join(_COLUMN_NAMES)}) "
+        f"SELECT id, {_stemmed_values('marketplace_listing')} FROM marketplace_listing"
+    )
     cursor.execute("INSERT INTO listing_words(listing_words) VALUES ('rebuild')")
-    # bm25 with a match in the title worth ten in the description.
-    cursor.execute("INSERT INTO listing_fts(listing_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
+    # bm25 with a match in the title worth ten in the description, in either language.
+    weights = ", ".join("10.0" if name.startswith("title") else "1.0" for name in _COLUMN_NAMES)
+    cursor.execute(f"INSERT INTO listing_fts(listing_fts, rank) VALUES ('rank', 'bm25({weights})')")
 
 
 def fts_query(terms: list[tuple[str, ...]], *, prefix: bool = True, any_group: bool = False) -> str:
-    """FTS5 query syntax: the typed word as a prefix, each synonym as a phrase, every piece quoted."""
+    """FTS5 query syntax: each group matches in either language's columns, its words stemmed in that language; the
+    typed word as a prefix in English and in each of its forms in Italian (as on PostgreSQL: tsquery_text), each
+    synonym as a phrase, every stem quoted."""
     groups = []
     for alternatives in terms:
         options = []
-        for position, alternative in enumerate(alternatives):
-            pieces = PIECE.findall(alternative)
-            if not pieces:
-                continue
-            phrase = '"' + " ".join(pieces) + '"'
-            options.append(phrase + "*" if position == 0 and prefix and len(pieces) == 1 else phrase)
+        for language, columns in COLUMNS.items():
+            phrases = []
+            for position, alternative in enumerate(alternatives):
+                pieces = stems(alternative, language).split()
+                if not pieces:
+                    continue
+                if position == 0 and len(pieces) == 1 and language == "english":
+                    phrases.append(f'"{pieces[0]}"' + ("*" if prefix else ""))
+                elif position == 0 and len(pieces) == 1:
+                    forms = dict.fromkeys(stems(form, language) for form in word_forms(alternative, language))
+                    phrases.extend(f'"{form}"' for form in forms)
+                else:
+                    phrases.append('"' + " ".join(pieces) + '"')
+            if phrases:
+                options.append("{" + " ".join(columns) + "} : (" + " OR ".join(phrases) + ")")
         if options:
             groups.append("(" + " OR ".join(options) + ")")
     return (" OR " if any_group else " AND ").join(groups)
