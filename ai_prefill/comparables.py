@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,9 +134,9 @@ def price_in_range(price: Decimal, price_range: PriceRange) -> Decimal:
 
 
 def comparables_enabled(*, analysis_id) -> bool:
-    """The variant's flag when the analysis runs one, else AI_COMPARABLES."""
-    variant = Analysis.objects.filter(pk=analysis_id).values_list("variant", flat=True).first()
-    flag = Variant.objects.filter(name=variant).values_list("comparables", flat=True).first() if variant else None
+    """The variant's flag when the analysis runs one, else AI_COMPARABLES (one query: it runs for every analysis)."""
+    variant = Analysis.objects.filter(pk=analysis_id).exclude(variant="").values("variant")[:1]
+    flag = Variant.objects.filter(name=Subquery(variant)).values_list("comparables", flat=True).first()
     return settings.AI_COMPARABLES if flag is None else flag
 
 
@@ -168,7 +169,14 @@ def comparables_apply(*, analysis_id, suggestion: dict) -> dict:
             record.price = price_in_range(model_price, price_range)
             result = {**suggestion, "price": f"{record.price:.2f}", "comparables": _summary(price_range)}
     try:
-        Retrieval.objects.update_or_create(analysis_id=analysis_id, defaults=_fields(record))
+        # One INSERT ... ON CONFLICT rather than update_or_create's transaction, lock and insert.
+        fields = _fields(record)
+        Retrieval.objects.bulk_create(
+            [Retrieval(analysis_id=analysis_id, **fields)],
+            update_conflicts=True,
+            unique_fields=["analysis"],
+            update_fields=list(fields),
+        )
     except Exception:
         logger.exception("Analysis %s: could not record its retrieval", analysis_id)
     return result

@@ -91,26 +91,27 @@ class PostgresSearch:
         if not query:
             return []
         excluded = list(exclude_ids) or [0]
-        found: list[Comparable] = []
+        sold, active = Listing.Status.SOLD, Listing.Status.ACTIVE
+        # A transaction's own, or the caller's: then its timeout is set back before the caller goes on.
+        nested = connection.in_atomic_block
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 # Local to this transaction (or savepoint): the connection goes back to the pool unchanged.
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{max(budget_ms, 1)}ms"])
-                for status in (Listing.Status.SOLD, Listing.Status.ACTIVE):
-                    if len(found) >= limit:
-                        break
-                    cursor.execute(
-                        f"SELECT id, title, price, COALESCE(sold_at, created_at) FROM marketplace_listing "
-                        f"WHERE category_id = %s AND status = %s AND NOT (id = ANY(%s)) "
-                        f"AND {self.vector} @@ {query} ORDER BY ts_rank({self.vector}, {query}) DESC, "
-                        f"created_at DESC LIMIT %s",
-                        [category_id, status, excluded, *query_params, *query_params, limit - len(found)],
-                    )
-                    found += [
-                        Comparable(listing_id=row[0], title=row[1], price=row[2], sold=status == "sold", at=row[3])
-                        for row in cursor.fetchall()
-                    ]
-                cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+                # Sold first, then active, in one statement: a lookup follows every analysis in the worker.
+                cursor.execute(
+                    f"SELECT id, title, price, COALESCE(sold_at, created_at), status = %s FROM marketplace_listing "
+                    f"WHERE category_id = %s AND status IN (%s, %s) AND NOT (id = ANY(%s)) "
+                    f"AND {self.vector} @@ {query} "
+                    f"ORDER BY status = %s DESC, ts_rank({self.vector}, {query}) DESC, created_at DESC LIMIT %s",
+                    [sold, category_id, sold, active, excluded, *query_params, sold, *query_params, limit],
+                )
+                found = [
+                    Comparable(listing_id=row[0], title=row[1], price=row[2], sold=row[4], at=row[3])
+                    for row in cursor.fetchall()
+                ]
+                if nested:
+                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
         except DatabaseError as error:
             reason = "timeout" if "statement timeout" in str(error) else "error"
             raise SearchUnavailable(reason, str(error).strip()[:200]) from None
