@@ -19,6 +19,10 @@ PLACES_FILE = Path(__file__).resolve().parent / "data" / "places_it.csv"
 # The mean Earth radius (IUGG); the haversine distance with it is within 0.5% of the ellipsoid's.
 EARTH_RADIUS_KM = 6371.0088
 RADII_KM = (10, 25, 50, 100)
+# Nearest first with no radius: the circle widens through these until it holds NEAREST_AT_LEAST listings (the
+# last one covers Italy from anywhere in it); sorting every listing by its distance took half a second at 100,000.
+NEAREST_RADII_KM = (10, 25, 50, 100, 200, 400, 800, 1600)
+NEAREST_AT_LEAST = 1000
 
 
 @dataclass(frozen=True)
@@ -134,3 +138,16 @@ def listings_within(listings: QuerySet, *, place: Place, radius_km: float | None
     distance = ExpressionWrapper(Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(half_chord)), output_field=FloatField())
     listings = listings.annotate(distance=distance)
     return listings.filter(distance__lte=radius_km) if radius_km is not None else listings
+
+
+def nearest_radius_km(listings: QuerySet, *, place: Place) -> int | None:
+    """The smallest of NEAREST_RADII_KM whose circle holds NEAREST_AT_LEAST of the listings; None if none does.
+
+    Within it the nearest listings are exactly the nearest of all (any listing outside is farther than every one
+    inside), and the box keeps each count on the latitude and longitude index; a count stops at the number needed.
+    """
+    for radius_km in NEAREST_RADII_KM:
+        inside = listings_within(listings, place=place, radius_km=radius_km).order_by()
+        if inside[:NEAREST_AT_LEAST].count() >= NEAREST_AT_LEAST:
+            return radius_km
+    return None

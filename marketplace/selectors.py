@@ -8,7 +8,7 @@ from django.db.models import F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from marketplace.models import Category, CategoryAttribute, Listing, Message, Photo
-from marketplace.places import Place, listings_within
+from marketplace.places import Place, listings_within, nearest_radius_km
 from marketplace.search import did_you_mean, query_terms, search_backend
 
 SORTS = {
@@ -40,8 +40,6 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
     if (sort == "relevance" and not terms) or (sort == "distance" and filters.near is None):
         sort = "newest"
     ordering = [*SORTS[sort]]
-    if filters.near is not None:
-        listings = listings_within(listings, place=filters.near, radius_km=filters.within_km)
     if terms:
         listings = search_backend().listing_match(listings, terms=terms)
         if connection.vendor == "postgresql" and sort != "relevance":
@@ -52,6 +50,12 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
         listings = listings.filter(price__gte=filters.min_price)
     if filters.max_price is not None:
         listings = listings.filter(price__lte=filters.max_price)
+    if filters.near is not None:
+        # After every other filter: the widening circle of nearest first counts the listings that match them all.
+        radius_km = filters.within_km
+        if radius_km is None and sort == "distance":
+            radius_km = nearest_radius_km(listings, place=filters.near)
+        listings = listings_within(listings, place=filters.near, radius_km=radius_km)
     main_thumbnail = Photo.objects.filter(listing=OuterRef("pk")).order_by("-is_main", "position", "id")
     return listings.annotate(main_thumbnail=Subquery(main_thumbnail.values("thumbnail")[:1])).order_by(*ordering)
 

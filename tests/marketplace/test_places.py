@@ -2,12 +2,13 @@
 
 import html
 import math
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from marketplace.models import Listing
-from marketplace.places import EARTH_RADIUS_KM, bounding_box, distance_km, place_find
+from marketplace.models import Category, Listing
+from marketplace.places import EARTH_RADIUS_KM, NEAREST_AT_LEAST, bounding_box, distance_km, place_find
 from marketplace.selectors import ListingFilters, listing_search
 from tests.factories import ListingFactory, UserFactory, listing_form_data, photo_upload
 
@@ -212,3 +213,33 @@ def test_the_api_posts_and_changes_a_listings_town(client):
 
     assert created.status_code == 201 and created.json()["place"] == "Ferrara"
     assert changed.status_code == 200 and changed.json()["place"] == "Budrio"
+
+
+def test_nearest_first_at_any_distance_widens_its_circle_until_it_holds_enough_matching_listings():
+    """The circle stops at the first radius holding NEAREST_AT_LEAST listings; what is inside is the nearest of all."""
+    seller, furniture = UserFactory(), Category.objects.get(slug="furniture")
+    crowd = [_destination(BOLOGNA.latitude, BOLOGNA.longitude, bearing_degrees=b % 360, km=20) for b in range(1000)]
+    Listing.objects.bulk_create(
+        Listing(
+            seller=seller, title=f"crowd {n}", category=furniture, price=Decimal(5), condition="good",
+            place_name="Somewhere", latitude=latitude, longitude=longitude,
+        )
+        for n, (latitude, longitude) in enumerate(crowd)
+    )  # fmt: skip
+    books = Category.objects.get(slug="books")
+    _listing_at(*_destination(BOLOGNA.latitude, BOLOGNA.longitude, bearing_degrees=90, km=2), title="2 km")
+    _listing_at(
+        *_destination(BOLOGNA.latitude, BOLOGNA.longitude, bearing_degrees=0, km=600), title="far", category=books
+    )
+    _listing_at(
+        *_destination(BOLOGNA.latitude, BOLOGNA.longitude, bearing_degrees=0, km=9), title="9 km", category=books
+    )
+
+    nearest = listing_search(filters=ListingFilters(near=BOLOGNA, sort="distance"))
+    # 1,002 within 25 km: the one 600 km away is past the circle, and past page 41 of any page.
+    assert nearest.count() == NEAREST_AT_LEAST + 2
+    assert _titles(nearest[:2]) == ["2 km", "9 km"]
+    assert "far" not in _titles(nearest)
+    # Filtered, too few anywhere: the circle spans every matching listing.
+    books_nearest = listing_search(filters=ListingFilters(near=BOLOGNA, sort="distance", category="books"))
+    assert _titles(books_nearest) == ["9 km", "far"]
