@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ai_prefill.models import Analysis, Retrieval, Variant
-from marketplace.models import Category
 from marketplace.search import Comparable, SearchUnavailable, search_backend
 from marketplace.search.synonyms import PIECE
 
@@ -68,12 +67,11 @@ def comparables_lookup(*, category_slug: str, title: str, exclude_ids: Iterable[
     try:
         backend = search_backend()
         backend_name = backend.name
-        category_id = Category.objects.filter(slug=category_slug).values_list("pk", flat=True).first()
         words = title_words(title)
         found = []
-        if category_id is not None and words:
+        if words:
             found = backend.listing_comparables(
-                category_id=category_id,
+                category_slug=category_slug,
                 words=words,
                 exclude_ids=exclude_ids,
                 limit=CANDIDATES,

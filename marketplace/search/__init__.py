@@ -64,9 +64,9 @@ class SearchBackend(Protocol):
         """Titles or words of listings among which the word's right spelling may be, likeliest first."""
 
     def listing_comparables(
-        self, *, category_id: int, words: list[str], exclude_ids: Iterable[int], limit: int, budget_ms: int
+        self, *, category_slug: str, words: list[str], exclude_ids: Iterable[int], limit: int, budget_ms: int
     ) -> list[Comparable]:
-        """Sold, then active, listings of the category sharing words with the title, best first.
+        """Sold, then active, listings of the category (by its slug) sharing words with the title, best first.
 
         Raises SearchUnavailable when it takes longer than budget_ms or fails.
         """

@@ -85,7 +85,7 @@ class PostgresSearch:
             return [row[0] for row in cursor.fetchall()]
 
     def listing_comparables(
-        self, *, category_id: int, words: list[str], exclude_ids: Iterable[int], limit: int, budget_ms: int
+        self, *, category_slug: str, words: list[str], exclude_ids: Iterable[int], limit: int, budget_ms: int
     ) -> list[Comparable]:
         query, query_params = tsquery_sql([[(word,) for word in words]], prefix=False, any_group=True)
         if not query:
@@ -101,10 +101,11 @@ class PostgresSearch:
                 # Sold first, then active, in one statement: a lookup follows every analysis in the worker.
                 cursor.execute(
                     f"SELECT id, title, price, COALESCE(sold_at, created_at), status = %s FROM marketplace_listing "
-                    f"WHERE category_id = %s AND status IN (%s, %s) AND NOT (id = ANY(%s)) "
+                    f"WHERE category_id = (SELECT id FROM marketplace_category WHERE slug = %s) "
+                    f"AND status IN (%s, %s) AND NOT (id = ANY(%s)) "
                     f"AND {self.vector} @@ {query} "
                     f"ORDER BY status = %s DESC, ts_rank({self.vector}, {query}) DESC, created_at DESC LIMIT %s",
-                    [sold, category_id, sold, active, excluded, *query_params, sold, *query_params, limit],
+                    [sold, category_slug, sold, active, excluded, *query_params, sold, *query_params, limit],
                 )
                 found = [
                     Comparable(listing_id=row[0], title=row[1], price=row[2], sold=row[4], at=row[3])

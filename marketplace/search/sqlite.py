@@ -201,7 +201,7 @@ class SqliteSearch:
             return [row[0] for row in cursor.fetchall()]
 
     def listing_comparables(
-        self, *, category_id: int, words: list[str], exclude_ids: Iterable[int], limit: int, budget_ms: int
+        self, *, category_slug: str, words: list[str], exclude_ids: Iterable[int], limit: int, budget_ms: int
     ) -> list[Comparable]:
         query = fts_query([(word,) for word in words], prefix=False, any_group=True)
         if not query:
@@ -217,10 +217,11 @@ class SqliteSearch:
                 cursor.execute(
                     "SELECT l.id, l.title, l.price, COALESCE(l.sold_at, l.created_at), l.status = %s "
                     "FROM listing_fts JOIN marketplace_listing l ON l.id = +listing_fts.rowid "
-                    "WHERE listing_fts MATCH %s AND l.category_id = %s AND l.status IN (%s, %s) "
+                    "WHERE listing_fts MATCH %s AND l.status IN (%s, %s) "
+                    "AND l.category_id = (SELECT id FROM marketplace_category WHERE slug = %s) "
                     f"AND l.id NOT IN ({placeholders}) "
                     "ORDER BY l.status = %s DESC, listing_fts.rank, l.created_at DESC LIMIT %s",
-                    [SOLD, query, category_id, SOLD, ACTIVE, *excluded, SOLD, limit],
+                    [SOLD, query, SOLD, ACTIVE, category_slug, *excluded, SOLD, limit],
                 )
                 found = [
                     Comparable(

@@ -238,11 +238,13 @@ def test_on_sqlite_a_lookup_past_its_budget_is_interrupted(seller):
     furniture = Category.objects.get(slug="furniture")
     backend = search_backend()
     found = backend.listing_comparables(
-        category_id=furniture.pk, words=["chair"], exclude_ids=[], limit=40, budget_ms=200
+        category_slug=furniture.slug, words=["chair"], exclude_ids=[], limit=40, budget_ms=200
     )
     assert len(found) == 10
     with pytest.raises(SearchUnavailable) as raised:
-        backend.listing_comparables(category_id=furniture.pk, words=["chair"], exclude_ids=[], limit=40, budget_ms=0)
+        backend.listing_comparables(
+            category_slug=furniture.slug, words=["chair"], exclude_ids=[], limit=40, budget_ms=0
+        )
     assert raised.value.reason == "timeout"
     # The handler is gone afterwards: the connection's other queries run as before.
     assert Listing.objects.count() == 10

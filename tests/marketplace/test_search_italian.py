@@ -145,7 +145,7 @@ def _matched_before_italian(word: str) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_goes_back_to_english_only_and_forward_again(seller):
+def test_the_migration_goes_back_to_english_only_and_forward_again(seller, seeded_categories):
     ListingFactory(seller=seller, title="Sedie da giardino", description="Ferro battuto.")
     executor = MigrationExecutor(connection)
     before = executor.loader.graph.node_map[MIGRATION].parents
