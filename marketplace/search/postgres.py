@@ -91,25 +91,36 @@ class PostgresSearch:
         if not query:
             return []
         excluded = list(exclude_ids) or [0]
-        sold, active = Listing.Status.SOLD, Listing.Status.ACTIVE
+        sold, active = Listing.Status.SOLD.value, Listing.Status.ACTIVE.value
         # A transaction's own, or the caller's: then its timeout is set back before the caller goes on.
         nested = connection.in_atomic_block
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 # Local to this transaction (or savepoint): the connection goes back to the pool unchanged.
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{max(budget_ms, 1)}ms"])
-                # Sold first, then active, in one statement: a lookup follows every analysis in the worker.
-                cursor.execute(
-                    f"SELECT id, title, price, COALESCE(sold_at, created_at), status = %s FROM marketplace_listing "
-                    f"WHERE category_id = (SELECT id FROM marketplace_category WHERE slug = %s) "
-                    f"AND status IN (%s, %s) AND NOT (id = ANY(%s)) "
-                    f"AND {self.vector} @@ {query} "
-                    f"ORDER BY status = %s DESC, ts_rank({self.vector}, {query}) DESC, created_at DESC LIMIT %s",
-                    [sold, category_slug, sold, active, excluded, *query_params, sold, *query_params, limit],
+                # Sold first, then active, in one statement (a lookup follows every analysis in the worker). The
+                # outer LIMIT stops the Append before the active part when the sold ones are enough, so the many
+                # active matches are ranked only when needed; the sort below keeps the order whatever the plan.
+                part = (
+                    f"(SELECT id, title, price, COALESCE(sold_at, created_at) AS at, status = %s AS sold, "
+                    f"ts_rank({self.vector}, {query}) AS rank, created_at FROM marketplace_listing "
+                    f"WHERE category_id = (SELECT id FROM marketplace_category WHERE slug = %s) AND status = %s "
+                    f"AND NOT (id = ANY(%s)) AND {self.vector} @@ {query} ORDER BY rank DESC, created_at DESC LIMIT %s)"
                 )
+                cursor.execute(
+                    f"{part} UNION ALL {part} LIMIT %s",
+                    [
+                        *(
+                            value
+                            for status in (sold, active)
+                            for value in (sold, *query_params, category_slug, status, excluded, *query_params, limit)
+                        ),
+                        limit,
+                    ],
+                )
+                rows = sorted(cursor.fetchall(), key=lambda row: (not row[4], -row[5], -row[6].timestamp()))
                 found = [
-                    Comparable(listing_id=row[0], title=row[1], price=row[2], sold=row[4], at=row[3])
-                    for row in cursor.fetchall()
+                    Comparable(listing_id=row[0], title=row[1], price=row[2], sold=row[4], at=row[3]) for row in rows
                 ]
                 if nested:
                     cursor.execute("SET LOCAL statement_timeout TO DEFAULT")

@@ -23,7 +23,6 @@ from marketplace.search.stems import LANGUAGES, stems, word_forms
 
 # Words of about the same length and the same first letter are compared with the typed one.
 SPELLING_CANDIDATES = 5000
-SOLD, ACTIVE = Listing.Status.SOLD, Listing.Status.ACTIVE
 # The progress handler runs every this many SQLite virtual machine instructions (a few microseconds).
 PROGRESS_INSTRUCTIONS = 1000
 
@@ -209,30 +208,32 @@ class SqliteSearch:
         excluded = list(exclude_ids)
         placeholders = ", ".join("%s" for _ in excluded) or "-1"  # ids are positive: nothing excluded
         budget = _Budget(budget_ms)
+        found: list[Comparable] = []
         connection.ensure_connection()
         connection.connection.set_progress_handler(budget, PROGRESS_INSTRUCTIONS)
         try:
             with connection.cursor() as cursor:
-                # Sold first, then active, in one statement (as on PostgreSQL).
-                cursor.execute(
-                    "SELECT l.id, l.title, l.price, COALESCE(l.sold_at, l.created_at), l.status = %s "
-                    "FROM listing_fts JOIN marketplace_listing l ON l.id = +listing_fts.rowid "
-                    "WHERE listing_fts MATCH %s AND l.status IN (%s, %s) "
-                    "AND l.category_id = (SELECT id FROM marketplace_category WHERE slug = %s) "
-                    f"AND l.id NOT IN ({placeholders}) "
-                    "ORDER BY l.status = %s DESC, listing_fts.rank, l.created_at DESC LIMIT %s",
-                    [SOLD, query, SOLD, ACTIVE, category_slug, *excluded, SOLD, limit],
-                )
-                found = [
-                    Comparable(
-                        listing_id=row[0],
-                        title=row[1],
-                        price=Decimal(str(row[2])),
-                        sold=bool(row[4]),
-                        at=_aware(row[3]),
+                # Sold first; the active ones only when the sold are too few (SQLite has no round trip to save).
+                for status in (Listing.Status.SOLD, Listing.Status.ACTIVE):
+                    if len(found) >= limit:
+                        break
+                    cursor.execute(
+                        "SELECT l.id, l.title, l.price, COALESCE(l.sold_at, l.created_at) FROM listing_fts "
+                        "JOIN marketplace_listing l ON l.id = +listing_fts.rowid WHERE listing_fts MATCH %s "
+                        "AND l.category_id = (SELECT id FROM marketplace_category WHERE slug = %s) AND l.status = %s "
+                        f"AND l.id NOT IN ({placeholders}) ORDER BY listing_fts.rank, l.created_at DESC LIMIT %s",
+                        [query, category_slug, status, *excluded, limit - len(found)],
                     )
-                    for row in cursor.fetchall()
-                ]
+                    found += [
+                        Comparable(
+                            listing_id=row[0],
+                            title=row[1],
+                            price=Decimal(str(row[2])),
+                            sold=status == Listing.Status.SOLD,
+                            at=_aware(row[3]),
+                        )
+                        for row in cursor.fetchall()
+                    ]
         except DatabaseError as error:
             raise SearchUnavailable("timeout" if budget.expired else "error", str(error)[:200]) from None
         finally:
