@@ -144,11 +144,15 @@ def comparables_apply(*, analysis_id, suggestion: dict) -> dict:
     Never fails the analysis: with too few comparables, retrieval off, slow or failing, the model's price
     stands and the record says why.
     """
-    model_price = Decimal(str(suggestion["price"]))
+    model_price = None if suggestion.get("price") is None else Decimal(str(suggestion["price"]))
     record = Retrieval(analysis_id=analysis_id, model_price=model_price, price=model_price)
     result = suggestion
     if not comparables_enabled(analysis_id=analysis_id):
         record.outcome = Retrieval.Outcome.OFF
+    elif model_price is None or not suggestion.get("title"):
+        # From prefill-v4 on the model may not see the item well enough to price it (None, "not visible"), and the
+        # demo provider writes no title: no price to move, nothing to look comparables up by.
+        record.outcome, record.reason = Retrieval.Outcome.SKIPPED, "no price or title suggested"
     else:
         lookup = comparables_lookup(category_slug=suggestion["category"], title=suggestion["title"])
         record.backend, record.took_ms = lookup.backend, lookup.took_ms

@@ -35,7 +35,10 @@ class Analysis(models.Model):
     experiment = models.ForeignKey(
         "Experiment", on_delete=models.SET_NULL, related_name="analyses", null=True, blank=True
     )
-    # {"title", "description", "category" (slug), "price" (str, euros), "condition"}
+    # The language code the suggestion's text is asked in ("en", "it"): the seller's language when it started.
+    language = models.CharField(max_length=10, default="en")
+    # {"title", "description", "category" (slug), "price" (str, euros), "condition"}; from prefill-v4 on also
+    # "attributes", "confidence", "category_candidates" and "language" (ai_prefill.llm.types.PrefillResult).
     suggestion = models.JSONField(null=True, blank=True)
     error_type = models.CharField(max_length=40, blank=True)
     error_message = models.CharField(max_length=300, blank=True)

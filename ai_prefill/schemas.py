@@ -31,13 +31,22 @@ class PriceRangeOut(Schema):
     listings: list[ComparableOut]  # a few of them, best match first
 
 
+ConfidenceLevel = Literal["high", "medium", "low"]
+
+
 class SuggestionOut(Schema):
-    title: str
-    description: str
+    # null: the model could not see it ("not visible"); only the demo provider leaves the title null.
+    title: str | None
+    description: str | None
     category: str  # a category slug, as in GET /api/categories
-    price: Decimal  # euros: the model's price, moved into the comparables' range when there is one
-    condition: Literal["new", "like_new", "good", "fair", "for_parts"]
+    price: Decimal | None  # euros: the model's price, moved into the comparables' range when there is one
+    condition: Literal["new", "like_new", "good", "fair", "for_parts"] | None
     comparables: PriceRangeOut | None = None  # only with enough comparable listings
+    # From prompt prefill-v4 on (absent from older suggestions, whose values count as filled, high):
+    attributes: dict[str, str | None] | None = None  # the category's item details by slug
+    confidence: dict[str, ConfidenceLevel] | None = None  # by field name or attribute slug
+    category_candidates: list[str] | None = None  # 1 to 3 slugs, best first, the category first
+    language: str | None = None  # the language code the text was asked in
 
 
 class AnalysisErrorOut(Schema):
@@ -48,6 +57,8 @@ class AnalysisErrorOut(Schema):
 class AnalysisOut(Schema):
     id: UUID
     status: AnalysisStatus
+    provider: str  # "openai", or "demo": suggestions made offline from the photo's colours, not by a model
+    language: str  # the language code the suggestion is asked in
     suggestion: SuggestionOut | None
     # Also set on an unfinished analysis the seller should stop waiting for (see analysis_error).
     error: AnalysisErrorOut | None

@@ -9,7 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ai_prefill.comparables import comparables_apply
 from ai_prefill.images import photo_model_image
@@ -61,8 +61,17 @@ def analysis_time_budget_seconds() -> float:
     return settings.AI_TIMEOUT_SECONDS * MAX_ATTEMPTS + waits + _HOUSEKEEPING_SECONDS
 
 
-def analysis_start(*, user: User, upload, session_key: str = "") -> Analysis:
-    """Store the photo, create a pending analysis and enqueue it once the transaction has committed."""
+def seller_language() -> str:
+    """The language the suggestion is asked in: the request's active one (a code of settings.LANGUAGES)."""
+    active = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    known = {code for code, _ in settings.LANGUAGES}
+    return active if active in known else settings.LANGUAGE_CODE
+
+
+def analysis_start(*, user: User, upload, session_key: str = "", language: str | None = None) -> Analysis:
+    """Store the photo, create a pending analysis and enqueue it once the transaction has committed.
+
+    The suggestion is asked in `language`, by default the active language (seller_language)."""
     # Decoding is the slow part; it holds no lock and no transaction.
     renditions = make_renditions(upload)
     with transaction.atomic():
@@ -72,7 +81,11 @@ def analysis_start(*, user: User, upload, session_key: str = "") -> Analysis:
         photo = photo_create(owner=user, renditions=renditions)
         try:
             analysis = Analysis.objects.create(
-                user=user, session_key=session_key or "", photo=photo, **_assigned_variant(user, session_key)
+                user=user,
+                session_key=session_key or "",
+                photo=photo,
+                language=language or seller_language(),
+                **_assigned_variant(user, session_key),
             )
         except Exception:
             photo_delete_files(photo)
@@ -152,7 +165,13 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
         # prefill_suggest lets go of this thread's database connection while it waits for the model; a streamed
         # answer publishes its completed fields for the sell page meanwhile (ai_prefill.live).
         with live_analysis(analysis_id=analysis_id):
-            result = prefill_suggest(image_jpeg=image_jpeg, config=config, analysis=analysis, image_ref=image_ref)
+            result = prefill_suggest(
+                image_jpeg=image_jpeg,
+                config=config,
+                analysis=analysis,
+                image_ref=image_ref,
+                language=analysis.language,
+            )
         # After the model answered: comparable listings within a time budget; it never fails the analysis.
         suggestion = comparables_apply(analysis_id=analysis_id, suggestion=result.suggestion)
     except PrefillFailed as failure:
@@ -300,8 +319,9 @@ class AnalysisAlreadyPosted(DomainError):
     status_code = 409
 
 
-def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str) -> Analysis:
-    """Ask again about the same photo: a new pending analysis, counted against the rate limit, enqueued on commit."""
+def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str, language: str | None = None) -> Analysis:
+    """Ask again about the same photo: a new pending analysis, counted against the rate limit, enqueued on commit;
+    in `language`, by default the active language (the seller may have switched since)."""
     with transaction.atomic():
         # The same lock as analysis_start, so uploads and regenerate clicks share one limit.
         User.objects.select_for_update().filter(pk=user.pk).exists()
@@ -316,6 +336,7 @@ def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str) -> Analysis
             user=user,
             session_key=previous.session_key,
             photo=previous.photo,
+            language=language or seller_language(),
             **_assigned_variant(user, previous.session_key),
         )
         transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))

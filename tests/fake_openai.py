@@ -24,7 +24,16 @@ Behaviours: "ok", any HTTP status such as "429" (with Retry-After: `server.retry
 "401" (in OpenAI's error format), "hang" (never answers until the client gives up), "drop" (closes
 the connection without an answer), "truncated" (JSON cut off by the output-token limit),
 "invalid_json" (prose instead of JSON), "refusal", "bad_category" (a category outside the schema's
-enum), "negative_price" and "long_title" (JSON that breaks our limits).
+enum), "negative_price" and "long_title" (JSON that breaks our limits), "wrong_language" (the text in
+English when the instructions ask for Italian, and in Italian otherwise).
+
+Structured outputs as the documented API does them: a strict schema must list every property in `required`
+and say `additionalProperties: false` on every object (else 400 "Invalid schema"), and the answer fits the
+schema sent. A schema with a `confidence` object (prefill-v4 on) gets one built from it: every attribute the
+schema lists is null unless `server.answer["attributes"]` gives it (the colour "red" when the schema allows
+it: the default answer is a red mug), a level for every key of the confidence object ("high" unless
+`server.answer["confidence"]` says otherwise), the category and the next slug as candidates, and the title
+and description in Italian when the instructions ask for Italian.
 
 Models behave like their generation (issue 17, from OpenAI's model pages and deprecations page, late
 2026): `gpt-6*` and `gpt-5.6*` reason at `reasoning.effort` none…max (default medium) and refuse
@@ -67,6 +76,7 @@ BEHAVIOURS = (
     "negative_price",
     "long_title",
     "cut",
+    "wrong_language",
 )
 REFUSAL_TEXT = "I'm sorry, I can't help with that."
 DEFAULT_ANSWER = {
@@ -74,6 +84,10 @@ DEFAULT_ANSWER = {
     "description": "Red mug, used a few times, no chips.",
     "price": 6.5,
     "condition": "good",
+}
+DEFAULT_ANSWER_ITALIAN = {
+    "title": "Tazza in ceramica rossa",
+    "description": "Tazza rossa, usata poche volte, senza scheggiature.",
 }
 _ERROR_MESSAGES = {
     400: ("Bad request.", "invalid_request_error", None),
@@ -223,6 +237,57 @@ def request_json_schema(body: dict) -> dict | None:
     if response_format.get("type") == "json_schema":
         return (response_format.get("json_schema") or {}).get("schema")
     return None
+
+
+def strict_schema_problem(schema: Any, path: tuple = ()) -> str | None:
+    """Why OpenAI's strict mode would refuse the schema (every object: all properties required, no additional
+    properties), or None."""
+    if isinstance(schema, list):
+        return next((problem for item in schema if (problem := strict_schema_problem(item, path))), None)
+    if not isinstance(schema, dict):
+        return None
+    if schema.get("type") == "object" or "properties" in schema:
+        context = f"In context=({', '.join(repr(part) for part in path)})"
+        if schema.get("additionalProperties") is not False:
+            return f"{context}, 'additionalProperties' is required to be supplied and to be false."
+        missing = [key for key in schema.get("properties") or {} if key not in (schema.get("required") or [])]
+        if missing:
+            return (
+                f"{context}, 'required' is required to be supplied and to be an array including every key in "
+                f"properties. Missing '{missing[0]}'."
+            )
+    for key, value in schema.items():
+        if key in ("properties", "$defs"):
+            for name, node in (value or {}).items():
+                if problem := strict_schema_problem(node, (*path, key, name)):
+                    return problem
+        elif key in ("items", "anyOf") and (problem := strict_schema_problem(value, (*path, key))):
+            return problem
+    return None
+
+
+def request_schema_problem(body: dict) -> str | None:
+    """The 400 the API gives for a strict structured-output schema it cannot use, or None."""
+    text_format = (body.get("text") or {}).get("format") or {}
+    response_format = body.get("response_format") or {}
+    strict = text_format.get("strict") if text_format else (response_format.get("json_schema") or {}).get("strict")
+    schema = request_json_schema(body)
+    if not strict or schema is None:
+        return None
+    name = text_format.get("name") or (response_format.get("json_schema") or {}).get("name")
+    problem = strict_schema_problem(schema)
+    return f"Invalid schema for response_format '{name}': {problem}" if problem else None
+
+
+def request_instructions(body: dict) -> str:
+    """The instructions of a request, in either API style."""
+    if "instructions" in body:
+        return body.get("instructions") or ""
+    return " ".join(
+        message["content"]
+        for message in body.get("messages") or []
+        if message.get("role") in ("system", "developer") and isinstance(message.get("content"), str)
+    )
 
 
 def allowed_values(schema: dict | None, prop: str) -> list:
@@ -406,7 +471,7 @@ class FakeOpenAI:
             return _error(404, f"Unknown request URL: POST {path}.", "invalid_request_error", "unknown_url")
         if self.api_key is not None and authorization != f"Bearer {self.api_key}":
             return _error(401, *_ERROR_MESSAGES[401])
-        problem = request_problem(path, body) or generation_problem(path, body)
+        problem = request_problem(path, body) or generation_problem(path, body) or request_schema_problem(body)
         if problem:
             return _error(400, problem, "invalid_request_error", None)
         if behaviour.isdigit():
@@ -455,7 +520,13 @@ class FakeOpenAI:
         schema = request_json_schema(body)
         categories = allowed_values(schema, "category") or ["other"]
         answer = self.answer(body) if callable(self.answer) else self.answer
-        suggestion = {**DEFAULT_ANSWER, "category": categories[0], **answer}
+        italian = "Italian" in request_instructions(body)
+        if behaviour == "wrong_language":
+            italian = not italian
+        language_text = DEFAULT_ANSWER_ITALIAN if italian else {}
+        suggestion = {**DEFAULT_ANSWER, **language_text, "category": categories[0], **answer}
+        if schema and "confidence" in (schema.get("properties") or {}):
+            suggestion = _with_v4_parts(schema, suggestion, answer, categories)
         if behaviour == "bad_category":
             suggestion["category"] = "spaceships"
         elif behaviour == "negative_price":
@@ -661,6 +732,27 @@ class FakeOpenAI:
             chunks.append((None, {**head, "choices": [], "usage": final["usage"]}))
         chunks.append((None, "[DONE]"))
         return chunks
+
+
+def _with_v4_parts(schema: dict, suggestion: dict, answer: dict, categories: list) -> dict:
+    """The suggestion completed with what a prefill-v4 schema asks for, each part as the schema allows it."""
+    properties = schema["properties"]
+    attribute_schemas = (properties.get("attributes") or {}).get("properties") or {}
+    attributes = {}
+    for slug, node in attribute_schemas.items():
+        allowed = node.get("enum")
+        attributes[slug] = "red" if slug == "colour" and (allowed is None or "red" in allowed) else None
+    attributes.update(answer.get("attributes") or {})
+    levels = (properties.get("confidence") or {}).get("properties") or {}
+    confidence = {name: "high" for name in levels} | (answer.get("confidence") or {})
+    category = suggestion["category"]
+    candidates = [category, *(slug for slug in categories if slug != category)][:2]
+    return {
+        **suggestion,
+        "category_candidates": answer.get("category_candidates", candidates),
+        "attributes": attributes,
+        "confidence": confidence,
+    }
 
 
 def request_effort(body: dict) -> str | None:

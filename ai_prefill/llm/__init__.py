@@ -13,7 +13,7 @@ instructions, output schema and parameters from ai_prefill/prompts/) to the prov
   API's names. One SDK client per (base URL, key, timeout) is shared by all threads, SDK retries off.
   With AI_STREAM on (the default) the same request goes with `stream=True` (streaming.py): the fields the
   partial JSON completes are published for the sell page (ai_prefill.live), the whole answer is judged as above.
-- "demo": a deterministic suggestion from the photo's colour, shape and brightness (no network).
+- "demo": no network; from the photo's colours only the colour attribute and a low-confidence category, no text.
 
 Retries live here and only here (suggest.py): rate limits (Retry-After honoured, capped), 5xx,
 timeouts and connection errors back off exponentially with jitter, at most MAX_ATTEMPTS in all;

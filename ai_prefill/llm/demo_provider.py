@@ -1,20 +1,21 @@
 """Demo suggestions, drawn from the photo itself, so the whole flow runs offline without a model.
 
-Deterministic: the same photo always gives the same suggestion. The page labels them demo suggestions.
+Deterministic: the same photo always gives the same suggestion, in the prefill-v4 shape whatever the prompt
+version (it sends no prompt). The analysis records provider "demo", and the page says beside the form that
+the suggestions are a demo; nothing inside a field says so, nor tells the seller what to do.
 """
 
 import colorsys
 import io
 import json
 import time
-from collections.abc import Sequence
-from decimal import Decimal
 
 from django.utils import timezone
-from PIL import Image, ImageStat
+from PIL import Image
 
-from ai_prefill.llm.types import Attempt
-from marketplace.models import Condition
+from ai_prefill.confidence import CATEGORY_CANDIDATES_MAX
+from ai_prefill.llm.schema import SUGGESTED_FIELDS
+from ai_prefill.llm.types import Attempt, Taxonomy
 
 SAMPLE_SIDE = 64
 _NEUTRAL_SATURATION = 0.18
@@ -22,14 +23,15 @@ _NEUTRAL_SATURATION = 0.18
 _HUES = ((15, "red"), (40, "orange"), (70, "yellow"), (165, "green"), (255, "blue"), (290, "purple"), (335, "pink"))
 COLOURS = ("black", "grey", "white", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown")
 SHAPES = ("square", "rectangular", "tall")
+COLOUR_ATTRIBUTE = "colour"
 
 
-def demo_attempt(*, image_jpeg: bytes, categories: Sequence[tuple[str, str]], image_ref: str) -> Attempt:
-    """A suggestion from the photo's dominant colour, shape and brightness."""
+def demo_attempt(*, image_jpeg: bytes, taxonomy: Taxonomy, language: str, image_ref: str) -> Attempt:
+    """A suggestion from the photo's dominant colour and shape."""
     attempt = Attempt(started_at=timezone.now())
     started = time.monotonic()
     features = photo_features(image_jpeg)
-    attempt.suggestion = demo_suggestion(features, category_slugs=[slug for slug, _ in categories])
+    attempt.suggestion = demo_suggestion(features, taxonomy=taxonomy, language=language)
     attempt.raw_output = json.dumps(attempt.suggestion)
     attempt.request = {"provider": "demo", "image_ref": image_ref, "features": features}
     attempt.latency_ms = round((time.monotonic() - started) * 1000)
@@ -37,7 +39,7 @@ def demo_attempt(*, image_jpeg: bytes, categories: Sequence[tuple[str, str]], im
 
 
 def photo_features(image_jpeg: bytes) -> dict:
-    """Dominant colour name and how much of the photo it fills, shape, and mean brightness (0-255)."""
+    """Dominant colour name and shape of the photo."""
     with Image.open(io.BytesIO(image_jpeg)) as image:
         width, height = image.size
         image.draft("RGB", (SAMPLE_SIDE, SAMPLE_SIDE))
@@ -45,21 +47,12 @@ def photo_features(image_jpeg: bytes) -> dict:
     sample.thumbnail((SAMPLE_SIDE, SAMPLE_SIDE))
     # The most frequent of a few palette colours is the dominant one; the mean would blend them to grey.
     palette_image = sample.quantize(colors=4)
-    count, index = max(palette_image.getcolors())
+    _, index = max(palette_image.getcolors())
     palette = palette_image.getpalette()
     dominant = tuple(palette[index * 3 : index * 3 + 3])
     ratio = width / height
     shape = "rectangular" if ratio > 1.25 else "tall" if ratio < 0.8 else "square"
-    brightness = round(ImageStat.Stat(sample.convert("L")).mean[0])
-    return {
-        "colour": colour_name(dominant),
-        "shape": shape,
-        "brightness": brightness,
-        # How much of the photo the dominant colour fills: a rough stand-in for the item's size.
-        "coverage": round(count / (sample.width * sample.height), 2),
-        "width": width,
-        "height": height,
-    }
+    return {"colour": colour_name(dominant), "shape": shape, "width": width, "height": height}
 
 
 def colour_name(rgb: tuple[int, int, int]) -> str:
@@ -76,22 +69,33 @@ def colour_name(rgb: tuple[int, int, int]) -> str:
     return next((name for boundary, name in _HUES if degrees < boundary), "red")
 
 
-def demo_suggestion(features: dict, *, category_slugs: Sequence[str]) -> dict:
-    colour, shape, brightness = features["colour"], features["shape"], features["brightness"]
-    # The same colour and shape always land in the same category; spread over the whole taxonomy.
-    cell = COLOURS.index(colour) * len(SHAPES) + SHAPES.index(shape)
-    category = category_slugs[cell % len(category_slugs)]
-    condition = Condition.LIKE_NEW if brightness >= 170 else Condition.GOOD if brightness >= 85 else Condition.FAIR
-    price = Decimal(5 + (cell * 7) % 40 + round(features["coverage"] * 20)) + Decimal("0.00")
-    light = "bright" if brightness >= 170 else "even" if brightness >= 85 else "dim"
-    extent = "fills most of the photo" if features["coverage"] >= 0.5 else "takes up part of the photo"
+def demo_suggestion(features: dict, *, taxonomy: Taxonomy, language: str) -> dict:
+    """Only what the pixels honestly say: the colour, when the category has that attribute, and a category guessed
+    from colour and shape at low confidence (offered to the seller as a choice, never filled). No text at all:
+    anything written here could be published as if the seller had written it (issue 13), so the title, the
+    description, the price and the condition stay empty (None, "not visible") for the seller to fill in.
+    The title is None too, unlike a model's suggestion: the form's title field is required, so it is typed.
+    """
+    slugs = taxonomy.category_slugs
+    # The same colour and shape always land in the same categories; spread over the whole taxonomy.
+    cell = COLOURS.index(features["colour"]) * len(SHAPES) + SHAPES.index(features["shape"])
+    candidates = [slugs[(cell + step) % len(slugs)] for step in range(min(CATEGORY_CANDIDATES_MAX, len(slugs)))]
+    category = candidates[0]
+    attributes = {spec.slug: None for spec in taxonomy.attributes_of(category)}
+    confidence = dict.fromkeys((*SUGGESTED_FIELDS, *attributes), "low")
+    colour = next((spec for spec in taxonomy.attributes_of(category) if spec.slug == COLOUR_ATTRIBUTE), None)
+    if colour is not None and (not colour.choices or features["colour"] in colour.choices):
+        attributes[COLOUR_ATTRIBUTE] = features["colour"]
+        # The dominant colour of the photo, which may be the background's: likely the item's, not certain.
+        confidence[COLOUR_ATTRIBUTE] = "medium"
     return {
-        "title": f"{colour.capitalize()} {shape} item",
-        "description": (
-            f"{colour.capitalize()} item with a {shape} outline that {extent}, photographed in {light} light. "
-            "Demo suggestion made from the photo's colours and shape: please say what it is and its condition."
-        ),
+        "title": None,
+        "description": None,
         "category": category,
-        "price": str(price),
-        "condition": str(condition.value),
+        "price": None,
+        "condition": None,
+        "attributes": attributes,
+        "confidence": confidence,
+        "category_candidates": candidates,
+        "language": language,
     }

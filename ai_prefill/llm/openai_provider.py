@@ -7,7 +7,6 @@ so usage, the output text and a truncation are kept the same way in both API sty
 import base64
 import json
 import time
-from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
@@ -17,9 +16,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from ai_prefill.llm.capabilities import wire_params
-from ai_prefill.llm.prompt import USER_TEXT, Prompt
-from ai_prefill.llm.schema import SuggestionInvalid, suggestion_check
-from ai_prefill.llm.types import Attempt, ModelConfig
+from ai_prefill.llm.language import WrongLanguage, language_check
+from ai_prefill.llm.prompt import Prompt, user_text
+from ai_prefill.llm.schema import SuggestionInvalid
+from ai_prefill.llm.types import Attempt, ModelConfig, Taxonomy
 
 RAW_OUTPUT_MAX_CHARS = 20_000
 IMAGE_OMITTED = "(image omitted)"
@@ -46,13 +46,11 @@ def openai_client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
 
 
 def openai_attempt(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: Sequence[tuple[str, str]], image_ref: str
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str, image_ref: str
 ) -> Attempt:
     """Ask the model once; the Attempt says what came back, or which error, and never raises for the API's faults."""
-    category_slugs = tuple(slug for slug, _ in categories)
-    output_model = prompt.output_model(category_slugs)
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
-    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories)
+    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, taxonomy=taxonomy, language=language)
 
     attempt = Attempt(started_at=timezone.now())
     started = time.monotonic()
@@ -72,14 +70,24 @@ def openai_attempt(
         elif not answer.text:
             attempt.fail("invalid_output", "The answer has no structured output.")
         else:
-            output = output_model.model_validate_json(answer.text)
-            attempt.suggestion = suggestion_check(output, category_slugs=category_slugs)
-    except (openai.APIError, pydantic.ValidationError, SuggestionInvalid) as error:
+            attempt.suggestion = answer_check(answer.text, prompt=prompt, taxonomy=taxonomy, language=language)
+    except (openai.APIError, pydantic.ValidationError, SuggestionInvalid, WrongLanguage) as error:
         sent = attempt_failed(attempt, error, config=config) or sent
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
         attempt.request = recorded_request(sent, image_ref)
     return attempt
+
+
+def answer_check(text: str, *, prompt: Prompt, taxonomy: Taxonomy, language: str) -> dict:
+    """The answer's JSON as the suggestion stored, or the error saying why it is not usable (pydantic's
+    ValidationError, SuggestionInvalid, WrongLanguage). Shared by both paths, whole and streamed."""
+    suggestion = prompt.output_check(
+        prompt.output_model(taxonomy).model_validate_json(text), taxonomy=taxonomy, language=language
+    )
+    if prompt.takes_language:
+        language_check(suggestion, language=language)
+    return suggestion
 
 
 def attempt_failed(attempt: Attempt, error: Exception, *, config: ModelConfig):
@@ -109,19 +117,21 @@ def attempt_failed(attempt: Attempt, error: Exception, *, config: ModelConfig):
         else:
             attempt.fail("schema_violation", validation_summary(error))
         return None
+    if isinstance(error, WrongLanguage):
+        attempt.fail("wrong_language", str(error))
+        return None
     attempt.fail("schema_violation", str(error))
     return None
 
 
 def request_kwargs(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: Sequence[tuple[str, str]]
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str = "en"
 ) -> dict:
-    """The request for either API style: instructions, the photo at low detail, our strict schema, and the
-    parameters the model accepts (capabilities.wire_params) under that API's names. The streamed path adds
-    stream=True to the same request (streaming.py)."""
-    category_slugs = tuple(slug for slug, _ in categories)
-    schema = prompt.output_json_schema(category_slugs)
-    instructions = prompt.render(categories=categories)
+    """The request for either API style: instructions (the taxonomy in the seller's language), the photo at low
+    detail, our strict schema, and the parameters the model accepts (capabilities.wire_params) under that API's
+    names. The streamed path adds stream=True to the same request (streaming.py)."""
+    schema = prompt.output_json_schema(taxonomy)
+    instructions = prompt.render(taxonomy=taxonomy, language=language)
     image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
     params = wire_params(model=config.model, api_style=config.api_style, params=config.params)
     if config.api_style == "chat":
@@ -132,7 +142,7 @@ def request_kwargs(
                 {
                     "role": "user",
                     "content": [
-                        {"type": "text", "text": USER_TEXT},
+                        {"type": "text", "text": user_text(1)},
                         {"type": "image_url", "image_url": {"url": image_url, "detail": "low"}},
                     ],
                 },
@@ -150,7 +160,7 @@ def request_kwargs(
             {
                 "role": "user",
                 "content": [
-                    {"type": "input_text", "text": USER_TEXT},
+                    {"type": "input_text", "text": user_text(1)},
                     {"type": "input_image", "image_url": image_url, "detail": "low"},
                 ],
             }

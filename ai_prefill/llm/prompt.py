@@ -1,10 +1,12 @@
 """Prompt versions: the instructions, the output schema and the model parameters, under one id.
 
 A version is two files in ai_prefill/prompts/ with the same name: NAME.md holds the instructions
-({categories} marks where the taxonomy goes) and NAME.toml the description, the model [params] and the
-[schema] field descriptions. Every `migrate` registers the files into the database (PromptVersion),
-and a registered version is immutable: its content hash covers the instructions, the output schema
-as sent and the parameters, and a version whose files or schema no longer give that hash is refused.
+({categories} marks where the taxonomy goes; from prefill-v4 on {attributes} where the categories' attributes
+go and {language} the seller's language, "Italian") and NAME.toml the description, the output shape
+(`output = "v4"`; "v1" when absent), the model [params] and the [schema] field descriptions. Every `migrate`
+registers the files into the database (PromptVersion), and a registered version is immutable: its content
+hash covers the instructions, the output schema as sent and the parameters, and a version whose files or
+schema no longer give that hash is refused.
 Each process checks a registered version once, on its first use, and keeps it (prompt_get).
 """
 
@@ -12,23 +14,40 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import translation
 from pydantic import BaseModel
 
 from ai_prefill.llm.capabilities import ModelParamsInvalid, prompt_params_check
-from ai_prefill.llm.schema import SUGGESTED_FIELDS, suggestion_json_schema, suggestion_model
+from ai_prefill.llm.schema import (
+    ATTRIBUTE_MARKS,
+    OUTPUT_SHAPES,
+    SHAPE_FIELDS,
+    output_shape_of,
+    suggestion_check,
+    suggestion_check_v4,
+    suggestion_json_schema,
+    suggestion_json_schema_v4,
+    suggestion_model,
+    suggestion_model_v4,
+)
+from ai_prefill.llm.types import Taxonomy
 from ai_prefill.models import PromptVersion
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-USER_TEXT = "Suggest the listing details for the item in this photo."
 CATEGORIES_MARK = "{categories}"
-# The output schema is stored with this in place of the category slugs, which are read at call time.
+ATTRIBUTES_MARK = "{attributes}"
+LANGUAGE_MARK = "{language}"
+# The output schema is stored with this in place of the category slugs, which are read at call time, and
+# schema.ATTRIBUTE_MARKS in place of the attributes.
 CATEGORY_SLUGS_MARK = "{category slugs}"
+STORED_TAXONOMY = Taxonomy(
+    categories=((CATEGORY_SLUGS_MARK, ""),), attributes=((CATEGORY_SLUGS_MARK, ATTRIBUTE_MARKS),)
+)
 VERSION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,49}$")
 
 # Registered versions that passed prompt_get's checks in this process, by version id. Checking once is
@@ -55,24 +74,47 @@ class Prompt:
     description: str
     instructions: str
     params: dict
-    field_descriptions: tuple[tuple[str, str], ...]  # (field, description) in SUGGESTED_FIELDS order
+    field_descriptions: tuple[tuple[str, str], ...]  # (field, description) in SHAPE_FIELDS[output] order
+    output: str = "v1"  # the output shape (schema.OUTPUT_SHAPES)
 
-    def render(self, *, categories: Sequence[tuple[str, str]]) -> str:
-        """The instructions for the model, naming exactly the given (slug, name) categories."""
-        category_lines = "\n".join(f"  - {slug}: {name}" for slug, name in categories)
-        return self.instructions.replace(CATEGORIES_MARK, category_lines)
+    @property
+    def takes_language(self) -> bool:
+        """Whether the version asks for the text in the seller's language (and its answers are checked for it)."""
+        return LANGUAGE_MARK in self.instructions
 
-    def output_model(self, category_slugs: tuple[str, ...]) -> type[BaseModel]:
-        return suggestion_model(category_slugs, self.field_descriptions)
+    def render(self, *, taxonomy: Taxonomy, language: str = "en") -> str:
+        """The instructions for the model, naming exactly the taxonomy's categories (and attributes), in the
+        names it holds (the seller's language), and asking for the text in the given language."""
+        category_lines = "\n".join(f"  - {slug}: {name}" for slug, name in taxonomy.categories)
+        text = self.instructions.replace(CATEGORIES_MARK, category_lines)
+        if ATTRIBUTES_MARK in text:
+            text = text.replace(ATTRIBUTES_MARK, _attribute_lines(taxonomy))
+        return text.replace(LANGUAGE_MARK, language_name(language))
 
-    def output_json_schema(self, category_slugs: tuple[str, ...]) -> dict:
-        """The strict JSON schema sent to the model, with the category an enum of the given slugs."""
-        return suggestion_json_schema(category_slugs, self.field_descriptions)
+    def output_model(self, taxonomy: Taxonomy) -> type[BaseModel]:
+        if self.output == "v4":
+            return suggestion_model_v4(taxonomy.category_slugs)
+        return suggestion_model(taxonomy.category_slugs, self.field_descriptions)
+
+    def output_json_schema(self, taxonomy: Taxonomy) -> dict:
+        """The strict JSON schema sent to the model, with the category an enum of the taxonomy's slugs (and, from
+        v4 on, the attributes those of its categories)."""
+        if self.output == "v4":
+            return suggestion_json_schema_v4(
+                taxonomy.category_slugs, taxonomy.schema_attributes, self.field_descriptions
+            )
+        return suggestion_json_schema(taxonomy.category_slugs, self.field_descriptions)
+
+    def output_check(self, output: BaseModel, *, taxonomy: Taxonomy, language: str) -> dict:
+        """The parsed answer as stored, or schema.SuggestionInvalid."""
+        if self.output == "v4":
+            return suggestion_check_v4(output, taxonomy=taxonomy, language=language)
+        return suggestion_check(output, category_slugs=taxonomy.category_slugs)
 
     @property
     def output_schema(self) -> dict:
-        """The JSON schema as sent, with the category enum standing for the taxonomy."""
-        return self.output_json_schema((CATEGORY_SLUGS_MARK,))
+        """The JSON schema as sent, with the category enum and the attributes standing for the taxonomy."""
+        return self.output_json_schema(STORED_TAXONOMY)
 
     @cached_property
     def content_hash(self) -> str:
@@ -86,6 +128,8 @@ class Prompt:
             "output_schema": self.output_schema,
             "params": self.params,
         }
+        if self.output != "v1":
+            content["output"] = self.output  # absent for the first shape, so prefill-v1 to v3 hash as registered
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -103,10 +147,14 @@ def prompt_read(version: str, *, directory: Path = PROMPTS_DIR) -> Prompt | None
         header = tomllib.loads(header_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise PromptVersionError(f"{header_path} is not valid TOML: {error}") from None
+    output = header.get("output", "v1")
+    if output not in OUTPUT_SHAPES:
+        raise PromptVersionError(f"{header_path}: output must be one of {', '.join(OUTPUT_SHAPES)}, not {output!r}.")
+    fields = SHAPE_FIELDS[output]
     descriptions = header.get("schema") or {}
-    if set(descriptions) != set(SUGGESTED_FIELDS) or not all(isinstance(text, str) for text in descriptions.values()):
+    if set(descriptions) != set(fields) or not all(isinstance(text, str) for text in descriptions.values()):
         raise PromptVersionError(
-            f"{header_path} needs a [schema] table with a description for each of {', '.join(SUGGESTED_FIELDS)}."
+            f"{header_path} needs a [schema] table with a description for each of {', '.join(fields)}."
         )
     if not isinstance(header.get("params", {}), dict):
         raise PromptVersionError(f"{header_path}: params must be a table, e.g. [params] temperature = 0.2.")
@@ -119,7 +167,8 @@ def prompt_read(version: str, *, directory: Path = PROMPTS_DIR) -> Prompt | None
         description=str(header.get("description", "")),
         instructions=instructions_path.read_text(encoding="utf-8"),
         params=dict(header.get("params", {})),
-        field_descriptions=tuple((name, descriptions[name]) for name in SUGGESTED_FIELDS),
+        field_descriptions=tuple((name, descriptions[name]) for name in fields),
+        output=output,
     )
 
 
@@ -128,12 +177,16 @@ def prompt_from_stored(
 ) -> Prompt:
     """A registered version, rebuilt through today's code (its content hash tells whether that still matches)."""
     properties = output_schema.get("properties", {})
+    output = output_shape_of(output_schema)
     return Prompt(
         version=version,
         description=description,
         instructions=instructions,
         params=dict(params),
-        field_descriptions=tuple((name, properties.get(name, {}).get("description", "")) for name in SUGGESTED_FIELDS),
+        field_descriptions=tuple(
+            (name, properties.get(name, {}).get("description", "")) for name in SHAPE_FIELDS[output]
+        ),
+        output=output,
     )
 
 
@@ -187,3 +240,34 @@ def prompt_versions() -> list[str]:
 def current_prompt_version() -> str:
     """The version analyses use outside experiments (AI_PROMPT_VERSION)."""
     return settings.AI_PROMPT_VERSION
+
+
+def user_text(photo_count: int = 1) -> str:
+    """The user message beside the photos; not part of a version (its hash), so it may follow the count."""
+    if photo_count == 1:
+        return "Suggest the listing details for the item in this photo."
+    return f"Suggest the listing details for the item in these {photo_count} photos, which all show the same item."
+
+
+USER_TEXT = user_text(1)
+
+
+def language_name(code: str) -> str:
+    """The language's English name for the model ("it" -> "Italian"); the code itself when Django has none."""
+    try:
+        return translation.get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
+def _attribute_lines(taxonomy: Taxonomy) -> str:
+    """Each category's attributes as "slug (name)" in the taxonomy's names, a closed list with its values."""
+    lines = []
+    for category_slug, _ in taxonomy.categories:
+        specs = taxonomy.attributes_of(category_slug)
+        described = [
+            f"{spec.slug} ({spec.name}{': one of ' + ', '.join(spec.choices) if spec.choices else ''})"
+            for spec in specs
+        ]
+        lines.append(f"  - {category_slug}: {'; '.join(described) if described else 'none'}")
+    return "\n".join(lines)

@@ -6,7 +6,9 @@ streaming API (`client.responses.create(stream=True)` yields the Responses API's
 openai/resources/responses/responses.py and openai/types/responses/response_stream_event.py). The text
 so far is parsed as partial JSON with jiter (`partial_mode="trailing-strings"`, a dependency of the SDK);
 a field counts as complete once the model has moved on to the next key, and only fields that pass the
-same checks as the final answer are shown. The final text is validated exactly as without streaming
+same checks as the final answer are shown. From prefill-v4 on a null (not visible) is not shown, and the
+candidates, the category's attributes and the confidence are shown once their array or object is complete
+(the model has moved on to the next key). The final text is validated exactly as without streaming
 (output model, then suggestion_check), and only that validated suggestion is returned. A stream that
 ends before the API says it is complete is a connection error: retried like any other.
 """
@@ -14,8 +16,9 @@ ends before the API says it is complete is a connection error: retried like any 
 import contextlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 import jiter
 import openai
@@ -23,9 +26,12 @@ import pydantic
 from django.conf import settings
 from django.utils import timezone
 
+from ai_prefill.confidence import CATEGORY_CANDIDATES_MAX
 from ai_prefill.live import live_publisher
+from ai_prefill.llm.language import WrongLanguage
 from ai_prefill.llm.openai_provider import (
     RAW_OUTPUT_MAX_CHARS,
+    answer_check,
     attempt_failed,
     openai_client,
     recorded_request,
@@ -33,8 +39,14 @@ from ai_prefill.llm.openai_provider import (
     truncated_message,
 )
 from ai_prefill.llm.prompt import Prompt
-from ai_prefill.llm.schema import DESCRIPTION_MAX_LENGTH, SUGGESTED_FIELDS, SuggestionInvalid, suggestion_check
-from ai_prefill.llm.types import Attempt, ModelConfig
+from ai_prefill.llm.schema import (
+    ATTRIBUTE_VALUE_MAX_LENGTH,
+    CONFIDENCE_LEVELS,
+    DESCRIPTION_MAX_LENGTH,
+    SUGGESTED_FIELDS,
+    SuggestionInvalid,
+)
+from ai_prefill.llm.types import Attempt, ModelConfig, Taxonomy
 from marketplace.models import PRICE_MAX, TITLE_MAX_LENGTH, Condition
 
 STREAM_CUT_MESSAGE = "The answer's stream ended before it was complete."
@@ -44,8 +56,9 @@ class _StreamCut(Exception):
     pass
 
 
-def completed_fields(text: str, *, category_slugs: Sequence[str]) -> dict[str, str]:
-    """The suggestion's fields that the partial JSON `text` holds in full, each as the final answer would have it."""
+def completed_fields(text: str, *, category_slugs: Sequence[str], taxonomy: Taxonomy | None = None) -> dict:
+    """The suggestion's fields that the partial JSON `text` holds in full, each as the final answer would have it;
+    with a taxonomy (prefill-v4 on) also the candidates, the category's attributes and the confidence."""
     try:
         partial = jiter.from_json(text.encode(), partial_mode="trailing-strings")
     except ValueError:
@@ -69,6 +82,31 @@ def completed_fields(text: str, *, category_slugs: Sequence[str]) -> dict[str, s
             value = _checked(name, partial[name], category_slugs)
             if value is not None:
                 fields[name] = value
+    if taxonomy is not None:
+        fields.update(_completed_v4(partial, complete, category=fields.get("category"), taxonomy=taxonomy))
+    return fields
+
+
+def _completed_v4(partial: dict, complete: set, *, category: str | None, taxonomy: Taxonomy) -> dict:
+    """What schema.suggestion_check_v4 would keep of the complete nested parts; the attributes once the category
+    is known, since they are only that category's."""
+    fields: dict = {}
+    candidates = partial.get("category_candidates")
+    if "category_candidates" in complete and category is not None and isinstance(candidates, list):
+        known = [category, *(slug for slug in candidates if slug in taxonomy.category_slugs and slug != category)]
+        fields["category_candidates"] = list(dict.fromkeys(known))[:CATEGORY_CANDIDATES_MAX]
+    attributes = partial.get("attributes")
+    if "attributes" in complete and category is not None and isinstance(attributes, dict):
+        shown = {}
+        for spec in taxonomy.attributes_of(category):
+            value = attributes.get(spec.slug)
+            value = value.strip() if isinstance(value, str) else None
+            if value and len(value) <= ATTRIBUTE_VALUE_MAX_LENGTH and (not spec.choices or value in spec.choices):
+                shown[spec.slug] = value
+        fields["attributes"] = shown
+    confidence = partial.get("confidence")
+    if "confidence" in complete and isinstance(confidence, dict):
+        fields["confidence"] = {name: level for name, level in confidence.items() if level in CONFIDENCE_LEVELS}
     return fields
 
 
@@ -92,13 +130,15 @@ def _checked(name: str, value: object, category_slugs: Sequence[str]) -> str | N
 
 
 def openai_stream_attempt(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: Sequence[tuple[str, str]], image_ref: str
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str, image_ref: str
 ) -> Attempt:
     """Ask the model once with a streamed answer; the Attempt is what openai_attempt would give for the same answer."""
-    category_slugs = tuple(slug for slug, _ in categories)
-    output_model = prompt.output_model(category_slugs)
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
-    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories)
+    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, taxonomy=taxonomy, language=language)
+    # What the publisher is offered of the text so far.
+    shown = partial(
+        completed_fields, category_slugs=taxonomy.category_slugs, taxonomy=taxonomy if prompt.output == "v4" else None
+    )
     publisher = live_publisher()
     if publisher is not None:
         publisher.restart()
@@ -118,7 +158,7 @@ def openai_stream_attempt(
         attempt.http_status = stream.response.status_code
         with stream:
             reader = _read_chat if config.api_style == "chat" else _read_responses
-            text, refusal, ending = reader(stream, attempt, publisher, category_slugs)
+            text, refusal, ending = reader(stream, attempt, publisher, shown)
         if publisher is not None:
             publisher.flush()
         attempt.raw_output = (refusal if refusal is not None else text)[:RAW_OUTPUT_MAX_CHARS]
@@ -130,11 +170,11 @@ def openai_stream_attempt(
         elif ending == "content_filter":
             attempt.fail("refusal", "The answer was withheld by the content filter.")
         else:
-            attempt.suggestion = suggestion_check(output_model.model_validate_json(text), category_slugs=category_slugs)
+            attempt.suggestion = answer_check(text, prompt=prompt, taxonomy=taxonomy, language=language)
     except _StreamCut as error:
         attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]
         attempt.fail("connection_error", f"{STREAM_CUT_MESSAGE} {error}".strip())
-    except (openai.APIError, pydantic.ValidationError, SuggestionInvalid) as error:
+    except (openai.APIError, pydantic.ValidationError, SuggestionInvalid, WrongLanguage) as error:
         if isinstance(error, openai.APIConnectionError):
             attempt.raw_output = text[:RAW_OUTPUT_MAX_CHARS]  # what had arrived before the connection broke
         sent = attempt_failed(attempt, error, config=config) or sent
@@ -144,7 +184,7 @@ def openai_stream_attempt(
     return attempt
 
 
-def _read_responses(stream, attempt: Attempt, publisher, category_slugs) -> tuple[str, str | None, str]:
+def _read_responses(stream, attempt: Attempt, publisher, shown: Callable[[str], dict]) -> tuple[str, str | None, str]:
     """(text, refusal or None, how it ended: "stop" | "length" | "content_filter") from Responses API events."""
     parts: list[str] = []
     refusal: list[str] | None = None
@@ -152,7 +192,7 @@ def _read_responses(stream, attempt: Attempt, publisher, category_slugs) -> tupl
         if event.type == "response.output_text.delta":
             parts.append(event.delta)
             if publisher is not None:
-                publisher.offer(completed_fields("".join(parts), category_slugs=category_slugs))
+                publisher.offer(shown("".join(parts)))
         elif event.type == "response.refusal.delta":
             refusal = [*(refusal or []), event.delta]
         elif event.type in ("response.completed", "response.incomplete", "response.failed"):
@@ -168,7 +208,7 @@ def _read_responses(stream, attempt: Attempt, publisher, category_slugs) -> tupl
     raise _StreamCut("No response.completed event arrived.")
 
 
-def _read_chat(stream, attempt: Attempt, publisher, category_slugs) -> tuple[str, str | None, str]:
+def _read_chat(stream, attempt: Attempt, publisher, shown: Callable[[str], dict]) -> tuple[str, str | None, str]:
     """The same from Chat Completions chunks; the usage comes in a last chunk without choices."""
     parts: list[str] = []
     refusal: list[str] | None = None
@@ -182,7 +222,7 @@ def _read_chat(stream, attempt: Attempt, publisher, category_slugs) -> tuple[str
         if choice.delta.content:
             parts.append(choice.delta.content)
             if publisher is not None:
-                publisher.offer(completed_fields("".join(parts), category_slugs=category_slugs))
+                publisher.offer(shown("".join(parts)))
         if choice.delta.refusal is not None:
             refusal = [*(refusal or []), choice.delta.refusal]
         if choice.finish_reason is not None:

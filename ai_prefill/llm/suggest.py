@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ai_prefill.llm.capabilities import params_for_model
 from ai_prefill.llm.demo_provider import demo_attempt
@@ -15,11 +15,21 @@ from ai_prefill.llm.openai_provider import openai_attempt
 from ai_prefill.llm.pricing import cost_estimate
 from ai_prefill.llm.prompt import Prompt, PromptVersionError, current_prompt_version, prompt_get
 from ai_prefill.llm.streaming import openai_stream_attempt
-from ai_prefill.llm.types import OUTPUT_ERRORS, TRANSIENT_ERRORS, Attempt, ModelConfig, PrefillFailed, PrefillResult
+from ai_prefill.llm.types import (
+    OUTPUT_ERRORS,
+    TRANSIENT_ERRORS,
+    Attempt,
+    AttributeSpec,
+    ModelConfig,
+    PrefillFailed,
+    PrefillResult,
+    Taxonomy,
+)
 from ai_prefill.models import LLMCall
 from core.db import connection_release, through_database_outage
 from core.tracing import llm_span
 from marketplace.models import Category
+from marketplace.selectors import category_attributes
 
 logger = logging.getLogger(__name__)
 
@@ -68,19 +78,42 @@ def default_model_config() -> ModelConfig:
     return model_config_for()
 
 
+def taxonomy_read(*, language: str) -> Taxonomy:
+    """The categories and their attributes as they are now, named in the given language."""
+    with translation.override(language):
+        categories = tuple(
+            (category.slug, category.name_translated) for category in Category.objects.order_by("position", "name")
+        )
+        attributes = tuple(
+            (
+                category_slug,
+                tuple(
+                    AttributeSpec(attribute.slug, attribute.name_translated, tuple(attribute.choices), attribute.hint)
+                    for attribute in specs
+                ),
+            )
+            for category_slug, specs in category_attributes().items()
+        )
+    return Taxonomy(categories=categories, attributes=attributes)
+
+
 def prefill_suggest(
-    *, image_jpeg: bytes, config: ModelConfig, analysis=None, image_ref: str = "", purpose: str = "production"
+    *,
+    image_jpeg: bytes,
+    config: ModelConfig,
+    analysis=None,
+    image_ref: str = "",
+    purpose: str = "production",
+    language: str = "en",
 ) -> PrefillResult:
     """Ask the model for a suggestion, retrying per policy and recording one LLMCall per attempt, with its purpose
-    (LLMCall.Purpose: an evaluation run's calls never count in the production figures).
+    (LLMCall.Purpose: an evaluation run's calls never count in the production figures). From prefill-v4 on the text
+    is asked for in `language` (a code, "it") and an answer in another language is an output error.
 
     Raises PrefillFailed when no attempt gave a usable suggestion.
     """
-    categories = through_database_outage(
-        lambda: list(Category.objects.order_by("position", "name").values_list("slug", "name")),
-        what="reading the categories",
-    )
-    if not categories:
+    taxonomy = through_database_outage(lambda: taxonomy_read(language=language), what="reading the categories")
+    if not taxonomy.categories:
         raise PrefillFailed("no_categories", "There are no categories to suggest from.")
     try:
         prompt = prompt_get(config.prompt_version)
@@ -94,7 +127,8 @@ def prefill_suggest(
             image_jpeg=image_jpeg,
             config=config,
             prompt=prompt,
-            categories=categories,
+            taxonomy=taxonomy,
+            language=language,
             image_ref=image_ref,
             number=number,
         )
@@ -140,7 +174,14 @@ def retry_wait_seconds(attempt: Attempt, *, number: int) -> float:
 
 
 def _traced_attempt(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: list, image_ref: str, number: int
+    *,
+    image_jpeg: bytes,
+    config: ModelConfig,
+    prompt: Prompt,
+    taxonomy: Taxonomy,
+    language: str,
+    image_ref: str,
+    number: int,
 ) -> Attempt:
     """One attempt inside an OpenTelemetry span (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set)."""
     with llm_span(
@@ -151,7 +192,12 @@ def _traced_attempt(
         prompt_version=config.prompt_version,
     ) as span:
         attempt = _attempt(
-            image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories, image_ref=image_ref
+            image_jpeg=image_jpeg,
+            config=config,
+            prompt=prompt,
+            taxonomy=taxonomy,
+            language=language,
+            image_ref=image_ref,
         )
         span.record_response(input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens)
         if attempt.error_type:
@@ -159,17 +205,21 @@ def _traced_attempt(
     return attempt
 
 
-def _attempt(*, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, categories: list, image_ref: str) -> Attempt:
+def _attempt(
+    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str, image_ref: str
+) -> Attempt:
     started_at = timezone.now()
     try:
         if config.provider == "demo":
-            return demo_attempt(image_jpeg=image_jpeg, categories=categories, image_ref=image_ref)
-        if settings.AI_STREAM:
-            return openai_stream_attempt(
-                image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories, image_ref=image_ref
-            )
-        return openai_attempt(
-            image_jpeg=image_jpeg, config=config, prompt=prompt, categories=categories, image_ref=image_ref
+            return demo_attempt(image_jpeg=image_jpeg, taxonomy=taxonomy, language=language, image_ref=image_ref)
+        provider_attempt = openai_stream_attempt if settings.AI_STREAM else openai_attempt
+        return provider_attempt(
+            image_jpeg=image_jpeg,
+            config=config,
+            prompt=prompt,
+            taxonomy=taxonomy,
+            language=language,
+            image_ref=image_ref,
         )
     except Exception as error:
         # A bug of ours rather than the model's fault: still recorded, and the analysis still ends.

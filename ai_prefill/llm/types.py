@@ -6,8 +6,9 @@ from datetime import datetime
 # Worth another try after a wait: the service was busy or unreachable.
 TRANSIENT_ERRORS = frozenset({"rate_limited", "server_error", "timeout", "connection_error"})
 # The model answered, but not with a usable suggestion: worth one more try, no more.
-# output_truncated is retried with a larger cap (suggest.TRUNCATED_CAP_FACTOR).
-OUTPUT_ERRORS = frozenset({"invalid_output", "schema_violation", "refusal", "output_truncated"})
+# output_truncated is retried with a larger cap (suggest.TRUNCATED_CAP_FACTOR); wrong_language is text in another
+# language than the one asked for (ai_prefill.llm.language).
+OUTPUT_ERRORS = frozenset({"invalid_output", "schema_violation", "refusal", "output_truncated", "wrong_language"})
 
 _BUSY = "The suggestion service is busy right now. Please fill in the form yourself."
 _NO_SUGGESTION = "We couldn't suggest details for this photo. Please fill in the form yourself."
@@ -21,6 +22,7 @@ USER_MESSAGES = {
     "schema_violation": _NO_SUGGESTION,
     "refusal": _NO_SUGGESTION,
     "output_truncated": _NO_SUGGESTION,
+    "wrong_language": "We couldn't write the suggestion in your language. Please fill in the form yourself.",
 }
 
 
@@ -82,3 +84,45 @@ class Attempt:
     def fail(self, error_type: str, message: str) -> None:
         self.error_type = error_type
         self.error_message = message
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """A category attribute as the model is told it: slug, name in the seller's language, choices, hint."""
+
+    slug: str
+    name: str
+    choices: tuple[str, ...] = ()  # empty: free text
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The categories and their attributes as read at call time, names in the seller's language."""
+
+    categories: tuple[tuple[str, str], ...]  # (slug, name), in the taxonomy's order
+    attributes: tuple[tuple[str, tuple[AttributeSpec, ...]], ...] = ()  # (category slug, its attributes)
+
+    @property
+    def category_slugs(self) -> tuple[str, ...]:
+        return tuple(slug for slug, _ in self.categories)
+
+    def attributes_of(self, category_slug: str) -> tuple[AttributeSpec, ...]:
+        return dict(self.attributes).get(category_slug, ())
+
+    @property
+    def schema_attributes(self) -> tuple[AttributeSpec, ...]:
+        """One per slug across the taxonomy (a slug means the same in every category): the first category's
+        name and hint, the choices of every category that has them (free text when one has none)."""
+        by_slug: dict[str, AttributeSpec] = {}
+        for _, specs in self.attributes:
+            for spec in specs:
+                known = by_slug.get(spec.slug)
+                if known is None:
+                    by_slug[spec.slug] = spec
+                elif known.choices and spec.choices:
+                    merged = known.choices + tuple(choice for choice in spec.choices if choice not in known.choices)
+                    by_slug[spec.slug] = AttributeSpec(known.slug, known.name, merged, known.hint)
+                else:
+                    by_slug[spec.slug] = AttributeSpec(known.slug, known.name, (), known.hint)
+        return tuple(by_slug.values())

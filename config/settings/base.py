@@ -127,6 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The languages the site and the pre-fill speak; the pre-fill's language check chooses among these only.
+LANGUAGES = [("en", "English"), ("it", "Italian")]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True

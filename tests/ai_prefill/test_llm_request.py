@@ -9,6 +9,7 @@ from PIL import Image
 from ai_prefill.images import prepare_model_image
 from ai_prefill.llm import ModelConfig, default_model_config, model_config_for, prefill_suggest
 from ai_prefill.llm.prompt import current_prompt_version, prompt_get
+from ai_prefill.llm.types import Taxonomy
 from ai_prefill.models import LLMCall
 from marketplace.models import Category, Condition
 from tests.ai_prefill.llm_helpers import gps_exif, photo_jpeg, received_image
@@ -110,7 +111,8 @@ def test_the_schema_sent_is_our_strict_schema_and_describes_our_pydantic_model(f
     slugs = tuple(slug for slug, _ in our_categories())
     sent = request_json_schema(fake_openai.last_request.body)
     # Written out by hand (so pydantic cannot move the prompt hash), it must still say what the parser expects.
-    generated = prompt_get(current_prompt_version()).output_model(slugs).model_json_schema()
+    taxonomy = Taxonomy(categories=tuple(our_categories()))
+    generated = prompt_get(current_prompt_version()).output_model(taxonomy).model_json_schema()
     assert sent == {**generated, "additionalProperties": False}
     assert sent["properties"]["category"]["enum"] == list(slugs)
     assert sent["properties"]["condition"]["enum"] == list(Condition.values)
