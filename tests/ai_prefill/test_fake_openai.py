@@ -1,5 +1,6 @@
 """The fake OpenAI server speaks the real wire format: checked here with the real SDK and its types."""
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
@@ -262,3 +263,78 @@ def test_it_says_when_a_model_shuts_down(server, client):
     server.models_endpoint = False
     with pytest.raises(openai.NotFoundError, match="Unknown request URL: GET /v1/models/gpt-6-luna"):
         client.models.retrieve("gpt-6-luna")
+
+
+def _strict_format(schema: dict) -> dict:
+    return {"format": {"type": "json_schema", "name": "ListingSuggestion", "schema": schema, "strict": True}}
+
+
+V4_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title", "description", "category", "category_candidates", "price", "attributes", "confidence"],
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": ["string", "null"]},
+        "category": {"type": "string", "enum": ["books", "other"]},
+        "category_candidates": {"type": "array", "items": {"type": "string", "enum": ["books", "other"]}},
+        "price": {"type": ["number", "null"]},
+        "attributes": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["brand", "colour"],
+            "properties": {
+                "brand": {"type": ["string", "null"]},
+                "colour": {"type": ["string", "null"], "enum": ["black", "red", None]},
+            },
+        },
+        "confidence": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["title", "brand"],
+            "properties": {"title": {"type": "string", "enum": ["high", "low"]}, "brand": {"type": "string"}},
+        },
+    },
+}
+
+
+def test_it_refuses_a_strict_schema_that_leaves_a_property_out_of_required(client):
+    schema = {**V4_SCHEMA, "required": ["title"]}
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model="gpt-4o-mini", input=RESPONSES_INPUT, text=_strict_format(schema))
+
+    assert "Invalid schema for response_format 'ListingSuggestion'" in caught.value.message
+    assert "Missing 'description'" in caught.value.message
+
+
+def test_it_refuses_a_nested_object_without_additional_properties_false(client):
+    attributes = {**V4_SCHEMA["properties"]["attributes"]}
+    del attributes["additionalProperties"]
+    schema = {**V4_SCHEMA, "properties": {**V4_SCHEMA["properties"], "attributes": attributes}}
+
+    with pytest.raises(openai.BadRequestError, match="'additionalProperties' is required to be supplied"):
+        client.responses.create(model="gpt-4o-mini", input=RESPONSES_INPUT, text=_strict_format(schema))
+
+
+def test_it_answers_a_schema_with_attributes_and_confidence_as_the_schema_says(server, client):
+    server.answer = {"attributes": {"brand": "Acme"}, "confidence": {"brand": "low"}}
+
+    response = client.responses.create(model="gpt-4o-mini", input=RESPONSES_INPUT, text=_strict_format(V4_SCHEMA))
+
+    answer = json.loads(response.output_text)
+    assert answer["attributes"] == {"brand": "Acme", "colour": "red"}
+    assert answer["confidence"] == {"title": "high", "brand": "low"}
+    assert answer["category_candidates"] == ["books", "other"]
+    assert answer["title"] == "Red ceramic mug"
+
+
+def test_it_writes_in_italian_when_the_instructions_ask_for_it_and_in_english_when_told_wrong(server, client):
+    server.script(["ok", "wrong_language"])
+    asked = {"instructions": "Write the title and the description in Italian.", "text": _strict_format(V4_SCHEMA)}
+
+    italian = client.responses.create(model="gpt-4o-mini", input=RESPONSES_INPUT, **asked)
+    wrong = client.responses.create(model="gpt-4o-mini", input=RESPONSES_INPUT, **asked)
+
+    assert json.loads(italian.output_text)["title"] == "Tazza in ceramica rossa"
+    assert json.loads(wrong.output_text)["title"] == "Red ceramic mug"

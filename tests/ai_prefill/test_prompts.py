@@ -54,6 +54,7 @@ SHIPPED_HASHES = {
     "prefill-v1": "d428bb264cb2c62f981c1ea2d5b84ae1aa0e2649a3ccbf947fc8948401b38936",
     "prefill-v2": "f138bdd305d25bd59740bf2184d44cc5538b15f6f82d71d6dcad942b5f403118",
     "prefill-v3": "f64b05de60c589e43f495701f10d609b2c7fd95c219d35c47c48a9fd39443f39",
+    "prefill-v4": "6864411cdb678846067dbb96e453eff81bf2ba5420e973208616dfd3d78cba7a",
 }
 
 

@@ -11,14 +11,17 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from ai_prefill.models import Analysis, LLMCall
 from ai_prefill.services import analysis_start
@@ -114,6 +117,31 @@ def test_a_worker_analyses_with_gpt_6_luna_and_records_what_it_was_billed(
     # gpt-6-luna: $0.10 per million input, $0.01 cached, $0.50 output, the reasoning counted as output.
     expected = Decimal(850 - 512) * Decimal("0.10") + 512 * Decimal("0.01") + (60 + reasoning) * Decimal("0.50")
     assert call.cost == (expected / 1_000_000).quantize(Decimal("0.000001"))
+
+
+def test_an_italian_seller_gets_an_italian_suggestion_with_attributes(
+    client, seller, redis_broker, fake_openai, settings
+):
+    import_module("marketplace.migrations.0014_category_attributes").seed(apps, None)
+    settings.AI_MODEL, settings.AI_PROMPT_VERSION, settings.AI_STREAM = "gpt-6-luna", "prefill-v4", True
+    fake_openai.answer = {"category": "electronics", "attributes": {"brand": "Sony", "colour": "black"}}
+    client.force_login(seller)
+
+    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, loglevel="WARNING"):
+        # The seller's active language, as the request's LocaleMiddleware sets it.
+        with translation.override("it"):
+            analysis = analysis_start(user=seller, upload=photo_upload(data=jpeg_bytes(1200, 900)))
+        wait_for(lambda: finished(analysis.pk), seconds=30, what="the worker to finish the analysis")
+
+    body = client.get(f"/api/analyses/{analysis.pk}").json()
+    assert (body["status"], body["language"]) == ("succeeded", "it")
+    suggestion = body["suggestion"]
+    assert suggestion["title"] == "Tazza in ceramica rossa"
+    assert suggestion["description"] == "Tazza rossa, usata poche volte, senza scheggiature."
+    assert suggestion["attributes"] == {"brand": "Sony", "model": None, "colour": "black"}
+    assert suggestion["language"] == "it" and suggestion["category_candidates"][0] == "electronics"
+    instructions = fake_openai.last_request.body["instructions"]
+    assert "in Italian" in instructions and "  - electronics: Elettronica" in instructions
 
 
 # A worker killed while the model is thinking
