@@ -3,9 +3,10 @@
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 
 from ai_prefill import lifecycle, services
+from ai_prefill.llm.language import language_model_load
 
 # Limits are read when the worker starts. They only bite on the prefork pool (Celery's thread pool
 # has no time limits); on threads the SDK timeout per attempt bounds the work, and the lease covers it.
@@ -50,3 +51,9 @@ def _check_configs_at_start(**kwargs) -> None:
     # Parameters a model refuses are named once here, rather than failing as a 400 per analysis.
     for problem in lifecycle.configs_check():
         logging.getLogger(__name__).error("Model config refused at worker start: %s", problem)
+
+
+@worker_init.connect
+def _load_the_language_model(**kwargs) -> None:
+    # Before the pool starts: prefork children inherit it, and no seller's analysis waits for the load.
+    language_model_load()

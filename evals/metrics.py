@@ -101,16 +101,19 @@ def case_verdicts(*, expected: Expected, suggestion: dict | None, output_failure
             tone_flagged=None,
             tone_words=(),
         )
-    price = Decimal(str(suggestion["price"]))
+    # From prefill-v4 on the price may be null (not visible): it is then in no range and has no error.
+    price = None if suggestion.get("price") is None else Decimal(str(suggestion["price"]))
     in_range = None
     if has_range:
-        in_range = (expected.price_min is None or price >= expected.price_min) and (
-            expected.price_max is None or price <= expected.price_max
+        in_range = (
+            price is not None
+            and (expected.price_min is None or price >= expected.price_min)
+            and (expected.price_max is None or price <= expected.price_max)
         )
     target = price_target(expected)
-    pct_error = float(abs(price - target) / target) if target else None
-    title = suggestion.get("title", "")
-    problems = tone_problems(suggestion.get("description", ""))
+    pct_error = float(abs(price - target) / target) if target and price is not None else None
+    title = suggestion.get("title") or ""
+    problems = tone_problems(suggestion.get("description") or "")
     return Verdicts(
         schema_valid=output_failures == 0,
         category_correct=suggestion.get("category") == expected.category,

@@ -22,7 +22,8 @@ def pricing_comparison(*, run: EvalRun) -> dict | None:
     with_range = 0
     for result in run.results.select_related("case__source_analysis").order_by("id"):
         case, produced = result.case, result.produced
-        if not produced or case.expected_price_min is None or case.expected_price_max is None:
+        no_price = not produced or produced.get("price") is None
+        if no_price or case.expected_price_min is None or case.expected_price_max is None:
             continue
         truth = (case.expected_price_min + case.expected_price_max) / 2
         if truth <= 0:

@@ -4,10 +4,11 @@ py3langid (langid.py's naive Bayes model over byte n-grams, shipped in the wheel
 restricted to the site's languages (settings.LANGUAGES): the question is never "which of 97 languages", only
 "Italian or English". A short text with a brand in it ("iPhone 12 Pro") says little, so the answer is wrong
 only when the model is sure of another of our languages; anything less is given the benefit of the doubt.
-Loading the model takes about a second, once per process, on the first check.
+Loading the model takes about 1.5 s of CPU, once per process: workers load it at start (ai_prefill.tasks), and
+a lock keeps threads that check at once (an eval run's pool) from each loading it.
 """
 
-from functools import lru_cache
+import threading
 
 from django.conf import settings
 
@@ -19,18 +20,27 @@ class WrongLanguage(ValueError):
     pass
 
 
-@lru_cache(maxsize=1)
-def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+_loaded = None
+_loading = threading.Lock()
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(sorted({code.split("-")[0] for code, _ in settings.LANGUAGES}))
-    return identifier
+
+def language_model_load():
+    """The language identifier, loaded on first use."""
+    global _loaded
+    with _loading:
+        if _loaded is None:
+            # Imported here: numpy and the model only for the processes that check a language.
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            identifier.set_languages(sorted({code.split("-")[0] for code, _ in settings.LANGUAGES}))
+            _loaded = identifier
+    return _loaded
 
 
 def text_language(text: str) -> tuple[str, float]:
     """The most likely of the site's languages for the text, and its probability (0 to 1)."""
-    language, probability = _identifier().classify(text)
+    language, probability = (_loaded or language_model_load()).classify(text)
     return language, float(probability)
 
 

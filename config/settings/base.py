@@ -309,8 +309,9 @@ AI_PROVIDER_EXPLICIT = bool(env_str("AI_PROVIDER"))
 # issue 17); chosen by the eval in the README's "Model upgrades". `python manage.py models` shows the dates.
 AI_MODEL = env_str("AI_MODEL") or "gpt-6-luna"
 AI_API_STYLE = env_choice("AI_API_STYLE", "responses", ("responses", "chat"))
-# The prompt version (ai_prefill/prompts/NAME.md and NAME.toml) analyses use outside experiments.
-AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v3"
+# The prompt version (ai_prefill/prompts/NAME.md and NAME.toml) analyses use outside experiments; prefill-v4 since
+# the eval in the README's "Model upgrades" (attributes, confidence, the seller's language) passed its gate.
+AI_PROMPT_VERSION = env_str("AI_PROMPT_VERSION") or "prefill-v4"
 if not (BASE_DIR / "ai_prefill" / "prompts" / f"{AI_PROMPT_VERSION}.md").is_file():
     raise ImproperlyConfigured(
         f"AI_PROMPT_VERSION={AI_PROMPT_VERSION!r} names no prompt: use the name of a file in ai_prefill/prompts/ "

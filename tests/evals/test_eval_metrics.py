@@ -53,6 +53,16 @@ def test_an_answer_after_a_rejected_one_is_not_schema_valid_and_one_bound_is_the
     assert verdicts.title_mentions is None  # the case names no words
 
 
+def test_a_price_the_model_could_not_see_is_in_no_range_and_has_no_error():
+    not_visible = {**ANSWER, "price": None, "description": None}
+
+    verdicts = case_verdicts(
+        expected=Expected("electronics", Decimal("20"), Decimal("80"), ()), suggestion=not_visible, output_failures=0
+    )
+
+    assert (verdicts.price_in_range, verdicts.price_abs_pct_error, verdicts.tone_flagged) == (False, None, False)
+
+
 def test_no_answer_is_wrong_where_something_was_expected_and_unjudged_otherwise():
     verdicts = case_verdicts(expected=Expected("books", Decimal("5"), None, ()), suggestion=None, output_failures=2)
 
