@@ -105,8 +105,9 @@ def _completed_v4(partial: dict, complete: set, *, category: str | None, taxonom
                 shown[spec.slug] = value
         fields["attributes"] = shown
     confidence = partial.get("confidence")
-    if "confidence" in complete and isinstance(confidence, dict):
-        fields["confidence"] = {name: level for name, level in confidence.items() if level in CONFIDENCE_LEVELS}
+    if "confidence" in complete and category is not None and isinstance(confidence, dict):
+        rated = (*SUGGESTED_FIELDS, *(spec.slug for spec in taxonomy.attributes_of(category)))
+        fields["confidence"] = {name: confidence[name] for name in rated if confidence.get(name) in CONFIDENCE_LEVELS}
     return fields
 
 

@@ -270,7 +270,7 @@ def test_the_stream_shows_the_categorys_attributes_once_their_object_is_complete
         "price": None,
         "condition": "good",
         "attributes": {"brand": "Nokia", "model": None, "colour": "black", "author": "x"},
-        "confidence": {"title": "high", "brand": "medium"},
+        "confidence": {"title": "high", "brand": "medium", "author": "low"},
     }
     text = json.dumps(answer)
     slugs = taxonomy.category_slugs
@@ -289,4 +289,27 @@ def test_the_stream_shows_the_categorys_attributes_once_their_object_is_complete
     assert "description" not in inside_attributes and "price" not in inside_attributes
     assert before_confidence["attributes"] == {"brand": "Nokia", "colour": "black"}
     assert "confidence" not in before_confidence
-    assert whole["confidence"] == {"title": "high", "brand": "medium"}
+    assert whole["confidence"] == {"title": "high", "brand": "medium"}  # levels of other categories' attributes dropped
+
+
+def test_a_stream_publishes_the_attributes_when_their_object_completes_then_the_confidence(
+    fake_openai, settings, seller, api_style
+):
+    from ai_prefill.live import live_analysis
+    from ai_prefill.services import analysis_start
+    from tests.ai_prefill.test_llm_streaming import LiveWatcher
+    from tests.factories import jpeg_bytes, photo_upload
+
+    settings.AI_STREAM = True
+    fake_openai.token_pace, fake_openai.stream_chunk_chars = 0.01, 16
+    fake_openai.answer = {"category": "electronics", "attributes": {"brand": "Sony"}}
+    analysis = analysis_start(user=seller, upload=photo_upload(data=jpeg_bytes(800, 600)))
+
+    with LiveWatcher(str(analysis.pk)) as watcher, live_analysis(analysis_id=analysis.pk):
+        result = suggest(language="it")
+
+    with_attributes = [seen for seen in watcher.seen if "attributes" in seen]
+    assert with_attributes and "confidence" not in with_attributes[0], watcher.seen
+    assert watcher.seen[-1]["attributes"] == {"brand": "Sony", "colour": "red"}  # the model, a null, is not shown
+    assert watcher.seen[-1]["confidence"] == result.suggestion["confidence"]  # the category's attributes only
+    assert watcher.seen[-1]["title"] == result.suggestion["title"] == "Tazza in ceramica rossa"
