@@ -10,15 +10,19 @@ import pytest
 from django.utils import translation
 
 from ai_prefill.images import prepare_model_image
+from ai_prefill.live import live_analysis
 from ai_prefill.llm import PrefillFailed, model_config_for, prefill_suggest
 from ai_prefill.llm.prompt import CATEGORY_SLUGS_MARK, prompt_get, prompt_read
 from ai_prefill.llm.schema import SuggestionInvalid, suggestion_check_v4, suggestion_model_v4
 from ai_prefill.llm.streaming import completed_fields
 from ai_prefill.llm.suggest import taxonomy_read
 from ai_prefill.models import LLMCall, PromptVersion
+from ai_prefill.services import analysis_start
 from marketplace.models import Category, CategoryAttribute
 from marketplace.selectors import category_attributes
 from tests.ai_prefill.llm_helpers import photo_jpeg
+from tests.ai_prefill.test_llm_streaming import LiveWatcher
+from tests.factories import jpeg_bytes, photo_upload
 from tests.fake_openai import request_instructions, request_json_schema, strict_schema_problem
 
 pytestmark = pytest.mark.django_db
@@ -295,11 +299,6 @@ def test_the_stream_shows_the_categorys_attributes_once_their_object_is_complete
 def test_a_stream_publishes_the_attributes_when_their_object_completes_then_the_confidence(
     fake_openai, settings, seller, api_style
 ):
-    from ai_prefill.live import live_analysis
-    from ai_prefill.services import analysis_start
-    from tests.ai_prefill.test_llm_streaming import LiveWatcher
-    from tests.factories import jpeg_bytes, photo_upload
-
     settings.AI_STREAM = True
     fake_openai.token_pace, fake_openai.stream_chunk_chars = 0.01, 16
     fake_openai.answer = {"category": "electronics", "attributes": {"brand": "Sony"}}
