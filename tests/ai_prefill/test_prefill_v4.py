@@ -296,7 +296,7 @@ def test_the_stream_shows_the_categorys_attributes_once_their_object_is_complete
     assert whole["confidence"] == {"title": "high", "brand": "medium"}  # levels of other categories' attributes dropped
 
 
-def test_a_stream_publishes_the_attributes_when_their_object_completes_then_the_confidence(
+def test_a_stream_publishes_the_categorys_attributes_and_confidence_as_the_suggestion_has_them(
     fake_openai, settings, seller, api_style
 ):
     settings.AI_STREAM = True
@@ -307,8 +307,8 @@ def test_a_stream_publishes_the_attributes_when_their_object_completes_then_the_
     with LiveWatcher(str(analysis.pk)) as watcher, live_analysis(analysis_id=analysis.pk):
         result = suggest(language="it")
 
-    with_attributes = [seen for seen in watcher.seen if "attributes" in seen]
-    assert with_attributes and "confidence" not in with_attributes[0], watcher.seen
+    # What the page sees between publishes depends on timing; the order never does.
+    assert all("attributes" in seen for seen in watcher.seen if "confidence" in seen), watcher.seen
     assert watcher.seen[-1]["attributes"] == {"brand": "Sony", "colour": "red"}  # the model, a null, is not shown
     assert watcher.seen[-1]["confidence"] == result.suggestion["confidence"]  # the category's attributes only
     assert watcher.seen[-1]["title"] == result.suggestion["title"] == "Tazza in ceramica rossa"
