@@ -39,7 +39,13 @@ from marketplace.schemas import (
     SellerProfileOut,
     UnreadOut,
 )
-from marketplace.selectors import ListingFilters, listing_search, listing_search_spelling, unread_message_count
+from marketplace.selectors import (
+    ListingFilters,
+    attribute_filters_parse,
+    listing_search,
+    listing_search_spelling,
+    unread_message_count,
+)
 from marketplace.services.favourites import favourite_add, favourite_listings, favourite_remove, notices_for_user
 from marketplace.services.item_states import listing_buyer_candidates, listing_state_set
 from marketplace.services.listings import (
@@ -68,6 +74,7 @@ from marketplace.services.saved_searches import (
 router = Router(tags=["marketplace"])
 
 ListingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+LISTING_FILTER_NAMES = frozenset({*ListingFiltersIn.model_fields, *ListingPageIn.model_fields, "page"})
 
 
 class ListingPages(PageNumberPagination):
@@ -111,7 +118,8 @@ def _listing_out(listing_id: int) -> Listing:
 
 @router.get("/categories", response=list[CategoryOut], auth=None)
 def list_categories(request):
-    return Category.objects.all()
+    """The categories with their item details (`attributes`): the keys of a listing's `attributes`, and filters."""
+    return Category.objects.prefetch_related("attributes")
 
 
 @router.get("/places", response=list[PlaceOut], auth=None)
@@ -123,9 +131,14 @@ def list_places(request, q: Annotated[str, Query(max_length=120)] = ""):
 @router.get("/listings", response=ListingPageOut, auth=None)
 @paginate(ListingPages, page_size=PAGE_SIZE)
 def list_listings(request, filters: Query[ListingFiltersIn]):
-    """Active listings, 24 a page. A page past the last one has no items (and the same count)."""
+    """Active listings, 24 a page. A page past the last one has no items (and the same count).
+
+    Item details filter too, by their slug (GET /api/categories): `?brand=sony&colour=black` matches listings
+    with that brand (whatever its case) and colour. Parameters that name no detail are ignored, as are empty ones.
+    """
     if filters.category:
         _category(filters.category)
+    attributes = attribute_filters_parse(request.GET, other_names=LISTING_FILTER_NAMES)
     near = _place(filters.near) if filters.near else None
     if near is None and filters.within_km is not None:
         raise ListingInvalid("within_km needs near: the town to measure the distance from.")
@@ -138,6 +151,7 @@ def list_listings(request, filters: Query[ListingFiltersIn]):
             sort=filters.sort or "",
             near=near,
             within_km=filters.within_km,
+            attributes=attributes,
         )
     )
 
@@ -181,6 +195,7 @@ def create_listing(
         price=data.price,
         condition=data.condition,
         place=_place(data.place) if data.place else None,
+        attributes=data.attributes,
     )
     if data.analysis_id is not None:
         listing = listing_post_from_analysis_id(
@@ -207,6 +222,7 @@ def update_listing(request, listing_id: ListingId, changes: Annotated[ListingPat
         price=sent.get("price", listing.price),
         condition=sent.get("condition", listing.condition),
         place=_place(sent["place"]) if sent.get("place") else None,
+        attributes=sent.get("attributes"),
     )
     with transaction.atomic():
         listing_update(listing=listing, actor=request.user, data=data)

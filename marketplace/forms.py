@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.errors import DomainError
+from marketplace.attributes import ATTRIBUTE_VALUE_MAX_LENGTH, attribute_choice_label
 from marketplace.models import (
     DESCRIPTION_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -16,12 +17,13 @@ from marketplace.models import (
     TITLE_MAX_LENGTH,
     ApiToken,
     Category,
+    CategoryAttribute,
     Condition,
     Report,
     User,
 )
 from marketplace.places import RADII_KM, Place, place_find, place_get
-from marketplace.selectors import SORTS, ListingFilters
+from marketplace.selectors import SORTS, ListingFilters, category_attributes
 from marketplace.services.listings import ListingData
 from marketplace.services.reports import COMMENT_MAX_LENGTH
 from marketplace.text import price_digits_ascii, text_clean
@@ -153,8 +155,45 @@ class PhotosField(forms.Field):
             raise forms.ValidationError(f"Please pick at most {self.maximum} photos (you picked {len(value)}).")
 
 
+def attribute_field(attribute: CategoryAttribute, *, filter_: bool = False) -> forms.Field:
+    """The input of an item detail: a select for a closed list (the colours), else free text."""
+    label = attribute.name_translated
+    if attribute.choices:
+        empty = "Any" if filter_ else "Choose"
+        choices = [("", f"{empty} {label.lower()}"), *((c, attribute_choice_label(c)) for c in attribute.choices)]
+        return forms.ChoiceField(
+            label=label,
+            required=False,
+            choices=choices,
+            error_messages={"invalid_choice": f"Please pick a {label.lower()} from the list."},
+        )
+    return TextField(
+        label=label,
+        required=False,
+        max_length=ATTRIBUTE_VALUE_MAX_LENGTH,
+        error_messages={
+            "max_length": f"{label} can be at most {ATTRIBUTE_VALUE_MAX_LENGTH} characters long "
+            "(it has %(show_value)d)."
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+def attribute_fields_by_slug(attributes_by_category: dict[str, list[CategoryAttribute]]) -> dict:
+    """One CategoryAttribute per slug, in taxonomy order: a slug means the same in every category."""
+    by_slug: dict[str, CategoryAttribute] = {}
+    for attributes in attributes_by_category.values():
+        for attribute in attributes:
+            by_slug.setdefault(attribute.slug, attribute)
+    return by_slug
+
+
 class ListingFieldsForm(forms.Form):
-    """The listing's own fields, shared by the sell and edit pages (and the pre-fill's targets)."""
+    """The listing's own fields, shared by the sell and edit pages (and the pre-fill's targets).
+
+    Beside them, one input per item detail of any category, named by its slug (`brand`, id `id_brand`):
+    the page shows those of the chosen category (marketplace/listing_fields.js), and only those are kept.
+    """
 
     title = TextField(
         max_length=TITLE_MAX_LENGTH,
@@ -202,15 +241,45 @@ class ListingFieldsForm(forms.Form):
         help_text="Only the town is shown, never an address. Buyers search by distance from it.",
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.attributes_by_category = {
+            slug: [attribute for attribute in attributes if attribute.slug not in self.fields]
+            for slug, attributes in category_attributes().items()
+        }
+        self.attribute_slugs = list(attribute_fields_by_slug(self.attributes_by_category))
+        for slug, attribute in attribute_fields_by_slug(self.attributes_by_category).items():
+            self.fields[slug] = attribute_field(attribute)
+
+    def attribute_rows(self) -> list[tuple[forms.BoundField, bool]]:
+        """Each detail's input, and whether the chosen category has it (the others are rendered hidden)."""
+        shown = set(self.category_attribute_slugs().get(self.shown_category(), []))
+        return [(self[slug], slug in shown) for slug in self.attribute_slugs]
+
+    def attributes_shown(self) -> bool:
+        return bool(self.category_attribute_slugs().get(self.shown_category()))
+
+    def category_attribute_slugs(self) -> dict[str, list[str]]:
+        """For the page's script: which inputs each category shows."""
+        return {slug: [a.slug for a in attributes] for slug, attributes in self.attributes_by_category.items()}
+
+    def shown_category(self) -> str:
+        """The category whose details are shown before any script runs: the chosen one, posted or initial."""
+        value = self["category"].value()
+        return getattr(value, "slug", value) or ""
+
     def listing_data(self) -> ListingData:
         data = self.cleaned_data
+        category = data["category"]
+        slugs = [attribute.slug for attribute in self.attributes_by_category.get(category.slug, [])]
         return ListingData(
             title=data["title"],
             description=data["description"],
-            category=data["category"],
+            category=category,
             price=data["price"],
             condition=data["condition"],
             place=data.get("place"),
+            attributes={slug: data.get(slug) or "" for slug in slugs},
         )
 
 
@@ -257,6 +326,15 @@ class BrowseForm(forms.Form):
     def __init__(self, *args, categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
+        # From the categories the page has already read: one query for the details, not two.
+        self.attributes_by_category = {category.slug: [] for category in categories}
+        slug_of = {category.pk: category.slug for category in categories}
+        for attribute in CategoryAttribute.objects.filter(category__in=categories).order_by("position", "slug"):
+            if attribute.slug not in self.fields:
+                self.attributes_by_category[slug_of[attribute.category_id]].append(attribute)
+        self.attribute_slugs = list(attribute_fields_by_slug(self.attributes_by_category))
+        for slug, attribute in attribute_fields_by_slug(self.attributes_by_category).items():
+            self.fields[slug] = attribute_field(attribute, filter_=True)
         self.fields["min_price"].widget.attrs["placeholder"] = "Min €"
         self.fields["max_price"].widget.attrs["placeholder"] = "Max €"
         self.fields["q"].widget.attrs["placeholder"] = "Search listings"
@@ -277,7 +355,10 @@ class BrowseForm(forms.Form):
             notes.append("Pick a town to sort by distance from it; here are the best matches, or the newest, first.")
         if near is None and data.get("within") and "near" not in self.errors:
             notes.append("Pick a town to search within a distance of it.")
+        attribute_notes = {slug: self.fields[slug].label for slug in self.attribute_slugs if slug in self.errors}
+        notes += [f"We can't search by that {label.lower()}, so we ignored it." for label in attribute_notes.values()]
         filters = ListingFilters(
+            attributes={slug: data[slug] for slug in self.attribute_slugs if data.get(slug)},
             q=data.get("q") or "",
             category=data.get("category") or "",
             min_price=min_price,
@@ -287,6 +368,26 @@ class BrowseForm(forms.Form):
             within_km=data.get("within") if near is not None else None,
         )
         return filters, notes
+
+    def category_attribute_slugs(self) -> dict[str, list[str]]:
+        """For the page's script: which filters each category shows ("": no category, the common ones)."""
+        by_category = {slug: [a.slug for a in attributes] for slug, attributes in self.attributes_by_category.items()}
+        return {"": self.common_attribute_slugs(), **by_category}
+
+    def common_attribute_slugs(self) -> list[str]:
+        """The details more than half the categories have (brand, colour): the filters shown for all categories."""
+        counts: dict[str, int] = {}
+        for attributes in self.attributes_by_category.values():
+            for attribute in attributes:
+                counts[attribute.slug] = counts.get(attribute.slug, 0) + 1
+        return [slug for slug in self.attribute_slugs if counts[slug] * 2 > len(self.attributes_by_category)]
+
+    def attribute_rows(self) -> list[tuple[forms.BoundField, bool]]:
+        """Each detail's filter, and whether it is shown: the chosen category's (or the common ones), or in use."""
+        category = self.data.get("category", "") if self.is_bound else ""
+        slugs = self.category_attribute_slugs()
+        shown = set(slugs.get(category, slugs[""]))
+        return [(self[slug], slug in shown or bool(self[slug].value())) for slug in self.attribute_slugs]
 
 
 class MessageForm(forms.Form):

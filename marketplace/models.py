@@ -76,9 +76,14 @@ class Category(models.Model):
 
 
 # A listing's own fields: an item detail (CategoryAttribute) may not take one of these names, so a field
-# name means one thing in forms, filters, suggestions, confidence and corrections.
+# name means one thing in forms, filters, suggestions, confidence and corrections. The other names are the
+# parameters the listing forms, the browse filters and the API already read beside an attribute's slug.
 ATTRIBUTE_SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 LISTING_FIELD_NAMES = frozenset({"title", "description", "category", "price", "condition", "q", "sort", "page"})
+ATTRIBUTE_RESERVED_NAMES = LISTING_FIELD_NAMES | {
+    *("place", "photos", "main_photo", "main_image", "images", "analysis_id", "intent", "status", "buyer_id"),
+    *("attributes", "min_price", "max_price", "near", "within", "within_km"),
+}
 
 
 class CategoryAttribute(models.Model):
@@ -112,8 +117,9 @@ class CategoryAttribute(models.Model):
     def clean(self) -> None:
         if not ATTRIBUTE_SLUG_PATTERN.match(self.slug or ""):
             raise ValidationError({"slug": "Use lower-case letters, digits and underscores, starting with a letter."})
-        if self.slug in LISTING_FIELD_NAMES:
-            raise ValidationError({"slug": f"{self.slug!r} is a listing field already; choose another name."})
+        if self.slug in ATTRIBUTE_RESERVED_NAMES:
+            message = f"{self.slug!r} is a listing field already, or a parameter of the listing pages; choose another."
+            raise ValidationError({"slug": message})
 
 
 class Condition(models.TextChoices):
@@ -165,6 +171,9 @@ class Listing(models.Model):
     # The item details, by CategoryAttribute slug ({"brand": "Sony", "colour": "black"}); only the details of
     # the listing's category, and only those with a value.
     attributes = models.JSONField(default=dict, blank=True)
+    # The same with each value case-folded (marketplace.attributes), written by the services beside attributes:
+    # what the filters match, by containment through a GIN index on PostgreSQL (0015_listing_attributes_search).
+    attributes_search = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,5 +1,6 @@
 """API shapes for categories and listings: `…In` is what a client sends, `…Out` what it gets back."""
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
@@ -81,9 +82,47 @@ class BuyerOut(Schema):
         return user.public_name
 
 
+class CategoryAttributeOut(Schema):
+    slug: str = Field(description="Its name in a listing's `attributes`, and as a filter of GET /api/listings.")
+    name: str = Field(description="In the request's language.")
+    choices: list[str] = Field(description="The values it may take; empty for free text (at most 80 characters).")
+
+    @staticmethod
+    def resolve_name(attribute) -> str:
+        return attribute.name_translated
+
+
 class CategoryOut(Schema):
     slug: str
     name: str
+    attributes: list[CategoryAttributeOut] = Field(description="The item details its listings have, in order.")
+
+    @staticmethod
+    def resolve_attributes(category) -> list:
+        return list(category.attributes.all())
+
+
+def _attributes_object(value: object) -> object:
+    # A multipart form carries the object as one JSON-encoded field; a JSON body carries it as it is.
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError('attributes must be a JSON object, like {"brand": "Sony"}') from None
+    return value
+
+
+# Values are checked against the category's details by the service (listing_attributes_clean): 422 naming them.
+AttributesIn = Annotated[
+    dict[Annotated[str, Field(max_length=40)], Annotated[str, AfterValidator(_no_nul)] | None],
+    BeforeValidator(_attributes_object),
+    Field(
+        max_length=50,
+        description='The item details by slug (GET /api/categories lists each category\'s), e.g. {"brand": "Sony", '
+        '"colour": "black"}; null or "" leaves one empty. Multipart: the object as JSON in one field.',
+        examples=[{"brand": "Sony", "colour": "black"}],
+    ),
+]
 
 
 class ListingFiltersIn(Schema):
@@ -142,6 +181,7 @@ class _ListingOutBase(Schema):
     state: str = Field(description="available, reserved, sold or hidden: what buyers see.")
     seller: str = Field(description="The seller's display name.")
     place: str | None = Field(description="The town only; there is never an address.")
+    attributes: dict[str, str] = Field(description="The item details by slug, only those with a value.")
     created_at: datetime
 
     @staticmethod
@@ -209,6 +249,7 @@ class ListingCreateIn(Schema):
     place: Text = Field(
         "", max_length=120, description="A town from /api/places (id or name); by default your last listing's."
     )
+    attributes: AttributesIn = {}
 
 
 class ListingPatchIn(StrictIn):
@@ -224,6 +265,10 @@ class ListingPatchIn(StrictIn):
     price: Price = None
     condition: ConditionValue = None
     place: Text = Field(None, max_length=120, description="A town from /api/places, by its id or name.")
+    attributes: AttributesIn = Field(
+        None,
+        description="Replaces all the item details. Left out, they stay (less those a new category has not).",
+    )
     status: Literal["available", "reserved", "sold"] = None
     buyer_id: int = Field(None, ge=1, le=MAX_ID)
 

@@ -1,12 +1,16 @@
 """Reads that span models: the browse/search query and the header's unread count."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F, OrderBy, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 
+from marketplace.attributes import attribute_choice_label, attribute_search_key, attribute_value_normalise
 from marketplace.models import Category, CategoryAttribute, Listing, Message, Photo
 from marketplace.places import Place, listings_within, nearest_radius_km
 from marketplace.search import did_you_mean, query_terms, search_backend
@@ -30,6 +34,8 @@ class ListingFilters:
     sort: str = ""  # "" is by relevance with a query, newest without
     near: Place | None = None
     within_km: int | None = None  # None with a place: any distance, still sortable by it
+    # Item details by slug ({"brand": "Sony"}): listings with each of them, whatever the case of the value.
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
@@ -50,6 +56,8 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
         listings = listings.filter(price__gte=filters.min_price)
     if filters.max_price is not None:
         listings = listings.filter(price__lte=filters.max_price)
+    if filters.attributes:
+        listings = _with_attributes(listings, filters.attributes)
     if filters.near is not None:
         # After every other filter: the widening circle of nearest first counts the listings that match them all.
         radius_km = filters.within_km
@@ -58,6 +66,32 @@ def listing_search(*, filters: ListingFilters) -> QuerySet[Listing]:
         listings = listings_within(listings, place=filters.near, radius_km=radius_km)
     main_thumbnail = Photo.objects.filter(listing=OuterRef("pk")).order_by("-is_main", "position", "id")
     return listings.annotate(main_thumbnail=Subquery(main_thumbnail.values("thumbnail")[:1])).order_by(*ordering)
+
+
+def _with_attributes(listings: QuerySet[Listing], attributes: Mapping[str, str]) -> QuerySet[Listing]:
+    keys = {slug: attribute_search_key(value) for slug, value in attributes.items()}
+    if connection.vendor == "postgresql":
+        # Containment is what the GIN index (jsonb_path_ops) on attributes_search answers, every detail at once.
+        return listings.filter(attributes_search__contains=keys)
+    # SQLite has no containment on JSON: the same, key by key (a slug is never read as a lookup name here).
+    for slug, key in keys.items():
+        listings = listings.filter(Exact(KeyTextTransform(slug, "attributes_search"), key))
+    return listings
+
+
+def attribute_filters_parse(params: Mapping[str, str], *, other_names: frozenset[str]) -> dict[str, str]:
+    """The item-detail filters among a request's parameters: those named by an attribute slug, with a value.
+
+    other_names are the parameters the caller reads itself: a request with only those needs no query.
+    """
+    if not set(params) - other_names:
+        return {}
+    slugs = set(CategoryAttribute.objects.values_list("slug", flat=True))
+    return {
+        slug: value
+        for slug in sorted(slugs)
+        if slug in params and (value := attribute_value_normalise(str(params.get(slug) or "")))
+    }
 
 
 def _sorted_after_matching(field: str) -> OrderBy:
@@ -94,3 +128,13 @@ def category_attributes() -> dict[str, list[CategoryAttribute]]:
     for attribute in CategoryAttribute.objects.select_related("category").order_by("category__position", "position"):
         by_category.setdefault(attribute.category.slug, []).append(attribute)
     return by_category
+
+
+def listing_details(*, listing: Listing) -> list[tuple[str, str]]:
+    """The listing's item details as (name, value) for its page, in the category's order."""
+    details = []
+    for attribute in listing.category.attributes.all():
+        value = listing.attributes.get(attribute.slug)
+        if value:
+            details.append((attribute.name_translated, attribute_choice_label(value) if attribute.choices else value))
+    return details

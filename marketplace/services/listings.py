@@ -1,6 +1,6 @@
 """Writing listings: create, edit, photos, sell, delete, hide. Only the owner changes a listing."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,6 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError, NotAllowed
+from marketplace.attributes import (
+    ATTRIBUTE_VALUE_MAX_LENGTH,
+    attribute_search_key,
+    attribute_value_normalise,
+    attributes_search_keys,
+)
 from marketplace.models import Category, Listing, Photo, User
 from marketplace.places import Place, place_get
 from marketplace.search import listing_changed
@@ -33,9 +39,62 @@ class ListingData:
     condition: str
     # None: the seller's last place for a new listing, the listing's own place on an edit.
     place: Place | None = None
+    # The item details by slug (listing_attributes_clean checks them). None: none for a new listing; on an edit,
+    # the listing's own, less those its (new) category does not have.
+    attributes: Mapping[str, object] | None = None
 
     def fields(self) -> dict:
-        return {name: value for name, value in self.__dict__.items() if name != "place"}
+        return {name: value for name, value in self.__dict__.items() if name not in ("place", "attributes")}
+
+
+def _attribute_invalid(slug: str, message: str) -> ListingInvalid:
+    return ListingInvalid(message, {slug: [message]})
+
+
+def listing_attributes_clean(*, category: Category, attributes: Mapping[str, object]) -> dict[str, str]:
+    """The category's item details that have a value, normalised; ListingInvalid naming the first wrong one.
+
+    A closed-list value is matched whatever its case and stored as the list spells it ("Black" is "black").
+    """
+    known = {attribute.slug: attribute for attribute in category.attributes.all()}
+    unknown = [slug for slug in attributes if slug not in known]
+    if unknown:
+        slug = str(unknown[0])[:40]
+        details = ", ".join(known) or "none"
+        message = f"{category.name_translated} listings have no detail called '{slug}'. Their details are: {details}."
+        raise _attribute_invalid(slug, message)
+    cleaned: dict[str, str] = {}
+    for slug, attribute in known.items():
+        raw = attributes.get(slug)
+        if raw is None:
+            continue
+        if not isinstance(raw, str):
+            raise _attribute_invalid(slug, f"{attribute.name_translated} must be text.")
+        value = attribute_value_normalise(raw)
+        if not value:
+            continue
+        if len(value) > ATTRIBUTE_VALUE_MAX_LENGTH:
+            limit = ATTRIBUTE_VALUE_MAX_LENGTH
+            message = f"{attribute.name_translated} can be at most {limit} characters long (it has {len(value)})."
+            raise _attribute_invalid(slug, message)
+        if attribute.choices:
+            by_key = {attribute_search_key(choice): choice for choice in attribute.choices}
+            if attribute_search_key(value) not in by_key:
+                message = f"{attribute.name_translated} must be one of: {', '.join(attribute.choices)}."
+                raise _attribute_invalid(slug, message)
+            value = by_key[attribute_search_key(value)]
+        cleaned[slug] = value
+    return cleaned
+
+
+def _set_attributes(listing: Listing, attributes: Mapping[str, object] | None) -> None:
+    if attributes is None:
+        # Only what the category still has: a move to another category drops the details it has not.
+        slugs = set(listing.category.attributes.values_list("slug", flat=True))
+        listing.attributes = {slug: value for slug, value in listing.attributes.items() if slug in slugs}
+    else:
+        listing.attributes = listing_attributes_clean(category=listing.category, attributes=attributes)
+    listing.attributes_search = attributes_search_keys(listing.attributes)
 
 
 def _set_place(listing: Listing, place: Place | None) -> None:
@@ -139,6 +198,7 @@ def listing_create(
     listing = Listing(seller=seller, **data.fields())
     place = data.place or place_get(seller.last_place_geonameid)
     _set_place(listing, place)
+    _set_attributes(listing, data.attributes or {})
     _validate(listing)
     # Every upload is checked before anything is stored, so a bad third photo leaves no file behind.
     renditions = [make_renditions(upload) for upload in uploads]
@@ -170,6 +230,7 @@ def listing_update(*, listing: Listing, actor, data: ListingData) -> Listing:
     for field, value in data.fields().items():
         setattr(listing, field, value)
     _set_place(listing, data.place)
+    _set_attributes(listing, data.attributes)
     _validate(listing)
     with transaction.atomic():
         listing.save()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from core.errors import DomainError
-from marketplace.models import Category, Listing, SavedSearch, SavedSearchDigest
+from marketplace.models import Category, CategoryAttribute, Listing, SavedSearch, SavedSearchDigest
 from marketplace.selectors import ListingFilters, listing_search
 from marketplace.services.notifications import absolute_url
 from marketplace.templatetags.trova import euro
@@ -28,9 +28,14 @@ class SavedSearchInvalid(DomainError):
     pass
 
 
+def _param_names() -> tuple[str, ...]:
+    """The browse page's parameters: its filters, and the item details' (by slug)."""
+    return (*PARAM_NAMES, *sorted(set(CategoryAttribute.objects.values_list("slug", flat=True))))
+
+
 def search_params(data) -> dict[str, str]:
     """The browse parameters worth keeping from a request's GET or POST data (empty ones left out)."""
-    return {name: str(data.get(name, "")).strip()[:200] for name in PARAM_NAMES if str(data.get(name, "")).strip()}
+    return {name: str(data.get(name, "")).strip()[:200] for name in _param_names() if str(data.get(name, "")).strip()}
 
 
 def saved_search_filters(*, params: dict[str, str]) -> ListingFilters:
@@ -52,12 +57,15 @@ def _describe(filters: ListingFilters) -> str:
     if filters.near is not None:
         parts.append(f"within {filters.within_km} km of" if filters.within_km else "near")
         parts.append(filters.near.label)
+    if filters.attributes:
+        parts.append("· " + ", ".join(filters.attributes.values()))
     return " ".join(parts)[:200]
 
 
 def saved_search_create(*, user, params: dict[str, str]) -> SavedSearch:
     """Keep the search for the user (the same search twice is kept once); new matches count from now."""
-    params = {name: value for name, value in params.items() if name in PARAM_NAMES and name != "sort"}
+    names = _param_names()
+    params = {name: value for name, value in params.items() if name in names and name != "sort"}
     existing = SavedSearch.objects.filter(user=user, params=params).first()
     if existing is not None:
         return existing

@@ -31,7 +31,14 @@ def browse(request):
         "page": page,
         "notes": notes,
         "filtered": any(
-            (filters.q, filters.category, filters.min_price is not None, filters.max_price is not None, filters.near)
+            (
+                filters.q,
+                filters.category,
+                filters.min_price is not None,
+                filters.max_price is not None,
+                filters.near,
+                filters.attributes,
+            )
         ),
         "near": filters.near,
         "categories": categories,

@@ -12,6 +12,7 @@ from core.errors import DomainError
 from marketplace.forms import ListingFieldsForm, MessageForm, PhotosAddForm, add_domain_error
 from marketplace.models import Conversation, Listing, Photo, Report
 from marketplace.places import distance_km, place_find
+from marketplace.selectors import listing_details
 from marketplace.services.favourites import favourite_ids
 from marketplace.services.listings import (
     HIDDEN_SENTENCE,
@@ -56,6 +57,7 @@ def render_detail(request, listing: Listing, *, contact_form: MessageForm | None
         "can_rate": not is_seller and rating_can_rate(user=user, listing=listing),
         "distance": distance_km(near.latitude, near.longitude, listing.latitude, listing.longitude) if near else None,
         "photos": list(listing.photos.all()),
+        "details": listing_details(listing=listing),
         "is_seller": is_seller,
         "conversation": conversation,
         "reported": reported,
@@ -96,7 +98,7 @@ def render_edit(request, listing: Listing, *, form=None, photos_form=None, statu
 
 def _initial(listing: Listing) -> dict:
     fields = ("title", "description", "category", "price", "condition")
-    return {**{name: getattr(listing, name) for name in fields}, "place": listing.place_name}
+    return {**listing.attributes, **{name: getattr(listing, name) for name in fields}, "place": listing.place_name}
 
 
 def _refuse_hidden(request, listing: Listing):

@@ -17,11 +17,15 @@ def _titles(response) -> list[str]:
     return [item["title"] for item in response.json()["items"]]
 
 
-def test_it_lists_the_categories_with_slug_and_name(client):
+def test_it_lists_the_categories_with_slug_name_and_item_details(client):
     response = client.get("/api/categories")
 
     assert response.status_code == 200
-    assert {"slug": "electronics", "name": "Electronics"} in response.json()
+    electronics = next(category for category in response.json() if category["slug"] == "electronics")
+    assert electronics["name"] == "Electronics"
+    assert [attribute["slug"] for attribute in electronics["attributes"]] == ["brand", "model", "colour"]
+    assert electronics["attributes"][0] == {"slug": "brand", "name": "Brand", "choices": []}
+    assert "black" in electronics["attributes"][2]["choices"]
     assert len(response.json()) == Category.objects.count() >= 9
 
 

@@ -199,6 +199,6 @@ def test_its_query_count_does_not_grow_with_the_listings_shown(
         response = client.get(BROWSE, {"sort": "price_asc"})
     assert len(_titles(response)) == 24
     assert _browse_queries(client, q="item", category="electronics") <= few + 1
-    # Session, user, unread messages and news, and the saved hearts when logged in; categories, the header's
-    # category menu, count and the page itself always.
-    assert few <= (9 if logged_in else 4)
+    # Session, user, unread messages and news, and the saved hearts when logged in; categories, their item
+    # details (the filters), the header's category menu, count and the page itself always.
+    assert few <= (10 if logged_in else 5)
