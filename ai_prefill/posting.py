@@ -85,7 +85,10 @@ def listing_post_from_analysis(
 
 
 def listing_values(listing: Listing) -> dict[str, str]:
-    """A listing's fields in the suggestion's terms (SUGGESTED_FIELDS): category slug, price as text with cents."""
+    """A listing's fields in the suggestion's terms (SUGGESTED_FIELDS): category slug, price as text with cents.
+
+    Its item details follow, flat by slug as everywhere: each of its category's, "" when the seller left it empty.
+    """
     values = {
         "title": listing.title,
         "description": listing.description,
@@ -93,4 +96,7 @@ def listing_values(listing: Listing) -> dict[str, str]:
         "price": f"{listing.price:.2f}",
         "condition": listing.condition,
     }
-    return {name: values[name] for name in SUGGESTED_FIELDS}
+    details = {
+        slug: listing.attributes.get(slug, "") for slug in listing.category.attributes.values_list("slug", flat=True)
+    }
+    return {**{name: values[name] for name in SUGGESTED_FIELDS}, **details}

@@ -24,7 +24,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench import filters, preprocess, resize, search, seller_wait, worker  # noqa: E402
+from bench import attributes, filters, preprocess, resize, search, seller_wait, worker  # noqa: E402
 
 BENCHMARKS = {
     "preprocess": preprocess,
@@ -32,6 +32,7 @@ BENCHMARKS = {
     "search": search,
     "worker": worker,
     "filters": filters,
+    "attributes": attributes,
     "seller_wait": seller_wait,
 }
 chosen = sys.argv[1:] or list(BENCHMARKS)

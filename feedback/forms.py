@@ -1,11 +1,21 @@
 """Forms parse and check the shape of input; the rules live in feedback.services."""
 
+from collections.abc import Sequence
+
 from django import forms
 
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from feedback.models import COMMENT_MAX_LENGTH, Vote
 from feedback.services import FieldVerdict
-from marketplace.models import DESCRIPTION_MAX_LENGTH, PRICE_MAX, TITLE_MAX_LENGTH, Category, Condition
+from marketplace.forms import attribute_field
+from marketplace.models import (
+    DESCRIPTION_MAX_LENGTH,
+    PRICE_MAX,
+    TITLE_MAX_LENGTH,
+    Category,
+    CategoryAttribute,
+    Condition,
+)
 
 
 class VoteForm(forms.Form):
@@ -22,6 +32,12 @@ class VoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": f"Please keep the comment under {COMMENT_MAX_LENGTH} characters."},
     )
+
+    def __init__(self, *args, reasons: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The suggestion's own reasons (feedback.services.vote_reasons_for): "Wrong brand" for a suggested brand.
+        if reasons is not None:
+            self.fields["reasons"].choices = list(reasons.items())
 
     def clean(self):
         data = super().clean()
@@ -51,13 +67,16 @@ def _value_field(name: str) -> forms.Field:
 
 
 class AnnotationForm(forms.Form):
-    """Right or wrong for each suggested field, with the right value where the annotator knows it."""
+    """Right or wrong for each suggested field, with the right value where the annotator knows it.
+
+    The suggestion's item details (from prefill-v4 on) follow the fields, by slug: brand_verdict, brand_value.
+    """
 
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     add_to_eval_set = forms.BooleanField(required=False, label="Add to the evaluation set")
     dataset = forms.SlugField(max_length=50, initial="default", label="Evaluation set")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, attributes: Sequence[CategoryAttribute] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for name in SUGGESTED_FIELDS:
             self.fields[f"{name}_verdict"] = forms.ChoiceField(
@@ -65,13 +84,26 @@ class AnnotationForm(forms.Form):
             )
             self.fields[f"{name}_value"] = _value_field(name)
             self.fields[f"{name}_value"].label = f"Right {name}"
+        self.attribute_slugs = [attribute.slug for attribute in attributes if attribute.slug not in SUGGESTED_FIELDS]
+        for attribute in attributes:
+            if attribute.slug not in self.attribute_slugs:
+                continue
+            self.fields[f"{attribute.slug}_verdict"] = forms.ChoiceField(
+                choices=VERDICT_CHOICES, initial="right", widget=forms.RadioSelect, label=attribute.name_translated
+            )
+            self.fields[f"{attribute.slug}_value"] = attribute_field(attribute)
+            self.fields[f"{attribute.slug}_value"].label = f"Right {attribute.name_translated.lower()}"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [*SUGGESTED_FIELDS, *self.attribute_slugs]
 
     def field_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
-        return [(name, self[f"{name}_verdict"], self[f"{name}_value"]) for name in SUGGESTED_FIELDS]
+        return [(name, self[f"{name}_verdict"], self[f"{name}_value"]) for name in self.field_names]
 
     def verdicts(self) -> dict[str, FieldVerdict]:
         result = {}
-        for name in SUGGESTED_FIELDS:
+        for name in self.field_names:
             value = self.cleaned_data.get(f"{name}_value")
             if isinstance(value, Category):
                 value = value.slug

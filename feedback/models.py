@@ -7,6 +7,7 @@ from django.db.models import Q
 from ai_prefill.llm.schema import SUGGESTED_FIELDS, SuggestedField
 from ai_prefill.models import Analysis
 from marketplace.models import Listing
+from marketplace.selectors import attribute_names
 
 COMMENT_MAX_LENGTH = 500
 
@@ -49,7 +50,13 @@ class Vote(models.Model):
 
     @property
     def reason_labels(self) -> list[str]:
-        return [str(self.Reason(reason).label) for reason in self.reasons if reason in self.Reason.values]
+        """The reasons as people read them; an item detail's slug ("brand") reads "Wrong brand"."""
+        details = attribute_names(slugs=[reason for reason in self.reasons if reason not in self.Reason.values])
+        return [
+            str(self.Reason(reason).label) if reason in self.Reason.values else f"Wrong {details[reason].lower()}"
+            for reason in self.reasons
+            if reason in self.Reason.values or reason in details
+        ]
 
 
 class Correction(models.Model):
@@ -63,9 +70,12 @@ class Correction(models.Model):
 
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="corrections")
     listing = models.ForeignKey(Listing, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
-    field = models.CharField(max_length=12, choices=Field.choices)
+    # A suggested field (Field) or an item detail's slug (brand, colour): the flat field names of the contract.
+    # No choices: the details are data staff edit (CategoryAttribute).
+    field = models.CharField(max_length=40)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.INITIAL)
-    # Values as text: the category slug, the price in euros ("12.50"), the condition value.
+    # Values as text: the category slug, the price in euros ("12.50"), the condition value, a detail's value
+    # ("" when the suggestion said it was not visible, or the seller left it empty).
     suggested = models.TextField(blank=True)
     final = models.TextField(blank=True)
     changed = models.BooleanField()
@@ -143,7 +153,8 @@ class Annotation(models.Model):
 
     analysis = models.OneToOneField(Analysis, on_delete=models.CASCADE, related_name="annotation")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True)
-    # {"title": {"correct": true, "value": ""}, "price": {"correct": false, "value": "40.00"}, ...}
+    # {"title": {"correct": true, "value": ""}, "price": {"correct": false, "value": "40.00"}, ...}, the suggested
+    # item details beside them by slug ("brand": {...}).
     verdicts = models.JSONField(default=dict)
     notes = models.TextField(blank=True)
     eval_case = models.ForeignKey("evals.EvalCase", on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
@@ -157,7 +168,10 @@ class Annotation(models.Model):
 
     @property
     def wrong_fields(self) -> list[str]:
-        return [field for field in SUGGESTED_FIELDS if self.verdicts.get(field, {}).get("correct") is False]
+        details = [field for field in self.verdicts if field not in SUGGESTED_FIELDS]
+        return [
+            field for field in (*SUGGESTED_FIELDS, *details) if self.verdicts.get(field, {}).get("correct") is False
+        ]
 
 
 class SuggestionReview(Analysis):

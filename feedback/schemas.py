@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, model_validator
@@ -16,7 +16,10 @@ MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 200
 
 VoteValue = Literal[tuple(Vote.Value.values)]
-ReasonValue = Literal[tuple(Vote.Reason.values)]
+# One of Vote.Reason, or the slug of an item detail the suggestion gave a value for ("brand": the brand is wrong);
+# feedback.services.vote_record checks it against the suggestion.
+ReasonValue = Annotated[str, Field(max_length=40)]
+REASONS_MAX = 30
 
 
 class FeedbackIn(StrictIn):
@@ -24,7 +27,10 @@ class FeedbackIn(StrictIn):
 
     vote: VoteValue
     reasons: list[ReasonValue] = Field(
-        default_factory=list, max_length=len(Vote.Reason.values), description="Only with a thumbs down."
+        default_factory=list,
+        max_length=REASONS_MAX,
+        description=f"Only with a thumbs down: any of {', '.join(Vote.Reason.values)}, or the slug of an item detail "
+        'the suggestion filled in, for "that detail is wrong" ("brand").',
     )
     comment: Text = Field("", max_length=COMMENT_MAX_LENGTH)
 

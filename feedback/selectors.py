@@ -14,7 +14,7 @@ from ai_prefill.models import Analysis
 from ai_prefill.posting import listing_values
 from core.errors import NotFound
 from feedback.models import AnnotationSkip, Correction, Outcome, Vote
-from marketplace.models import Listing, Message
+from marketplace.models import CategoryAttribute, Listing, Message
 
 
 def analysis_posted_q(prefix: str = "") -> Q:
@@ -257,3 +257,16 @@ def annotation_queue(*, user, now: datetime) -> QuerySet[Analysis]:
 def annotation_queue_size(*, user) -> int:
     """How many items this annotator could still get (including the one they hold)."""
     return annotation_queue(user=user, now=timezone.now()).count()
+
+
+def suggestion_attributes(*, analysis: Analysis) -> list[CategoryAttribute]:
+    """The item details the suggestion has (from prefill-v4 on), as the suggested category defines them."""
+    suggestion = analysis.suggestion if isinstance(analysis.suggestion, dict) else {}
+    slugs = list(suggestion.get("attributes") or {})
+    if not slugs:
+        return []
+    rows = CategoryAttribute.objects.filter(slug__in=slugs).select_related("category")
+    by_slug: dict[str, CategoryAttribute] = {}
+    for attribute in sorted(rows, key=lambda row: row.category.slug != suggestion.get("category")):
+        by_slug.setdefault(attribute.slug, attribute)
+    return [by_slug[slug] for slug in slugs if slug in by_slug]

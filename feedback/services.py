@@ -28,7 +28,9 @@ from feedback.models import (
     Vote,
 )
 from feedback.selectors import SAMPLE_KEY_RANGE, annotation_queue
+from marketplace.attributes import attribute_search_key
 from marketplace.models import Category, Condition, Listing
+from marketplace.selectors import attribute_names
 from marketplace.text import text_clean
 
 ABANDONED_AFTER = timedelta(hours=24)
@@ -37,6 +39,11 @@ LATE_CORRECTION_WINDOW = timedelta(days=7)
 
 class VoteInvalid(DomainError):
     pass
+
+
+class VoteReasonUnknown(VoteInvalid):
+    # 422 as the API's own validation answered it when the reasons were a fixed list.
+    status_code = 422
 
 
 class AnnotationInvalid(DomainError):
@@ -85,6 +92,10 @@ def compare_field(field: str, suggested, final) -> FieldComparison:
     suggested_text, final_text = str(suggested or "").strip(), str(final or "").strip()
     if field in (Correction.Field.TITLE, Correction.Field.DESCRIPTION):
         similarity = text_similarity(suggested_text, final_text)
+    elif field not in SUGGESTED_FIELDS:
+        # An item detail: the same brand in another case ("SONY" for "Sony") is the same value, kept.
+        kept = attribute_search_key(suggested_text) == attribute_search_key(final_text)
+        return FieldComparison(suggested_text, final_text, not kept, 1.0 if kept else 0.0)
     else:
         similarity = 1.0 if suggested_text == final_text else 0.0
     return FieldComparison(suggested_text, final_text, suggested_text != final_text, similarity)
@@ -105,6 +116,20 @@ def _compare_price(suggested, final) -> FieldComparison:
 
 def _has_suggestion(analysis: Analysis) -> bool:
     return analysis.status == Analysis.Status.SUCCEEDED and isinstance(analysis.suggestion, dict)
+
+
+def _suggested_value(suggestion: dict, field: str):
+    if field in SUGGESTED_FIELDS:
+        return suggestion.get(field)
+    return (suggestion.get("attributes") or {}).get(field)
+
+
+def corrected_fields(suggestion: dict, posted: dict) -> list[str]:
+    """The fields a posting is compared on: the suggested fields, and each suggested item detail that the posted
+    listing's category has (moved to a category without it, the seller could not keep it: nothing to compare).
+    Suggestions from prompts before prefill-v4 have no details: nothing more to compare."""
+    details = [slug for slug in suggestion.get("attributes") or {} if slug in posted and slug not in SUGGESTED_FIELDS]
+    return [*SUGGESTED_FIELDS, *details]
 
 
 def corrections_derive(*, analysis_id) -> list[Correction]:
@@ -135,9 +160,9 @@ def corrections_derive(*, analysis_id) -> list[Correction]:
                 listing_id=analysis.listing_id,
                 field=field,
                 kind=Correction.Kind.INITIAL,
-                **asdict(compare_field(field, analysis.suggestion.get(field), posted.get(field, ""))),
+                **asdict(compare_field(field, _suggested_value(analysis.suggestion, field), posted.get(field, ""))),
             )
-            for field in SUGGESTED_FIELDS
+            for field in corrected_fields(analysis.suggestion, posted)
         ]
         return Correction.objects.bulk_create(corrections)
 
@@ -186,10 +211,11 @@ def _record_late_for(analysis_id) -> int:
         last_final[correction.field] = correction.final
     current = listing_values(listing)
     late = []
-    for field in SUGGESTED_FIELDS:
-        if field not in last_final or current[field].strip() == last_final[field]:
+    for field in last_final:
+        # A detail the listing's (new) category has not is gone: "" now.
+        if current.get(field, "").strip() == last_final[field]:
             continue
-        comparison = compare_field(field, analysis.suggestion.get(field), current[field])
+        comparison = compare_field(field, _suggested_value(analysis.suggestion, field), current.get(field, ""))
         late.append(
             Correction(analysis=analysis, listing=listing, field=field, kind=Correction.Kind.LATE, **asdict(comparison))
         )
@@ -232,10 +258,11 @@ def vote_record(*, analysis: Analysis, user, value: str, reasons: list[str] | tu
         raise VoteInvalid("There is no suggestion to rate yet.")
     if value not in Vote.Value.values:
         raise VoteInvalid("A vote is either up or down.")
-    unknown = [reason for reason in reasons if reason not in Vote.Reason.values]
+    known = vote_reasons_for(analysis)
+    unknown = [reason for reason in reasons if reason not in known]
     if unknown:
-        allowed = ", ".join(Vote.Reason.values)
-        raise VoteInvalid(f"{unknown[0]!r} is not one of the reasons we know: {allowed}.")
+        allowed = ", ".join(known)
+        raise VoteReasonUnknown(f"reasons: {unknown[0]!r} is not one of the reasons we know: {allowed}.")
     if reasons and value == Vote.Value.UP:
         raise VoteInvalid("Reasons go with a thumbs down only.")
     comment = text_clean(comment).strip()
@@ -247,6 +274,18 @@ def vote_record(*, analysis: Analysis, user, value: str, reasons: list[str] | tu
     except IntegrityError:
         # Another vote by the same user landed at the same instant and took the slot; replace it in turn.
         return _vote_replace(analysis=analysis, user=user, value=value, reasons=reasons, comment=comment)
+
+
+def vote_reasons_for(analysis: Analysis) -> dict[str, str]:
+    """The reasons a thumbs down on this suggestion may give, by value: the fixed ones, and "Wrong <detail>" for
+    each item detail it suggested a value for, named by the detail's slug (a flat field name, like "brand")."""
+    reasons = {value: str(label) for value, label in Vote.Reason.choices}
+    suggestion = analysis.suggestion if isinstance(analysis.suggestion, dict) else {}
+    suggested = [slug for slug, value in (suggestion.get("attributes") or {}).items() if value not in (None, "")]
+    names = attribute_names(slugs=suggested, category_slug=suggestion.get("category"))
+    details = {slug: f"Wrong {names[slug].lower()}" for slug in suggested if slug in names}
+    other = reasons.pop(Vote.Reason.OTHER)
+    return {**reasons, **details, Vote.Reason.OTHER: other}
 
 
 @transaction.atomic
@@ -354,10 +393,10 @@ def _evalcase_from_annotation(analysis: Analysis, verdicts: dict[str, FieldVerdi
     listing = Listing.objects.select_related("category").filter(analysis=analysis).first()
     posted = listing_values(listing) if listing else {}
     values = {}
-    for field in SUGGESTED_FIELDS:
+    for field in corrected_fields(suggestion, {**posted, **verdicts}):
         verdict = verdicts.get(field, FieldVerdict(correct=True))
         if verdict.correct:
-            values[field] = str(suggestion.get(field, "") or "")
+            values[field] = str(_suggested_value(suggestion, field) or "")
         else:
             values[field] = verdict.value or posted.get(field, "")
     if not Category.objects.filter(slug=values["category"]).exists():

@@ -9,10 +9,17 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from ai_prefill.confidence import suggestion_values
 from ai_prefill.models import Analysis
 from core.errors import NotFound
 from feedback.forms import AnnotationForm, VoteForm
-from feedback.selectors import analysis_owned, analysis_posted_values, annotation_queue_size, vote_current
+from feedback.selectors import (
+    analysis_owned,
+    analysis_posted_values,
+    annotation_queue_size,
+    suggestion_attributes,
+    vote_current,
+)
 from feedback.services import (
     AlreadyAnnotated,
     AnnotationInvalid,
@@ -20,6 +27,7 @@ from feedback.services import (
     annotation_claim_next,
     annotation_record,
     annotation_skip,
+    vote_reasons_for,
     vote_record,
 )
 
@@ -42,7 +50,7 @@ def vote(request, analysis_id: uuid.UUID):
         analysis = analysis_owned(analysis_id=analysis_id, user=request.user)
     except NotFound as error:
         raise Http404(error.message) from None
-    form = VoteForm(request.POST)
+    form = VoteForm(request.POST, reasons=vote_reasons_for(analysis))
     if form.is_valid():
         try:
             saved = vote_record(
@@ -76,8 +84,15 @@ def _annotation_page(request, *, analysis: Analysis | None, form: AnnotationForm
     if analysis is not None:
         suggestion, posted = analysis.suggestion or {}, analysis_posted_values(analysis=analysis)
         context["vote"] = vote_current(analysis=analysis, user=analysis.user)
+        values = suggestion_values(suggestion)
         context["rows"] = [
-            {"verdict": verdict, "value": value, "suggested": suggestion.get(name, ""), "posted": posted.get(name, "")}
+            {
+                "verdict": verdict,
+                "value": value,
+                # None is a detail the model said it could not see.
+                "suggested": "not visible" if name in values and values[name] is None else values.get(name, ""),
+                "posted": posted.get(name, ""),
+            }
             for name, verdict, value in form.field_rows()
         ]
     return render(request, "feedback/annotate.html", context, status=status)
@@ -88,7 +103,8 @@ def annotate(request):
     """One suggestion at a time from the queue: mark each field right or wrong, save or skip, next."""
     if request.method != "POST":
         analysis = annotation_claim_next(user=request.user)
-        return _annotation_page(request, analysis=analysis, form=AnnotationForm() if analysis else None)
+        form = AnnotationForm(attributes=suggestion_attributes(analysis=analysis)) if analysis else None
+        return _annotation_page(request, analysis=analysis, form=form)
     try:
         analysis = Analysis.objects.select_related("photo").get(pk=uuid.UUID(request.POST.get("analysis_id", "")))
     except (ValueError, Analysis.DoesNotExist):
@@ -96,7 +112,7 @@ def annotate(request):
     if "skip" in request.POST:
         annotation_skip(analysis=analysis, user=request.user)
         return redirect("feedback:annotate")
-    form = AnnotationForm(request.POST)
+    form = AnnotationForm(request.POST, attributes=suggestion_attributes(analysis=analysis))
     if form.is_valid():
         try:
             annotation_record(

@@ -138,3 +138,12 @@ def listing_details(*, listing: Listing) -> list[tuple[str, str]]:
         if value:
             details.append((attribute.name_translated, attribute_choice_label(value) if attribute.choices else value))
     return details
+
+
+def attribute_names(*, slugs, category_slug: str | None = None) -> dict[str, str]:
+    """The item details' names in the active language by slug: the category's own where it has the slug."""
+    names: dict[str, str] = {}
+    rows = CategoryAttribute.objects.filter(slug__in=list(slugs)).select_related("category")
+    for attribute in sorted(rows, key=lambda row: row.category.slug != category_slug):
+        names.setdefault(attribute.slug, attribute.name_translated)
+    return names

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 
 from feedback.models import Correction, Vote
 from feedback.selectors import analysis_abandoned_q, analysis_posted_q
-from marketplace.models import Category
+from marketplace.models import Category, CategoryAttribute
 
 
 def current_votes():
@@ -50,10 +50,11 @@ class ChangedFieldFilter(admin.SimpleListFilter):
     parameter_name = "changed"
 
     def lookups(self, request, model_admin):
-        return [*Correction.Field.choices, ("none", "Nothing changed")]
+        details = sorted(set(CategoryAttribute.objects.values_list("slug", "name")))
+        return [*Correction.Field.choices, *details, ("none", "Nothing changed")]
 
     def queryset(self, request, queryset):
-        if self.value() in Correction.Field.values:
+        if self.value() in {value for value, _ in self.lookup_choices} - {"none"}:
             return queryset.filter(Exists(_changed(self.value())))
         if self.value() == "none":
             initial = Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL)

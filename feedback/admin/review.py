@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from ai_prefill.admin import llm_calls_table
+from ai_prefill.confidence import suggestion_values
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
 from core.admin import ReadOnlyAdminMixin
@@ -27,7 +28,7 @@ from feedback.admin.filters import (
 )
 from feedback.models import Correction, SuggestionReview, Vote
 from feedback.selectors import analysis_posted_values, outcome_for_analysis
-from feedback.services import reviews_mark
+from feedback.services import corrected_fields, reviews_mark
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -208,8 +209,11 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not suggestion:
             return "No suggestion."
         rows = []
-        for field in SUGGESTED_FIELDS:
-            suggested_text, posted_text = str(suggestion.get(field, "")), posted.get(field)
+        values = suggestion_values(suggestion)
+        # The item details (prefill-v4 on) follow the fields, by slug; a None one the model said it could not see.
+        for field in corrected_fields(suggestion, {name: "" for name in values}):
+            value = values.get(field, "")
+            suggested_text, posted_text = ("(not visible)" if value is None else str(value)), posted.get(field)
             if posted_text is None:
                 rows.append((field, suggested_text, "not posted"))
             else:

@@ -2,6 +2,7 @@ from django import template
 
 from feedback.models import Vote
 from feedback.selectors import vote_current
+from feedback.services import vote_reasons_for
 
 register = template.Library()
 
@@ -13,7 +14,7 @@ def current_vote(analysis, user) -> Vote | None:
 
 
 @register.simple_tag
-def vote_state(vote: Vote | None = None, form=None) -> dict:
+def vote_state(vote: Vote | None = None, form=None, analysis=None) -> dict:
     """What the vote widget shows: the current thumbs, the reasons ticked and the comment.
 
     After a rejected post the seller's own input wins, so nothing they typed is lost.
@@ -28,6 +29,10 @@ def vote_state(vote: Vote | None = None, form=None) -> dict:
         comment = vote.comment if vote else ""
     return {
         "current": current,
-        "reasons": [(value, label, value in chosen) for value, label in Vote.Reason.choices],
+        "reasons": [(value, label, value in chosen) for value, label in _reasons(analysis).items()],
         "comment": comment,
     }
+
+
+def _reasons(analysis) -> dict[str, str]:
+    return vote_reasons_for(analysis) if analysis is not None else {v: str(label) for v, label in Vote.Reason.choices}

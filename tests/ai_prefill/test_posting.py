@@ -159,6 +159,10 @@ def test_posting_records_the_facts_and_enqueues_their_derivation_after_commit(se
         "category": "electronics",
         "price": "20.00",
         "condition": "good",
+        # The category's item details, flat beside the fields; "" where the seller gave none.
+        "brand": "",
+        "model": "",
+        "colour": "",
     }
     assert published_tasks() == [("feedback.tasks.derive_corrections_task", [str(analysis.pk)])]
     assert not Correction.objects.exists()  # ai_prefill records facts; deriving them is feedback's task

@@ -18,9 +18,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from marketplace.attributes import attributes_search_keys
 from marketplace.demo_photos import COLOURS, demo_photo_jpeg
 from marketplace.models import Category, Conversation, Listing, Message, Photo, User
 from marketplace.places import Place, all_places, place_find
+from marketplace.selectors import category_attributes
 from marketplace.services.favourites import favourite_add
 from marketplace.services.item_states import listing_state_set
 from marketplace.services.listings import ListingData, listing_create, listing_mark_sold
@@ -213,12 +215,20 @@ def _create_generated_listings(count: int, *, progress: Callable[[str], None]) -
     weights = list(itertools.accumulate(place.population for place in places))
     plans = [_plan(index, rng, categories, timezone.now(), places, weights) for index in range(count)]
     photos = {key: _store_shared_photo(*key) for key in sorted({plan.photo for plan in plans})}
+    details = {slug: {attribute.slug: attribute for attribute in rows} for slug, rows in category_attributes().items()}
     with _keep_given_created_at():
         for start in range(0, count, BATCH_SIZE):
             batch = plans[start : start + BATCH_SIZE]
             with transaction.atomic():
                 listings = Listing.objects.bulk_create(
-                    [Listing(seller=rng.choice(sellers), **plan.fields) for plan in batch]
+                    [
+                        Listing(
+                            seller=rng.choice(sellers),
+                            **plan.fields,
+                            **_generated_attributes(start + offset, plan, details[plan.fields["category"].slug]),
+                        )
+                        for offset, plan in enumerate(batch)
+                    ]
                 )
                 Photo.objects.bulk_create(
                     Photo(owner_id=listing.seller_id, listing=listing, is_main=True, **photos[plan.photo])
@@ -276,6 +286,19 @@ def _plan(
         place_geonameid=place.geonameid, place_name=place.label, latitude=place.latitude, longitude=place.longitude
     )
     return _Plan(fields=fields, photo=(drawing, colour))
+
+
+def _generated_attributes(index: int, plan: "_Plan", details: dict) -> dict:
+    """The item details a generated listing has: its photo's colour, and a brand where its category has one."""
+    attributes = {}
+    colour = plan.photo[1]
+    if "colour" in details and colour in details["colour"].choices:
+        attributes["colour"] = colour
+    if "brand" in details:
+        # Derived from the index, not drawn: the listings' other random choices stay as they were before.
+        brands = CONTENT["generated"]["brands"]
+        attributes["brand"] = brands[(index * 7919) % len(brands)]
+    return {"attributes": attributes, "attributes_search": attributes_search_keys(attributes)}
 
 
 @functools.cache
