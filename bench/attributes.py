@@ -5,7 +5,8 @@ has them gets a colour and one of 40 brands) in a database of the benchmark's ow
 default, or a new PostgreSQL database with DATABASE_URL=postgres://… Every case is requested in turn, round
 after round, in this one process, so the ratios to the baseline (the same page without the detail filters)
 hold on a busy machine. On PostgreSQL it prints the plan of each filter's query: the GIN index on
-attributes_search (listing_attributes_search) should be in it. Goal (PostgreSQL): p95 under 100 ms.
+attributes_search (listing_attributes_search) should be in it. Goal: no filtered page slower than the unfiltered
+one (ratio at most 1), since the detail filters only narrow what the page already shows.
 """
 
 import os
@@ -85,8 +86,8 @@ def _measure() -> None:
         if name == BASELINE:
             continue
         p95 = percentile(values, 0.95)
-        report(f"attributes_{name}_p95_{vendor}", p95, "ms", f"< 100 ms; {CASES[name][0]}")
-        report(f"attributes_{name}_vs_newest", p95 / baseline, "x", "the unfiltered page's p95 = 1")
+        report(f"attributes_{name}_p95_{vendor}", p95, "ms", CASES[name][0])
+        report(f"attributes_{name}_vs_newest", p95 / baseline, "x", "<= 1, the unfiltered page's p95 = 1")
 
 
 def _plans() -> None:

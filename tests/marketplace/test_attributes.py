@@ -305,3 +305,17 @@ def test_the_filter_finds_a_rare_brand_through_the_gin_index(seller, headphones)
 
     assert "listing_attributes_search" in listings.explain()
     assert {listing.title for listing in listings} == {"Sony black", "Sony white"}
+
+
+def test_a_json_post_from_an_analysis_takes_the_details_as_an_object(seller_client, seller):
+    from tests.factories import suggested_analysis
+
+    analysis = suggested_analysis(user=seller)
+    body = {**_api_fields(analysis_id=str(analysis.pk)), "attributes": {"brand": " Sony ", "colour": "black"}}
+
+    response = seller_client.post("/api/listings", body, content_type="application/json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["attributes"] == {"brand": "Sony", "colour": "black"}
+    analysis.refresh_from_db()
+    assert analysis.posted_values["brand"] == "Sony"
