@@ -38,7 +38,8 @@ def test_a_patch_with_200000_unknown_keys_gets_a_short_422(client, seller, listi
     assert detail.startswith("Unknown fields 'extra0', 'extra1'")
     assert f"and {MANY - 5:,} more" in detail
     assert (
-        "This endpoint takes only: buyer_id, category, condition, description, place, price, status, title." in detail
+        "This endpoint takes only: attributes, buyer_id, category, condition, description, place, price, status, "
+        "title." in detail
     )
     listing.refresh_from_db()
     assert listing.title == "Desk lamp"
