@@ -5,7 +5,10 @@ from dataclasses import dataclass
 from evals.models import EvalResult, EvalRun
 
 DEFAULT_MAX_DROP = 0.02
-GATED_METRICS = ("category_accuracy", "schema_valid_rate")
+# Attribute accuracy is gated because the item details are fields sellers now rely on; it is skipped when either
+# run has none (a dataset expecting no attribute values). The "not visible" rates are reported, not gated: their
+# denominators are the few nulls staff wrote by hand, too small for a 2-point bound.
+GATED_METRICS = ("category_accuracy", "schema_valid_rate", "attribute_accuracy")
 # (EvalResult field, what the verdict is about, its words for True and False)
 VERDICTS = (
     ("schema_valid", "schema", "valid", "invalid"),
@@ -14,6 +17,7 @@ VERDICTS = (
     ("title_mentions", "title", "mentions the words", "misses a word"),
     ("tone_flagged", "tone", "flagged", "clean"),
 )
+ATTRIBUTE_WORDS = ("right", "wrong")
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,11 @@ class GateResult:
 
 
 def gate_check(*, baseline: dict, candidate: dict, max_drop: float = DEFAULT_MAX_DROP) -> GateResult:
-    """Fails when the candidate's category accuracy or schema-valid rate is below the baseline's by > max_drop."""
+    """Fails when a gated rate of the candidate's is below the baseline's by more than max_drop."""
     failures = []
     for name in GATED_METRICS:
+        if baseline.get(name) is None or candidate.get(name) is None:
+            continue
         # Rounded: 1.0 - 0.98 is 0.020000000000000018 in floating point, which is not "more than 0.02".
         drop = round(baseline[name] - candidate[name], 9)
         if drop > max_drop:
@@ -88,7 +94,31 @@ def verdict_changes(*, baseline: EvalRun, candidate: EvalRun) -> list[VerdictCha
                     detail=f"{_shown(before, verdict)} → {_shown(after, verdict)}",
                 )
             )
+        for slug, new in sorted(after.attribute_verdicts.items()):
+            old = before.attribute_verdicts.get(slug)
+            if old is None or old == new:
+                continue
+            words = dict(zip((True, False), ATTRIBUTE_WORDS, strict=True))
+            changes.append(
+                VerdictChange(
+                    case_id=after.case_id,
+                    case_label=label,
+                    verdict=slug,
+                    before=words[old],
+                    after=words[new],
+                    detail=f"{_attribute_shown(before, slug)} → {_attribute_shown(after, slug)}",
+                )
+            )
     return changes
+
+
+def _attribute_shown(result: EvalResult, slug: str) -> str:
+    if result.produced is None:
+        return f"no answer: {result.error_type}"
+    attributes = result.produced.get("attributes") or {}
+    if slug not in attributes:
+        return "not answered"
+    return "not visible" if attributes[slug] is None else repr(attributes[slug])
 
 
 def _shown(result: EvalResult, verdict: str) -> str:

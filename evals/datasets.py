@@ -1,9 +1,14 @@
 """Evaluation sets as files (DIR/cases.jsonl with the photos beside it) and from posted production listings.
 
 One case per line:
-    {"image": "photo.jpg", "category": "electronics", "price_min": 20, "price_max": 80,
-     "title_must_mention": ["headphones"], "notes": "..."}
-and optionally "title", "description" and "condition": the full reference answer, for people reading results.
+    {"images": ["front.jpg", "label.jpg"], "category": "electronics", "price_min": 20, "price_max": 80,
+     "title_must_mention": ["headphones"], "attributes": {"brand": "Sony", "model": null}, "language": "it",
+     "notes": "..."}
+"images" lists 1 to 8 photos in the order the model is sent them ("image": "photo.jpg" names a single one, as
+files written before several photos did). "attributes" are the item details expected ({slug: value}, null for
+"not visible": the model must answer null), only the category's; "language" the language the suggestion is
+asked in (the site's default when absent). Optionally "title", "description" and "condition": the full
+reference answer, for people reading results (the condition is also scored by confidence).
 """
 
 import hashlib
@@ -15,6 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -22,16 +28,19 @@ from django.utils.text import slugify
 
 from ai_prefill.models import Analysis
 from core.errors import DomainError, PhotoRejected
-from evals.models import EvalCase
+from evals.models import EvalCase, EvalCasePhoto
 from evals.services import evalcase_create_from_analysis
-from marketplace.models import PRICE_MAX, Category, Condition, Listing
+from marketplace.models import PRICE_MAX, Condition, Listing
+from marketplace.selectors import category_attributes
 from marketplace.services.photos import DISPLAY_MAX_SIDE, decode_photo, make_renditions, read_upload
 
 CASES_FILE = "cases.jsonl"
 KEYS = (
-    *("image", "category", "price_min", "price_max", "title_must_mention", "notes"),
-    *("title", "description", "condition"),
+    *("images", "image", "category", "price_min", "price_max", "title_must_mention", "notes"),
+    *("title", "description", "condition", "attributes", "language"),
 )
+# As many as a seller may upload for one listing.
+MAX_PHOTOS = 8
 DATASET_PATTERN = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 MAX_PROBLEMS_SHOWN = 20
 
@@ -45,7 +54,7 @@ class CaseLine:
     """One valid line of cases.jsonl."""
 
     line: int
-    image_path: Path
+    image_paths: list[Path]
     category: str
     price_min: Decimal | None
     price_max: Decimal | None
@@ -54,6 +63,8 @@ class CaseLine:
     title: str
     description: str
     condition: str
+    attributes: dict
+    language: str
 
 
 class _LineProblem(Exception):
@@ -80,7 +91,10 @@ def evalset_read(*, directory: Path) -> list[CaseLine]:
         text = cases_path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise EvalSetInvalid(f"{cases_path} is not UTF-8 text.") from None
-    categories = set(Category.objects.values_list("slug", flat=True))
+    categories = {
+        slug: {attribute.slug: attribute for attribute in attributes}
+        for slug, attributes in category_attributes().items()
+    }
     root = directory.resolve()
     cases, problems = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -99,7 +113,7 @@ def evalset_read(*, directory: Path) -> list[CaseLine]:
     return cases
 
 
-def _case_line(raw: str, *, number: int, root: Path, categories: set[str]) -> CaseLine:
+def _case_line(raw: str, *, number: int, root: Path, categories: dict[str, dict]) -> CaseLine:
     try:
         data = json.loads(raw)
     except ValueError as error:
@@ -126,15 +140,47 @@ def _case_line(raw: str, *, number: int, root: Path, categories: set[str]) -> Ca
         raise _LineProblem('"title" is too long.')
     if texts["condition"] and texts["condition"] not in Condition.values:
         raise _LineProblem(f"unknown condition {texts['condition']!r}; ours are {', '.join(Condition.values)}.")
+    language = data.get("language", "")
+    if language and language not in dict(settings.LANGUAGES):
+        languages = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise _LineProblem(f"unknown language {language!r}; ours are {languages}.")
     return CaseLine(
         line=number,
-        image_path=_image_path(data.get("image"), root=root),
+        image_paths=[_image_path(name, root=root) for name in _image_names(data)],
         category=category,
         price_min=price_min,
         price_max=price_max,
         title_must_mention=[word.strip() for word in words],
+        attributes=_attributes(data.get("attributes", {}), category=category, known=categories[category]),
+        language=language,
         **texts,
     )
+
+
+def _image_names(data: dict) -> list:
+    if "images" in data and "image" in data:
+        raise _LineProblem('give the photos as "images" or the one photo as "image", not both.')
+    if "image" in data:
+        return [data["image"]]
+    names = data.get("images")
+    if not isinstance(names, list) or not 1 <= len(names) <= MAX_PHOTOS:
+        raise _LineProblem(f'"images" must list 1 to {MAX_PHOTOS} photo files, like ["front.jpg", "label.jpg"].')
+    return names
+
+
+def _attributes(value, *, category: str, known: dict) -> dict:
+    if not isinstance(value, dict):
+        raise _LineProblem('"attributes" must be an object, like {"brand": "Sony", "model": null}.')
+    for slug, expected in value.items():
+        if slug not in known:
+            ours = ", ".join(known) or "none"
+            raise _LineProblem(f"{category} has no attribute {slug!r}; its attributes are {ours}.")
+        if expected is not None and (not isinstance(expected, str) or not expected.strip()):
+            raise _LineProblem(f'attribute "{slug}" must be text, or null for "not visible".')
+        choices = known[slug].choices
+        if expected is not None and choices and expected.strip().casefold() not in {c.casefold() for c in choices}:
+            raise _LineProblem(f"{expected!r} is not one of {slug}'s choices: {', '.join(choices)}.")
+    return {slug: None if expected is None else expected.strip() for slug, expected in value.items()}
 
 
 def _price(data: dict, key: str) -> Decimal | None:
@@ -181,7 +227,7 @@ def evalset_import(*, directory: Path, dataset: str, replace: bool = False) -> l
     try:
         with transaction.atomic():
             if replace:
-                old_files = [case.image for case in existing]
+                old_files = [photo for case in existing.prefetch_related("more_photos") for photo in case.photos]
                 existing.delete()
                 transaction.on_commit(lambda: [image.delete(save=False) for image in old_files])
             cases = [_case_store(line, dataset=dataset, saved_files=saved_files) for line in lines]
@@ -192,9 +238,12 @@ def evalset_import(*, directory: Path, dataset: str, replace: bool = False) -> l
     return cases
 
 
+def _display_rendition(path: Path):
+    with path.open("rb") as photo_file:
+        return make_renditions(SimpleUploadedFile(path.name, photo_file.read())).display
+
+
 def _case_store(line: CaseLine, *, dataset: str, saved_files: list) -> EvalCase:
-    with line.image_path.open("rb") as photo_file:
-        renditions = make_renditions(SimpleUploadedFile(line.image_path.name, photo_file.read()))
     case = EvalCase(
         dataset=dataset,
         expected_category=line.category,
@@ -204,18 +253,26 @@ def _case_store(line: CaseLine, *, dataset: str, saved_files: list) -> EvalCase:
         expected_title=line.title,
         expected_description=line.description,
         expected_condition=line.condition,
+        expected_attributes=line.attributes,
+        language=line.language,
         notes=line.notes,
         source=EvalCase.Source.IMPORT,
     )
-    case.image.save("case.jpg", renditions.display, save=False)
+    first, *others = line.image_paths
+    case.image.save("case.jpg", _display_rendition(first), save=False)
     saved_files.append(case.image)
     case.save()
+    for position, path in enumerate(others, start=1):
+        photo = EvalCasePhoto(case=case, position=position)
+        photo.image.save("case.jpg", _display_rendition(path), save=False)
+        saved_files.append(photo.image)
+        photo.save()
     return case
 
 
 def evalset_export(*, dataset: str, directory: Path) -> int:
     """Write the dataset as DIR/cases.jsonl and its photos; DIR must be empty or new. Returns the case count."""
-    cases = list(EvalCase.objects.filter(dataset=dataset).order_by("id"))
+    cases = list(EvalCase.objects.filter(dataset=dataset).prefetch_related("more_photos").order_by("id"))
     if not cases:
         raise EvalSetInvalid(f"There is no dataset {dataset!r} (or it has no cases).")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -223,17 +280,20 @@ def evalset_export(*, dataset: str, directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     lines = []
     for number, case in enumerate(cases, start=1):
-        name = f"case-{number:04d}.jpg"
-        with case.image.open("rb") as photo_file:
-            (directory / name).write_bytes(photo_file.read())
-        lines.append(json.dumps(case_as_line(case, image=name), ensure_ascii=False))
+        names = []
+        for position, photo in enumerate(case.photos):
+            names.append(f"case-{number:04d}.jpg" if position == 0 else f"case-{number:04d}-{position + 1}.jpg")
+            with photo.open("rb") as photo_file:
+                (directory / names[-1]).write_bytes(photo_file.read())
+        lines.append(json.dumps(case_as_line(case, images=names), ensure_ascii=False))
     (directory / CASES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(cases)
 
 
-def case_as_line(case: EvalCase, *, image: str) -> dict:
+def case_as_line(case: EvalCase, *, images: list[str]) -> dict:
+    # One photo is written as "image", as before several photos: files a one-photo tool wrote stay the same.
     line = {
-        "image": image,
+        **({"image": images[0]} if len(images) == 1 else {"images": images}),
         "category": case.expected_category,
         "price_min": _number(case.expected_price_min),
         "price_max": _number(case.expected_price_max),
@@ -242,6 +302,8 @@ def case_as_line(case: EvalCase, *, image: str) -> dict:
     }
     optional = {"title": case.expected_title, "description": case.expected_description}
     optional["condition"] = case.expected_condition
+    optional["attributes"] = case.expected_attributes
+    optional["language"] = case.language
     return {**line, **{key: value for key, value in optional.items() if value}}
 
 
@@ -276,13 +338,15 @@ def _directory_digest(directory: Path) -> str:
     root = directory.resolve()
     for raw in text.decode("utf-8", errors="replace").splitlines():
         try:
-            image = json.loads(raw).get("image")
-            path = (root / image).resolve()
-        except (ValueError, AttributeError, TypeError):
+            data = json.loads(raw)
+            names = data["images"] if "images" in data else [data.get("image")]
+            paths = [(name, (root / name).resolve()) for name in names]
+        except (ValueError, AttributeError, TypeError, KeyError):
             continue
-        if path.is_relative_to(root) and path.is_file():
-            digest.update(image.encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        for name, path in paths:
+            if path.is_relative_to(root) and path.is_file():
+                digest.update(name.encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

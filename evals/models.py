@@ -6,7 +6,7 @@ from ai_prefill.models import Analysis, LLMCall
 
 
 class EvalCase(models.Model):
-    """A photo with the answer we expect from the model; the evaluation runner reads these by dataset."""
+    """One or more photos of an item with the answer we expect from the model; the runner reads these by dataset."""
 
     class Source(models.TextChoices):
         CORRECTION = "correction", "Seller's posted values"
@@ -14,7 +14,8 @@ class EvalCase(models.Model):
         IMPORT = "import", "Import"
 
     dataset = models.SlugField(max_length=50, default="default", db_index=True)
-    # Its own copy of the photo: deleting the listing or the analysis must not take the case with it.
+    # Its own copy of the first photo (the others are EvalCasePhoto rows): deleting the listing or the analysis
+    # must not take the case with it.
     image = models.ImageField(upload_to="eval/%Y/%m/")
     expected_category = models.SlugField(max_length=50)
     expected_price_min = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -24,6 +25,10 @@ class EvalCase(models.Model):
     expected_title = models.CharField(max_length=200, blank=True)
     expected_description = models.TextField(blank=True)
     expected_condition = models.CharField(max_length=16, blank=True)
+    # {attribute slug: value, or None for "not visible": the model must answer null}; scored by the runner.
+    expected_attributes = models.JSONField(default=dict, blank=True)
+    # The language the suggestion is asked in ("en", "it"); blank: the site's default (settings.LANGUAGE_CODE).
+    language = models.CharField(max_length=10, blank=True)
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=Source.choices)
     source_analysis = models.ForeignKey(
@@ -39,6 +44,27 @@ class EvalCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset}: {self.expected_title or self.expected_category}"
+
+    @property
+    def photos(self) -> list:
+        """Every photo's file, in the order the model is sent them: the case's own first."""
+        return [self.image, *(photo.image for photo in self.more_photos.all())]
+
+
+class EvalCasePhoto(models.Model):
+    """A case's second, third... photo: the model is sent them all, in position order, after the case's own."""
+
+    case = models.ForeignKey(EvalCase, on_delete=models.CASCADE, related_name="more_photos")
+    position = models.PositiveSmallIntegerField()
+    image = models.ImageField(upload_to="eval/%Y/%m/")
+
+    class Meta:
+        ordering = ["case", "position", "id"]
+        verbose_name = "further photo"
+        constraints = [models.UniqueConstraint(fields=["case", "position"], name="one_eval_photo_per_position")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of case {self.case_id}"
 
 
 class EvalRun(models.Model):
@@ -93,6 +119,9 @@ class EvalResult(models.Model):
     title_mentions = models.BooleanField(null=True, blank=True)
     tone_flagged = models.BooleanField(null=True, blank=True)
     tone_words = models.JSONField(default=list, blank=True)
+    # Per expected attribute slug, whether the answer was right: the same value (case and spaces aside), or null
+    # where the case expects "not visible". See evals.metrics.attribute_verdicts.
+    attribute_verdicts = models.JSONField(default=dict, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     # The model calls' own latency (LLMCall.latency_ms, all attempts): what differs between models, without the
     # photo preparation and database writes around it that a process's first cases pay extra for.

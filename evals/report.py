@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 
-from evals.compare import GateResult, VerdictChange
-from evals.metrics import METRIC_NAMES
+from evals.compare import GATED_METRICS, GateResult, VerdictChange
+from evals.metrics import BREAKDOWN_NAMES, CONFIDENCE_LEVELS, LANGUAGE_METRIC_NAMES, METRIC_NAMES
 from evals.models import EvalRun
 
 COUNTS = {"n_cases", "tokens_total"}
@@ -46,9 +46,12 @@ def describe(run: EvalRun) -> str:
     )
 
 
-def metrics_table(runs: Sequence[EvalRun]) -> str:
-    """One column per run; with two runs, a last column with the candidate minus the baseline."""
-    headers = ["metric", *(["baseline", "candidate", "change"] if len(runs) == 2 else ["value"])]
+def run_headers(runs: Sequence[EvalRun], first: str) -> list[str]:
+    return [first, *(["baseline", "candidate", "change"] if len(runs) == 2 else ["value"])]
+
+
+def metrics_rows(runs: Sequence[EvalRun]) -> list[list[str]]:
+    """Per metric: its name, each run's value and, with two runs, the candidate minus the baseline."""
     rows = []
     for name in METRIC_NAMES:
         values = [run.metrics.get(name) for run in runs]
@@ -56,6 +59,59 @@ def metrics_table(runs: Sequence[EvalRun]) -> str:
         if len(runs) == 2:
             row.append(format_delta(name, *values))
         rows.append(row)
+    return rows
+
+
+def _cell(cell: dict | None) -> str:
+    return EMPTY if not cell else f"{cell['rate']:.0%} ({cell['right']}/{cell['n']})"
+
+
+def confidence_rows(runs: Sequence[EvalRun]) -> list[list[str]]:
+    """Per field and stated confidence level: how often the suggested value was right, "72% (18/25)", per run."""
+    tables = [run.metrics.get("accuracy_by_confidence") or {} for run in runs]
+    fields = sorted({name for table in tables for name in table})
+    return [
+        [f"{name} {level}", *(_cell(table.get(name, {}).get(level)) for table in tables)]
+        for name in fields
+        for level in CONFIDENCE_LEVELS
+        if any(level in table.get(name, {}) for table in tables)
+    ]
+
+
+def attribute_rows(runs: Sequence[EvalRun]) -> list[list[str]]:
+    """Per attribute: the share of expected values given exactly, per run."""
+    tables = [run.metrics.get("attribute_accuracy_by_slug") or {} for run in runs]
+    slugs = sorted({slug for table in tables for slug in table})
+    return [[slug, *(format_value("rate", table.get(slug)) for table in tables)] for slug in slugs]
+
+
+def language_rows(runs: Sequence[EvalRun]) -> list[list[str]]:
+    """Per case language and metric of the split, each run's value."""
+    tables = [run.metrics.get("by_language") or {} for run in runs]
+    languages = sorted({language for table in tables for language in table})
+    return [
+        [f"{language or '-'} {name}", *(format_value(name, table.get(language, {}).get(name)) for table in tables)]
+        for language in languages
+        for name in LANGUAGE_METRIC_NAMES
+    ]
+
+
+def breakdowns(runs: Sequence[EvalRun]) -> list[tuple[str, list[list[str]]]]:
+    """The sections after the metrics, each (title, rows), leaving out those with nothing to show."""
+    sections = [
+        ("Attribute accuracy, per attribute (expected values given exactly)", attribute_rows(runs)),
+        ("Accuracy by confidence (suggested values that were right, per field and level)", confidence_rows(runs)),
+        ("By the cases' language", language_rows(runs) if _languages(runs) > 1 else []),
+    ]
+    return [(title, rows) for title, rows in sections if rows]
+
+
+def _languages(runs: Sequence[EvalRun]) -> int:
+    return len({language for run in runs for language in run.metrics.get("by_language") or {}})
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """Plain text columns: the first left-aligned, the others right-aligned."""
     widths = [max(len(row[column]) for row in [headers, *rows]) for column in range(len(headers))]
     lines = [
         "  ".join(
@@ -65,6 +121,11 @@ def metrics_table(runs: Sequence[EvalRun]) -> str:
         for row in [headers, *rows]
     ]
     return "\n".join([lines[0], "  ".join("-" * width for width in widths), *lines[1:]])
+
+
+def metrics_table(runs: Sequence[EvalRun]) -> str:
+    """One column per run; with two runs, a last column with the candidate minus the baseline."""
+    return table(run_headers(runs, "metric"), metrics_rows(runs))
 
 
 def text_report(
@@ -77,13 +138,17 @@ def text_report(
     else:
         lines.append(f"  {describe(first)}")
     lines += ["", metrics_table(runs)]
+    headers = run_headers(runs, "")[: len(runs) + 1]
+    for title, rows in breakdowns(runs):
+        lines += ["", f"{title}:", table(headers, rows)]
     if len(runs) == 2:
         lines += ["", f"Cases that changed verdict, baseline → candidate: {len(changes) or 'none'}"]
         lines += [f"  {change}" for change in changes]
     if gate is not None:
         allowed = f"{gate.max_drop * 100:.1f} points"
         verdict = "passed" if gate.passed else "FAILED"
-        lines += ["", f"Gate (category_accuracy and schema_valid_rate may drop by {allowed} at most): {verdict}"]
+        gated = ", ".join(GATED_METRICS[:-1]) + f" and {GATED_METRICS[-1]}"
+        lines += ["", f"Gate ({gated} may drop by {allowed} at most): {verdict}"]
         lines += [f"  {failure}" for failure in gate.failures]
     return "\n".join(lines)
 
@@ -104,6 +169,7 @@ def json_report(
                 "params": run.params,
                 "provider": run.provider,
                 "metrics": {name: run.metrics.get(name) for name in METRIC_NAMES},
+                **{name: run.metrics.get(name) for name in BREAKDOWN_NAMES},
                 "pricing": run.metrics.get("pricing"),  # feedback.evals.pricing: model, comparables, blend
             }
             for run, role in zip(runs, roles, strict=True)

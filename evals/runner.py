@@ -1,9 +1,9 @@
 """Run every case of a dataset through the production path, in parallel, and store a result per case.
 
-The path is the worker's: the stored photo -> prepare_model_image -> prefill_suggest with a ModelConfig
-(the same prompt build, structured output, validation and retries). prefill_suggest records each
-attempt as an LLMCall with purpose "eval" and no analysis (so no production figure counts it) and returns their
-ids, which become the result's own relation to its calls.
+The path is the worker's: the stored photos, in order -> prepare_model_image each -> prefill_suggest with a
+ModelConfig and the case's language (the same prompt build, structured output, validation and retries).
+prefill_suggest records each attempt as an LLMCall with purpose "eval" and no analysis (so no production figure
+counts it) and returns their ids, which become the result's own relation to its calls.
 """
 
 import logging
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai_prefill.images import prepare_model_image
-from ai_prefill.llm import ModelConfig, PrefillFailed, model_config_for, prefill_suggest
+from ai_prefill.llm import ModelConfig, PrefillFailed, PrefillResult, model_config_for, prefill_suggest
 from ai_prefill.llm.prompt import prompt_get
 from ai_prefill.llm.types import OUTPUT_ERRORS
 from ai_prefill.models import LLMCall, Variant
@@ -136,12 +136,12 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
     started = time.monotonic()
     suggestion, error_type, error_message, attempts, call_ids = None, "", "", 0, ()
     try:
-        with case.image.open("rb") as image_file:
-            image_jpeg = prepare_model_image(image_file.read())
+        images_jpeg = []
+        for photo in case.photos:
+            with photo.open("rb") as image_file:
+                images_jpeg.append(prepare_model_image(image_file.read()))
         started = time.monotonic()
-        result = prefill_suggest(
-            image_jpeg=image_jpeg, config=config, image_ref=image_ref, purpose=LLMCall.Purpose.EVAL
-        )
+        result = _suggest(images_jpeg=images_jpeg, language=case_language(case), config=config, image_ref=image_ref)
         suggestion, attempts, call_ids = result.suggestion, result.attempts, result.call_ids
     except PrefillFailed as failure:
         error_type, error_message, attempts = failure.error_type, failure.detail, failure.attempts
@@ -153,6 +153,7 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
         error_type, error_message = "internal_error", f"{type(error).__name__}: {error}"
     latency_ms = round((time.monotonic() - started) * 1000)
     calls = list(LLMCall.objects.filter(pk__in=call_ids).order_by("attempt", "id"))
+    expected = expected_snapshot(case)
     verdicts = case_verdicts(
         expected=_expected(case),
         suggestion=suggestion,
@@ -163,7 +164,7 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
         result = EvalResult.objects.create(
             run=run,
             case=case,
-            expected=expected_snapshot(case),
+            expected=expected,
             produced=suggestion,
             error_type=error_type,
             error_message=error_message,
@@ -175,6 +176,7 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
             title_mentions=verdicts.title_mentions,
             tone_flagged=verdicts.tone_flagged,
             tone_words=list(verdicts.tone_words),
+            attribute_verdicts=verdicts.attributes,
             latency_ms=latency_ms,
             model_latency_ms=sum(call.latency_ms for call in calls),
             input_tokens=sum(call.input_tokens for call in calls),
@@ -186,12 +188,27 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
     return result
 
 
+def _suggest(*, images_jpeg: list[bytes], language: str, config: ModelConfig, image_ref: str) -> PrefillResult:
+    """The one place that knows prefill_suggest's signature.
+
+    It still takes one image and no language: until the several-photos and language changes of the model side
+    land, the model is sent the first photo only and asked in the prompt version's own language.
+    """
+    return prefill_suggest(image_jpeg=images_jpeg[0], config=config, image_ref=image_ref, purpose=LLMCall.Purpose.EVAL)
+
+
+def case_language(case: EvalCase) -> str:
+    """The language the case's suggestion is asked in: its own, or the site's default."""
+    return case.language or settings.LANGUAGE_CODE
+
+
 def _expected(case: EvalCase) -> Expected:
     return Expected(
         category=case.expected_category,
         price_min=case.expected_price_min,
         price_max=case.expected_price_max,
         title_must_mention=tuple(case.title_must_mention),
+        attributes=dict(case.expected_attributes),
     )
 
 
@@ -205,4 +222,7 @@ def expected_snapshot(case: EvalCase) -> dict:
         "price_max": price(case.expected_price_max),
         "title_must_mention": list(case.title_must_mention),
         "title": case.expected_title,
+        "condition": case.expected_condition,
+        "attributes": dict(case.expected_attributes),
+        "language": case_language(case),
     }

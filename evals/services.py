@@ -43,8 +43,11 @@ def price_range(price: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
     return low, high
 
 
-def evalcase_create(*, analysis: Analysis, source: str, dataset: str, values: dict, notes: str) -> EvalCase:
-    """A case expecting the given values (the suggestion's terms), with its own copy of the analysis's photo."""
+def evalcase_create(
+    *, analysis: Analysis, source: str, dataset: str, values: dict, notes: str, attributes: dict | None = None
+) -> EvalCase:
+    """A case expecting the given values (the suggestion's terms) and item details, in the analysis's language,
+    with its own copy of the analysis's photo."""
     low, high = price_range(_price(values.get("price")))
     case = EvalCase(
         dataset=dataset,
@@ -55,6 +58,8 @@ def evalcase_create(*, analysis: Analysis, source: str, dataset: str, values: di
         expected_title=values.get("title", "")[:200],
         expected_description=values.get("description", ""),
         expected_condition=values.get("condition", ""),
+        expected_attributes=dict(attributes or {}),
+        language=analysis.language,
         notes=notes,
         source=source,
         source_analysis=analysis,
@@ -80,5 +85,7 @@ def evalcase_create_from_analysis(*, analysis: Analysis, dataset: str = "default
         source=EvalCase.Source.CORRECTION,
         dataset=dataset,
         values=listing_values(listing),
+        # What the seller posted; an empty detail is not "not visible" (they may not have bothered), so none is null.
+        attributes=listing.attributes,
         notes="From the seller's posted values; the title word was picked automatically, edit it if it is wrong.",
     )

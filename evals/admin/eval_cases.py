@@ -1,24 +1,35 @@
-"""Evaluation cases: staff check and edit what a case expects (the title word especially)."""
+"""Evaluation cases: staff check and edit what a case expects (the title word especially) and its photos."""
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from evals.models import EvalCase
+from evals.models import EvalCase, EvalCasePhoto
+
+
+class EvalCasePhotoInline(admin.TabularInline):
+    model = EvalCasePhoto
+    extra = 0
+    fields = ["position", "image"]
+    verbose_name_plural = "further photos (sent after the first, by position)"
 
 
 @admin.register(EvalCase)
 class EvalCaseAdmin(admin.ModelAdmin):
+    inlines = [EvalCasePhotoInline]
     list_display = [
         "image_thumbnail",
         "dataset",
         "expected_category",
         "price_range",
         "title_must_mention",
+        "expected_attributes",
+        "language",
+        "photo_count",
         "source",
         "created_at",
     ]
-    list_filter = ["dataset", "source", "expected_category"]
+    list_filter = ["dataset", "source", "expected_category", "language"]
     search_fields = ["expected_title", "notes", "dataset"]
     readonly_fields = ["image_preview", "source_analysis_link", "created_at"]
     fields = [
@@ -31,6 +42,8 @@ class EvalCaseAdmin(admin.ModelAdmin):
         "expected_title",
         "expected_description",
         "expected_condition",
+        "expected_attributes",
+        "language",
         "notes",
         "source",
         "source_analysis_link",
@@ -45,9 +58,17 @@ class EvalCaseAdmin(admin.ModelAdmin):
             else "—"
         )
 
-    @admin.display(description="photo")
+    @admin.display(description="photos, in the order the model is sent them")
     def image_preview(self, case: EvalCase) -> str:
-        return format_html('<img src="{}" alt="" class="review-photo">', case.image.url) if case.image else "—"
+        photos = [(photo.url,) for photo in case.photos if photo] if case.pk else []
+        return format_html_join("", '<img src="{}" alt="" class="review-photo">', photos) or "—"
+
+    @admin.display(description="photos")
+    def photo_count(self, case: EvalCase) -> int:
+        return len(case.photos)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("more_photos")
 
     @admin.display(description="price range")
     def price_range(self, case: EvalCase) -> str:

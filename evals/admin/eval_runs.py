@@ -10,7 +10,7 @@ from core.admin import ReadOnlyAdminMixin
 from evals.compare import verdict_changes
 from evals.metrics import METRIC_NAMES
 from evals.models import EvalResult, EvalRun
-from evals.report import format_delta, format_value
+from evals.report import breakdowns, format_delta, format_value
 
 RESULTS_CHANGELIST = "admin:evals_evalresult_changelist"
 
@@ -62,6 +62,7 @@ class EvalRunAdmin(RecordAdmin):
         ("created_at", "finished_at"),
         "baseline_link",
         "metrics_table",
+        "breakdown_tables",
         "results_link",
         "changed_verdicts",
     ]
@@ -79,6 +80,7 @@ class EvalRunAdmin(RecordAdmin):
         "finished_at",
         "baseline_link",
         "metrics_table",
+        "breakdown_tables",
         "results_link",
         "changed_verdicts",
     ]
@@ -123,6 +125,25 @@ class EvalRunAdmin(RecordAdmin):
             "<th>change</th></tr></thead><tbody>{}</tbody></table>",
             format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
+
+    @admin.display(description="attributes, confidence, languages")
+    def breakdown_tables(self, run: EvalRun) -> str:
+        runs = [run.baseline, run] if run.baseline else [run]
+        headers = ("", "baseline", "this run") if run.baseline else ("", "this run")
+        sections = [
+            format_html(
+                "<table class='review-calls'><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+                title,
+                format_html_join("", "<th>{}</th>", ((header,) for header in headers)),
+                format_html_join(
+                    "",
+                    "<tr>{}</tr>",
+                    ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
+                ),
+            )
+            for title, rows in breakdowns(runs)
+        ]
+        return format_html_join("", "{}", ((section,) for section in sections)) or "—"
 
     @admin.display(description="results")
     def results_link(self, run: EvalRun) -> str:
@@ -252,11 +273,12 @@ class EvalResultAdmin(RecordAdmin):
         url = reverse("admin:evals_evalcase_change", args=[result.case_id])
         return format_html('<a href="{}">{}</a>', url, result.case)
 
-    @admin.display(description="photo")
+    @admin.display(description="photos")
     def photo(self, result: EvalResult) -> str:
         if result.case is None or not result.case.image:
             return "The case was deleted."
-        return format_html('<img src="{}" alt="The case\'s photo" class="review-photo">', result.case.image.url)
+        photos = [(photo.url,) for photo in result.case.photos if photo]
+        return format_html_join("", '<img src="{}" alt="A photo of the case" class="review-photo">', photos)
 
     @admin.display(description="expected vs produced")
     def comparison(self, result: EvalResult) -> str:
@@ -267,7 +289,9 @@ class EvalResultAdmin(RecordAdmin):
             ("category", expected.get("category", ""), produced.get("category", "")),
             ("price", _price_range(expected), produced.get("price", "")),
             ("description", "", produced.get("description", "")),
-            ("condition", "", produced.get("condition", "")),
+            ("condition", expected.get("condition", ""), produced.get("condition", "")),
+            *_attribute_rows(expected, produced, result.attribute_verdicts),
+            ("language", expected.get("language", ""), produced.get("language", "")),
         ]
         return format_html(
             "<table class='review-compare'><thead><tr><th>field</th><th>expected</th><th>produced</th></tr></thead>"
@@ -280,6 +304,26 @@ class EvalResultAdmin(RecordAdmin):
     @admin.display(description="model calls")
     def calls(self, result: EvalResult) -> str:
         return llm_calls_table(result.llm_calls.order_by("attempt", "started_at"), show_output=True)
+
+
+NOT_VISIBLE = "not visible"
+
+
+def _attribute_rows(expected: dict, produced: dict, verdicts: dict) -> list[tuple[str, str, str]]:
+    """One row per attribute either side has, the produced value with its confidence and the verdict."""
+    wanted = expected.get("attributes") or {}
+    answered = produced.get("attributes") or {}
+    confidence = produced.get("confidence") or {}
+    rows = []
+    for slug in [*wanted, *(slug for slug in answered if slug not in wanted)]:
+        value = answered.get(slug, "") if slug in answered else "—"
+        shown = NOT_VISIBLE if slug in answered and value is None else str(value)
+        if slug in confidence:
+            shown += f" ({confidence[slug]})"
+        if slug in verdicts:
+            shown += " ✓" if verdicts[slug] else " ✗"
+        rows.append((slug, NOT_VISIBLE if slug in wanted and wanted[slug] is None else wanted.get(slug, ""), shown))
+    return rows
 
 
 def _price_range(expected: dict) -> str:

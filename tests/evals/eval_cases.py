@@ -34,7 +34,12 @@ def make_case(dataset: str, colour: str, category: str, price=(None, None), word
 
 def photo_colour(body: dict) -> str:
     """The name of the colour nearest to the middle of the photo the model was sent."""
-    with Image.open(io.BytesIO(received_image(body))) as image:
+    return image_colour(received_image(body))
+
+
+def image_colour(data: bytes) -> str:
+    """The name of the colour nearest to the middle of the image."""
+    with Image.open(io.BytesIO(data)) as image:
         pixel = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
     return min(COLOURS, key=lambda name: sum((a - b) ** 2 for a, b in zip(COLOURS[name], pixel, strict=True)))
 

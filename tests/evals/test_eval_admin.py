@@ -115,3 +115,35 @@ def test_runs_are_records_nobody_adds_or_edits_and_only_staff_see(client, seller
     response = client.post(reverse("admin:evals_evalrun_change", args=[baseline.pk]), {"model": "edited"})
     assert response.status_code == 403
     assert EvalRun.objects.get(pk=baseline.pk).model == "gpt-4o-mini"
+
+
+def test_a_run_with_details_shows_attribute_confidence_and_language_tables_and_each_photo(client, staff):
+    case = make_case("toys", "red", "electronics", title="Headphones")
+    case.expected_attributes = {"brand": "Sony", "model": None, "colour": "black"}
+    case.language = "it"
+    case.save()
+    more = make_case("toys", "blue", "electronics")
+    case.more_photos.create(position=1, image=more.image.name)
+    produced = {
+        "title": "Headphones", "description": "Works.", "category": "electronics", "price": "50.00",
+        "condition": "good", "attributes": {"brand": f"Sony {SCRIPT}", "model": None, "colour": "black"},
+        "confidence": {"category": "high", "brand": "medium", "colour": "low"},
+    }  # fmt: skip
+    run = make_run("gpt-4o-mini", case, produced=produced)
+    result = run.results.get()
+    result.attribute_verdicts = {"brand": False, "model": True, "colour": True}
+    result.save()
+    run.metrics = run_metrics(list(run.results.all()))
+    run.save()
+
+    run_html = staff_page(client, staff, reverse("admin:evals_evalrun_change", args=[run.pk]))
+    result_html = staff_page(client, staff, reverse("admin:evals_evalresult_change", args=[result.pk]))
+    case_html = staff_page(client, staff, reverse("admin:evals_evalcase_change", args=[case.pk]))
+
+    assert "not_visible_precision" in run_html and "attribute_accuracy" in run_html
+    assert "Accuracy by confidence" in run_html and "category high" in run_html and "100% (1/1)" in run_html
+    assert "colour low" in run_html and "brand medium" in run_html and "0% (0/1)" in run_html
+    assert "not visible" in result_html and "(medium) ✗" in result_html and "black (low) ✓" in result_html
+    assert SCRIPT not in result_html and ESCAPED in result_html
+    assert result_html.count('class="review-photo"') == 2
+    assert case_html.count('class="review-photo"') == 2 and more.image.name in case_html

@@ -6,7 +6,15 @@ from types import SimpleNamespace
 import pytest
 
 from evals.compare import gate_check
-from evals.metrics import Expected, case_verdicts, mentions, percentile, run_metrics, tone_problems
+from evals.metrics import (
+    Expected,
+    attribute_verdicts,
+    case_verdicts,
+    mentions,
+    percentile,
+    run_metrics,
+    tone_problems,
+)
 
 ANSWER = {"title": "Sony WH-1000 headphones", "description": "Works.", "category": "electronics", "price": "45.00"}
 
@@ -81,7 +89,8 @@ def test_run_metrics_over_results():
         defaults = {"schema_valid": True, "category_correct": True, "price_in_range": None, "title_mentions": None,
                     "tone_flagged": False, "error_type": "", "price_abs_pct_error": None, "latency_ms": 100,
                     "model_latency_ms": 80, "input_tokens": 800, "output_tokens": 50,
-                    "cost": Decimal("0.000150")}  # fmt: skip
+                    "cost": Decimal("0.000150"), "expected": {}, "produced": None,
+                    "attribute_verdicts": {}}  # fmt: skip
         return SimpleNamespace(**{**defaults, **fields})
 
     metrics = run_metrics(
@@ -103,6 +112,9 @@ def test_run_metrics_over_results():
         "tone_flag_rate": 0.5,
         "error_rate": 0.333333,
         "output_truncated_rate": 0.0,
+        "attribute_accuracy": None,
+        "not_visible_precision": None,
+        "not_visible_recall": None,
         "latency_p50_ms": 300,
         "latency_p95_ms": 840,
         "model_latency_p50_ms": 80,
@@ -110,13 +122,27 @@ def test_run_metrics_over_results():
         "tokens_total": 1700,
         "cost_total": 0.0003,
         "cost_per_analysis": 0.0001,
+        "attribute_accuracy_by_slug": {},
+        "accuracy_by_confidence": {},
+        "by_language": {
+            "": {
+                "n_cases": 3,
+                "schema_valid_rate": 0.666667,
+                "category_accuracy": 0.333333,
+                "attribute_accuracy": None,
+                "not_visible_precision": None,
+                "not_visible_recall": None,
+                "error_rate": 0.333333,
+            }
+        },
     }
 
 
 def test_one_case_without_a_known_price_makes_the_runs_cost_unknown():
     fields = {"schema_valid": True, "category_correct": True, "price_in_range": None, "title_mentions": None,
               "tone_flagged": False, "error_type": "", "price_abs_pct_error": None, "latency_ms": 100,
-              "model_latency_ms": 80, "input_tokens": 800, "output_tokens": 50}  # fmt: skip
+              "model_latency_ms": 80, "input_tokens": 800, "output_tokens": 50, "expected": {}, "produced": None,
+              "attribute_verdicts": {}}  # fmt: skip
 
     metrics = run_metrics([SimpleNamespace(**fields, cost=Decimal("0.0001")), SimpleNamespace(**fields, cost=None)])
 
@@ -138,3 +164,109 @@ def test_the_gate_fails_on_a_drop_of_more_than_max_drop(baseline, candidate, max
         return {"category_accuracy": pair[0], "schema_valid_rate": pair[1]}
 
     assert gate_check(baseline=metrics(baseline), candidate=metrics(candidate), max_drop=max_drop).passed is passed
+
+
+def test_an_attribute_is_right_when_its_value_matches_case_and_spaces_aside_or_null_where_not_visible():
+    expected = {"brand": "Sony", "model": "WH-1000XM4", "colour": None, "size": None}
+    answer = {**ANSWER, "attributes": {"brand": "  sony ", "model": "WH-1000XM3", "colour": None, "size": "L"}}
+
+    assert attribute_verdicts(expected=expected, suggestion=answer) == {
+        "brand": True,
+        "model": False,
+        "colour": True,
+        "size": False,
+    }
+    # No answer, or a prompt that asks for no attributes: nothing is right, a null included.
+    assert attribute_verdicts(expected=expected, suggestion=ANSWER) == dict.fromkeys(expected, False)
+    assert attribute_verdicts(expected=expected, suggestion=None) == dict.fromkeys(expected, False)
+
+
+def _judged(expected: Expected, answer: dict | None, **snapshot) -> SimpleNamespace:
+    """A result as the runner stores it, for run_metrics."""
+    verdicts = case_verdicts(expected=expected, suggestion=answer, output_failures=0)
+    return SimpleNamespace(
+        schema_valid=answer is not None,
+        category_correct=verdicts.category_correct,
+        price_in_range=verdicts.price_in_range,
+        price_abs_pct_error=verdicts.price_abs_pct_error,
+        title_mentions=verdicts.title_mentions,
+        tone_flagged=verdicts.tone_flagged,
+        attribute_verdicts=verdicts.attributes,
+        error_type="" if answer else "timeout",
+        latency_ms=100, model_latency_ms=80, input_tokens=1, output_tokens=1, cost=Decimal(0),
+        expected={"attributes": expected.attributes, **snapshot},
+        produced=answer,
+    )  # fmt: skip
+
+
+def test_attribute_accuracy_and_the_not_visible_precision_and_recall_by_hand():
+    sony = Expected("electronics", attributes={"brand": "Sony", "model": None, "colour": "black"})
+    chair = Expected("furniture", attributes={"material": "oak", "colour": None, "dimensions": None})
+    results = [
+        # brand right, model null as expected, colour invented as null: one value missed, one null wrong.
+        _judged(sony, {**ANSWER, "attributes": {"brand": "SONY", "model": None, "colour": None}}, language="en"),
+        # material wrong, colour null as expected, dimensions guessed where not visible.
+        _judged(
+            chair,
+            {**ANSWER, "category": "furniture", "attributes": {"material": "pine", "colour": None, "dimensions": "1m"}},
+            language="it",
+        ),
+        _judged(sony, None, language="it"),  # no answer: its two values and its null count against it
+    ]
+
+    metrics = run_metrics(results)
+
+    # Values expected: brand, colour, material, brand, colour -> only the first brand is right.
+    assert metrics["attribute_accuracy"] == 0.2
+    # Nulls returned: model, colour (sony), colour (chair) -> model and chair's colour were expected null.
+    assert metrics["not_visible_precision"] == 0.666667
+    # Nulls expected: model, colour, dimensions, model -> model and colour came back null.
+    assert metrics["not_visible_recall"] == 0.5
+    assert metrics["attribute_accuracy_by_slug"] == {"brand": 0.5, "colour": 0.0, "material": 0.0}
+    assert metrics["by_language"]["en"]["attribute_accuracy"] == 0.5  # brand right, colour missed
+    assert metrics["by_language"]["it"]["not_visible_recall"] == 0.333333  # of dimensions, colour, model
+    assert metrics["by_language"]["it"]["n_cases"] == 2
+
+
+def test_accuracy_by_confidence_counts_the_suggested_values_a_case_can_judge():
+    expected = Expected("electronics", Decimal("20"), Decimal("80"), ("headphones",), {"brand": "Sony", "model": None})
+    confident = {
+        **ANSWER,
+        "condition": "good",
+        "attributes": {"brand": "Sony", "model": "XM4"},
+        "confidence": {"category": "high", "price": "medium", "brand": "high", "model": "low", "title": "high",
+                       "condition": "medium", "description": "high"},
+    }  # fmt: skip
+    doubtful = {
+        **confident,
+        "category": "other",
+        "attributes": {"brand": "Bose", "model": None},
+        "confidence": {**confident["confidence"], "category": "high", "brand": "medium", "model": "low"},
+    }
+
+    metrics = run_metrics(
+        [
+            _judged(expected, confident, condition="good"),
+            _judged(expected, doubtful, condition=""),
+            _judged(expected, ANSWER, condition="good"),  # no confidence stated (before prefill-v4): left out
+        ]
+    )
+
+    table = metrics["accuracy_by_confidence"]
+    assert table["category"] == {"high": {"right": 1, "n": 2, "rate": 0.5}}
+    assert table["brand"] == {"high": {"right": 1, "n": 1, "rate": 1.0}, "medium": {"right": 0, "n": 1, "rate": 0.0}}
+    # "XM4" where the case expects "not visible" is a wrong value; the null that came back is no suggested value.
+    assert table["model"] == {"low": {"right": 0, "n": 1, "rate": 0.0}}
+    assert table["price"] == {"medium": {"right": 2, "n": 2, "rate": 1.0}}
+    assert table["condition"] == {"medium": {"right": 1, "n": 1, "rate": 1.0}}  # the second case expects none
+    assert "description" not in table  # nothing to judge it against
+
+
+def test_attribute_accuracy_joins_the_gate_only_when_both_runs_have_it():
+    baseline = {"category_accuracy": 0.9, "schema_valid_rate": 1.0, "attribute_accuracy": 0.8}
+
+    dropped = gate_check(baseline=baseline, candidate={**baseline, "attribute_accuracy": 0.7})
+    no_attributes = gate_check(baseline=baseline, candidate={**baseline, "attribute_accuracy": None})
+
+    assert dropped.passed is False and "attribute_accuracy fell from 80.0% to 70.0%" in dropped.failures[0]
+    assert no_attributes.passed is True

@@ -14,6 +14,7 @@ from ai_prefill.images import prepare_model_image
 from ai_prefill.llm.pricing import cost_estimate
 from ai_prefill.llm.prompt import current_prompt_version
 from ai_prefill.models import LLMCall
+from evals.metrics import METRIC_NAMES
 from evals.models import EvalCase, EvalResult, EvalRun
 from tests.ai_prefill.llm_helpers import photo_jpeg, received_image
 from tests.conftest import require_service
@@ -166,7 +167,8 @@ def test_a_candidate_that_answers_worse_trips_the_gate_with_status_1(model, case
         ("baseline", "gpt-4o-mini", current_prompt_version()),
         ("candidate", "worse-model", current_prompt_version()),
     ]
-    assert report["runs"][0]["metrics"] == {k: v for k, v in baseline.metrics.items() if k != "pricing"}
+    assert report["runs"][0]["metrics"] == {name: baseline.metrics[name] for name in METRIC_NAMES}
+    assert report["runs"][0]["by_language"] == baseline.metrics["by_language"]
     assert report["runs"][0]["pricing"] == baseline.metrics["pricing"]
     assert report["runs"][1]["metrics"]["category_accuracy"] == 0.25
     assert report["gate"]["passed"] is False and len(report["gate"]["failures"]) == 2

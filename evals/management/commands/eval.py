@@ -22,8 +22,8 @@ class Command(BaseCommand):
         "structured output, validation, retries) and print the metrics. The --model/--prompt run is the "
         "BASELINE; --compare-model and/or --compare-prompt add a CANDIDATE run, printed side by side with the "
         "changes and the cases whose verdict changed. Exit status: 0 when done (and the candidate passed the "
-        "gate), 1 when the candidate's category_accuracy or schema_valid_rate is below the baseline's by more "
-        "than --max-drop, 2 for a usage error (unknown dataset or prompt version, a bad option)."
+        "gate), 1 when the candidate's category_accuracy, schema_valid_rate or attribute_accuracy is below the "
+        "baseline's by more than --max-drop, 2 for a usage error (unknown dataset or prompt version, a bad option)."
     )
 
     def add_arguments(self, parser):

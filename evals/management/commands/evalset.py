@@ -21,8 +21,10 @@ USAGE_ERROR = 2
 class Command(BaseCommand):
     help = (
         f"Evaluation sets. A set on disk is DIR/{CASES_FILE}, one JSON case per line, with the photos beside it: "
-        '{"image": "photo.jpg", "category": "electronics", "price_min": 20, "price_max": 80, '
-        '"title_must_mention": ["headphones"], "notes": "..."}. Exit status 2 when the input is refused.'
+        '{"images": ["front.jpg", "label.jpg"], "category": "electronics", "price_min": 20, "price_max": 80, '
+        '"title_must_mention": ["headphones"], "attributes": {"brand": "Sony", "model": null}, "language": "en", '
+        '"notes": "..."} ("image": "photo.jpg" for one photo; null: not visible). '
+        "Exit status 2 when the input is refused."
     )
 
     def add_arguments(self, parser):
