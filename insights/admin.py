@@ -9,6 +9,7 @@ from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Experiment, ExperimentArm, ExperimentChange
 from ai_prefill.rollout import services
 from ai_prefill.rollout.admin import ADMIN_CSS
+from insights.calibration import LEVELS
 from insights.experiments import experiment_results
 from insights.stats import Proportion
 
@@ -110,6 +111,7 @@ class ExperimentAdmin(admin.ModelAdmin):
             for name in SUGGESTED_FIELDS
             if name != "category"
         ]
+        rows += _calibration_rows(results.arms)
         rows += [
             ("Abandoned (n = posted or abandoned)", [arm.abandon for arm in results.arms]),
             ("Errors (n = finished analyses)", [arm.errors for arm in results.arms]),
@@ -127,6 +129,9 @@ class ExperimentAdmin(admin.ModelAdmin):
                 "arms": arms,
                 "rows": [(label, [_cell(value) for value in values]) for label, values in rows],
                 "dashboard_url": reverse("ai_monitoring:dashboard"),
+                "calibration_findings": [
+                    f"{arm.variant}: {finding}" for arm in results.arms for finding in arm.calibration.findings
+                ],
                 "guardrail": {
                     "min_sample": settings.ROLLOUT_GUARDRAIL_MIN_SAMPLE,
                     "error_rate": f"{settings.ROLLOUT_GUARDRAIL_MAX_ERROR_RATE:.1%}",
@@ -170,6 +175,21 @@ class ExperimentAdmin(admin.ModelAdmin):
             lambda e: services.experiment_promote(experiment=e, by=request.user),
             "candidate promoted; a new experiment gives it to everyone.",
         )
+
+
+def _calibration_rows(arms) -> list[tuple[str, list]]:
+    """A row per field and confidence level any arm has values at: the share kept unchanged, per arm."""
+    tables = [{row.field: row.kept for row in arm.calibration.fields} for arm in arms]
+    fields = list(dict.fromkeys(name for table in tables for name in table))
+    return [
+        (
+            f"{name} kept at “{level}” confidence (n = posted values)",
+            [table.get(name, {}).get(level, Proportion(0, 0)) for table in tables],
+        )
+        for name in fields
+        for level in LEVELS
+        if any(level in table.get(name, {}) for table in tables)
+    ]
 
 
 def _cell(value):

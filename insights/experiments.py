@@ -1,5 +1,5 @@
 """The per-variant numbers of an experiment, counted by the database: four grouped queries per experiment,
-whatever its size."""
+whatever its size, and one per field for the calibration."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +11,7 @@ from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis, Experiment, LLMCall
 from feedback.models import Correction, Vote
 from feedback.selectors import analysis_abandoned_q, analysis_posted_q
+from insights.calibration import Calibration, calibration_by
 from insights.percentiles import percentiles_by_group
 from insights.stats import Comparison, Proportion, compare
 
@@ -36,6 +37,8 @@ class ArmResults:
     latency_n: int = 0  # successful model calls
     cost: Decimal | None = Decimal(0)  # None: some of its calls have no known price
     primary: Comparison | None = None  # against the control; None for the control itself
+    # Per field and confidence level: kept unchanged among the arm's posted values (insights.calibration).
+    calibration: Calibration = field(default_factory=Calibration)
 
     @property
     def cost_per_posted(self) -> Decimal | None:
@@ -121,6 +124,11 @@ def experiment_results(*, experiment: Experiment) -> ExperimentResults:
         arm = arms.get(name)
         if arm is not None:
             arm.latency_p50_ms, arm.latency_p95_ms = values[0.5], values[0.95]
+
+    for name, arm_calibration in calibration_by(analyses=analyses, group="variant").items():
+        arm = arms.get(name)
+        if arm is not None:
+            arm.calibration = arm_calibration
 
     min_sample = settings.ROLLOUT_MIN_SAMPLE
     control = next((arm for arm in arms.values() if arm.is_control), None)

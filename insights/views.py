@@ -12,9 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ai_prefill.lifecycle import UPGRADE_HINT, retiring_models, shutdown_sentence
+from ai_prefill.models import Analysis
 from ai_prefill.selectors import unpriced_models
 from insights import selectors
+from insights.calibration import CALIBRATION_MIN_SAMPLE, calibration_by, calibration_total
 from insights.charts import dashboard_charts
+from insights.languages import language_rows
 from insights.stats import Proportion
 
 
@@ -34,6 +37,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     data = selectors.dashboard_window(window=window, now=now)
     feedback = selectors.feedback_window(since=data.since, now=now)
     budget = Decimal(str(settings.AI_DAILY_BUDGET))
+    in_window = Analysis.objects.filter(created_at__gte=data.since)
+    calibration_by_language = calibration_by(analyses=in_window, group="language")
     context = {
         **admin.site.each_context(request),
         "title": "AI pre-fill monitoring",
@@ -48,5 +53,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": dashboard_charts(data=data, feedback=feedback, now=now),
         "model_banners": [f"{shutdown_sentence(row)} {UPGRADE_HINT}" for row in retiring_models()],
         "unpriced_models": unpriced_models(since=data.since),
+        "calibration": calibration_total(calibration_by_language),
+        # Split only when the window holds more than one language: one would repeat the table above.
+        "calibration_by_language": calibration_by_language if len(calibration_by_language) > 1 else {},
+        "calibration_min_sample": CALIBRATION_MIN_SAMPLE,
+        "languages": language_rows(since=data.since),
     }
     return render(request, "insights/dashboard.html", context)

@@ -331,4 +331,4 @@ def test_its_query_count_does_not_grow_with_the_number_of_analyses(client, staff
     many = dashboard_queries(client)
 
     assert many == few
-    assert few <= 15
+    assert few <= 18  # the calibration takes two (field names, one UNION ALL), the language split two
