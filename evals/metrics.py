@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ai_prefill.confidence import LEVELS
+
 # Words that make a listing read like an advert rather than a person selling their things.
 MARKETING_WORDS = (
     "amazing",
@@ -69,7 +71,7 @@ LANGUAGE_METRIC_NAMES = (
     "not_visible_recall",
     "error_rate",
 )
-CONFIDENCE_LEVELS = ("high", "medium", "low")
+CONFIDENCE_LEVELS = tuple(reversed(LEVELS))  # highest first, as the report shows them
 
 
 @dataclass(frozen=True)

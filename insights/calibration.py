@@ -17,6 +17,7 @@ from itertools import pairwise
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.fields.json import KT
 
+from ai_prefill.confidence import LEVELS as RISING_LEVELS
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
 from feedback.models import Correction
@@ -24,7 +25,7 @@ from feedback.selectors import analysis_posted_q
 from insights.stats import Proportion
 from marketplace.models import CategoryAttribute
 
-LEVELS = ("high", "medium", "low")  # as the tables show them, highest first
+LEVELS = tuple(reversed(RISING_LEVELS))  # as the tables show them, highest first
 CALIBRATION_MIN_SAMPLE = 30
 
 
@@ -122,7 +123,7 @@ def _calibration(by_field: dict[str, dict[str, Proportion]]) -> Calibration:
 def calibration_findings(row: FieldCalibration, *, min_sample: int = CALIBRATION_MIN_SAMPLE) -> list[str]:
     """A sentence for each level whose values sellers kept at least as often as those of the next level up,
     among the levels with enough values (so low is held against high when medium has too few)."""
-    rising = [level for level in reversed(LEVELS) if row.kept.get(level, Proportion(0, 0)).whole >= min_sample]
+    rising = [level for level in RISING_LEVELS if row.kept.get(level, Proportion(0, 0)).whole >= min_sample]
     findings = []
     for lower, higher in pairwise(rising):
         low_share, high_share = row.kept[lower], row.kept[higher]

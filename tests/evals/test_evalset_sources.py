@@ -77,3 +77,15 @@ def test_from_production_refuses_a_limit_below_1():
         evalset("from-production", "--limit", "0")
 
     assert raised.value.returncode == 2
+
+
+def test_a_case_from_production_expects_the_posted_details_in_the_analysis_language(seller):
+    analysis, listing = post_from_suggestion(seller)
+    listing.attributes = {"brand": "Sony", "colour": "black"}
+    listing.save(update_fields=["attributes"])
+    Analysis.objects.filter(pk=analysis.pk).update(language="it")
+
+    evalset("from-production", "--dataset", "prod")
+
+    case = EvalCase.objects.get(source_analysis=analysis)
+    assert (case.expected_attributes, case.language) == ({"brand": "Sony", "colour": "black"}, "it")

@@ -122,3 +122,21 @@ def test_the_experiment_results_carry_each_arms_calibration(rows):
     assert {row.field: row.kept for row in arms["candidate"].calibration.fields} == {
         "category": {"high": Proportion(1, 2)}
     }
+
+
+def test_the_experiment_page_shows_calibration_per_arm_and_names_a_finding(client, staff, rows):
+    control, candidate = variant("control"), variant("candidate")
+    running = experiment((control, 50), (candidate, 50))
+    floor = CALIBRATION_MIN_SAMPLE
+    many(rows, floor, 12, level_of={"category": "high"}, field_name="category", variant="candidate")
+    many(rows, floor, 24, level_of={"category": "medium"}, field_name="category", variant="candidate")
+    many(rows, 4, 4, level_of={"category": "high"}, field_name="category", variant="control")
+    Analysis.objects.update(experiment=running)
+
+    client.force_login(staff)
+    page = client.get(reverse("admin:ai_prefill_experiment_change", args=[running.pk])).content.decode()
+
+    assert "category kept at “high” confidence (n = posted values)" in page
+    assert "100.0% [51.0%, 100.0%] (n=4)" in page  # the control's four, all kept
+    assert "candidate: category: sellers kept “medium” values (80.0% [" in page
+    assert "control: category" not in page  # too few values to judge
