@@ -119,8 +119,10 @@ def evalrun_execute(
     return run
 
 
-def image_ref_for(*, run: EvalRun, case: EvalCase) -> str:
-    return f"eval-run-{run.pk}-case-{case.pk}"
+def image_refs_for(*, run: EvalRun, case: EvalCase, count: int) -> list[str]:
+    """What the call records say instead of each photo's bytes."""
+    first = f"eval-run-{run.pk}-case-{case.pk}"
+    return [first, *(f"{first}-photo-{number}" for number in range(2, count + 1))]
 
 
 def _evalresult_create(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResult:
@@ -132,7 +134,6 @@ def _evalresult_create(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> 
 
 
 def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResult:
-    image_ref = image_ref_for(run=run, case=case)
     started = time.monotonic()
     suggestion, error_type, error_message, attempts, call_ids = None, "", "", 0, ()
     try:
@@ -141,7 +142,12 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
             with photo.open("rb") as image_file:
                 images_jpeg.append(prepare_model_image(image_file.read()))
         started = time.monotonic()
-        result = _suggest(images_jpeg=images_jpeg, language=case_language(case), config=config, image_ref=image_ref)
+        result = _suggest(
+            images_jpeg=images_jpeg,
+            image_refs=image_refs_for(run=run, case=case, count=len(images_jpeg)),
+            language=case_language(case),
+            config=config,
+        )
         suggestion, attempts, call_ids = result.suggestion, result.attempts, result.call_ids
     except PrefillFailed as failure:
         error_type, error_message, attempts = failure.error_type, failure.detail, failure.attempts
@@ -188,13 +194,15 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
     return result
 
 
-def _suggest(*, images_jpeg: list[bytes], language: str, config: ModelConfig, image_ref: str) -> PrefillResult:
+def _suggest(*, images_jpeg: list[bytes], image_refs: list[str], language: str, config: ModelConfig) -> PrefillResult:
     """The one place that knows prefill_suggest's signature.
 
     It still takes one image and no language: until the several-photos and language changes of the model side
     land, the model is sent the first photo only and asked in the prompt version's own language.
     """
-    return prefill_suggest(image_jpeg=images_jpeg[0], config=config, image_ref=image_ref, purpose=LLMCall.Purpose.EVAL)
+    return prefill_suggest(
+        image_jpeg=images_jpeg[0], config=config, image_ref=image_refs[0], purpose=LLMCall.Purpose.EVAL
+    )
 
 
 def case_language(case: EvalCase) -> str:
