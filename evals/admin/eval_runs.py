@@ -41,6 +41,7 @@ class EvalRunAdmin(RecordAdmin):
         "n_cases",
         "schema_valid",
         "category_accuracy",
+        "attribute_accuracy",
         "price_in_range",
         "title_mentions",
         "tone_flags",
@@ -90,6 +91,7 @@ class EvalRunAdmin(RecordAdmin):
     n_cases = _metric_column("n_cases", "cases")
     schema_valid = _metric_column("schema_valid_rate", "schema valid")
     category_accuracy = _metric_column("category_accuracy", "category")
+    attribute_accuracy = _metric_column("attribute_accuracy", "details")
     price_in_range = _metric_column("price_in_range_rate", "price in range")
     title_mentions = _metric_column("title_mention_rate", "title words")
     tone_flags = _metric_column("tone_flag_rate", "tone flagged")

@@ -141,6 +141,8 @@ def test_a_run_with_details_shows_attribute_confidence_and_language_tables_and_e
     case_html = staff_page(client, staff, reverse("admin:evals_evalcase_change", args=[case.pk]))
 
     assert "not_visible_precision" in run_html and "attribute_accuracy" in run_html
+    runs_html = staff_page(client, staff, reverse("admin:evals_evalrun_changelist"))
+    assert "column-attribute_accuracy" in runs_html and "50.0%" in runs_html  # colour right, brand wrong
     assert "Accuracy by confidence" in run_html and "category high" in run_html and "100% (1/1)" in run_html
     assert "colour low" in run_html and "brand medium" in run_html and "0% (0/1)" in run_html
     assert "not visible" in result_html and "(medium) ✗" in result_html and "black (low) ✓" in result_html
