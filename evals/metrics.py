@@ -18,6 +18,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 
 from ai_prefill.confidence import LEVELS
 
@@ -72,6 +73,9 @@ LANGUAGE_METRIC_NAMES = (
     "error_rate",
 )
 CONFIDENCE_LEVELS = tuple(reversed(LEVELS))  # highest first, as the report shows them
+# Values a level needs before its accuracy is held against the next level's: as the dashboard's calibration
+# (insights.calibration), below which a reversal is mostly noise.
+CONFIDENCE_MIN_SAMPLE = 30
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,22 @@ def accuracy_by_confidence(results: Sequence) -> dict:
         }
         for name, levels in sorted(table.items())
     }
+
+
+def confidence_findings(table: dict, *, min_sample: int = CONFIDENCE_MIN_SAMPLE) -> list[str]:
+    """A sentence per field and level whose values were right at least as often as the next level up's, among the
+    levels with min_sample values (accuracy_by_confidence's table)."""
+    findings = []
+    for name, levels in table.items():
+        rising = [level for level in LEVELS if levels.get(level, {}).get("n", 0) >= min_sample]
+        for lower, higher in pairwise(rising):
+            low, high = levels[lower], levels[higher]
+            if low["rate"] >= high["rate"]:
+                findings.append(
+                    f"{name}: “{lower}” values were right {low['rate']:.0%} of the time ({low['right']}/{low['n']}), "
+                    f"at least as often as “{higher}” ones ({high['rate']:.0%}, {high['right']}/{high['n']})."
+                )
+    return findings
 
 
 def case_language(result) -> str:

@@ -3,7 +3,13 @@
 from collections.abc import Sequence
 
 from evals.compare import GATED_METRICS, GateResult, VerdictChange
-from evals.metrics import BREAKDOWN_NAMES, CONFIDENCE_LEVELS, LANGUAGE_METRIC_NAMES, METRIC_NAMES
+from evals.metrics import (
+    BREAKDOWN_NAMES,
+    CONFIDENCE_LEVELS,
+    LANGUAGE_METRIC_NAMES,
+    METRIC_NAMES,
+    confidence_findings,
+)
 from evals.models import EvalRun
 
 COUNTS = {"n_cases", "tokens_total"}
@@ -106,6 +112,16 @@ def breakdowns(runs: Sequence[EvalRun]) -> list[tuple[str, list[list[str]]]]:
     return [(title, rows) for title, rows in sections if rows]
 
 
+def run_findings(runs: Sequence[EvalRun]) -> list[str]:
+    """The confidence findings of each run, naming the run when there are two."""
+    roles = ["baseline: ", "candidate: "] if len(runs) == 2 else [""]
+    return [
+        f"{role}{finding}"
+        for run, role in zip(runs, roles, strict=True)
+        for finding in confidence_findings(run.metrics.get("accuracy_by_confidence") or {})
+    ]
+
+
 def _languages(runs: Sequence[EvalRun]) -> int:
     return len({language for run in runs for language in run.metrics.get("by_language") or {}})
 
@@ -141,6 +157,9 @@ def text_report(
     headers = run_headers(runs, "")[: len(runs) + 1]
     for title, rows in breakdowns(runs):
         lines += ["", f"{title}:", table(headers, rows)]
+    findings = run_findings(runs)
+    if findings:
+        lines += ["", "Confidence that does not rise with accuracy:", *(f"  {finding}" for finding in findings)]
     if len(runs) == 2:
         lines += ["", f"Cases that changed verdict, baseline → candidate: {len(changes) or 'none'}"]
         lines += [f"  {change}" for change in changes]
@@ -170,6 +189,7 @@ def json_report(
                 "provider": run.provider,
                 "metrics": {name: run.metrics.get(name) for name in METRIC_NAMES},
                 **{name: run.metrics.get(name) for name in BREAKDOWN_NAMES},
+                "confidence_findings": confidence_findings(run.metrics.get("accuracy_by_confidence") or {}),
                 "pricing": run.metrics.get("pricing"),  # feedback.evals.pricing: model, comparables, blend
             }
             for run, role in zip(runs, roles, strict=True)

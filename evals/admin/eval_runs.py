@@ -10,7 +10,7 @@ from core.admin import ReadOnlyAdminMixin
 from evals.compare import verdict_changes
 from evals.metrics import METRIC_NAMES
 from evals.models import EvalResult, EvalRun
-from evals.report import breakdowns, format_delta, format_value
+from evals.report import breakdowns, format_delta, format_value, run_findings
 
 RESULTS_CHANGELIST = "admin:evals_evalresult_changelist"
 
@@ -145,6 +145,7 @@ class EvalRunAdmin(RecordAdmin):
             )
             for title, rows in breakdowns(runs)
         ]
+        sections += [format_html("<p class='review-finding'>{}</p>", finding) for finding in run_findings(runs)]
         return format_html_join("", "{}", ((section,) for section in sections)) or "—"
 
     @admin.display(description="results")

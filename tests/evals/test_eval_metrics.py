@@ -7,14 +7,18 @@ import pytest
 
 from evals.compare import gate_check
 from evals.metrics import (
+    CONFIDENCE_MIN_SAMPLE,
     Expected,
     attribute_verdicts,
     case_verdicts,
+    confidence_findings,
     mentions,
     percentile,
     run_metrics,
     tone_problems,
 )
+from evals.models import EvalRun
+from evals.report import json_report, text_report
 
 ANSWER = {"title": "Sony WH-1000 headphones", "description": "Works.", "category": "electronics", "price": "45.00"}
 
@@ -270,3 +274,34 @@ def test_attribute_accuracy_joins_the_gate_only_when_both_runs_have_it():
 
     assert dropped.passed is False and "attribute_accuracy fell from 80.0% to 70.0%" in dropped.failures[0]
     assert no_attributes.passed is True
+
+
+def test_a_confidence_level_right_at_least_as_often_as_the_one_above_is_a_finding_with_enough_values():
+    floor = CONFIDENCE_MIN_SAMPLE
+    table = {
+        "brand": {"high": {"right": 21, "n": floor, "rate": 0.7}, "medium": {"right": 24, "n": floor, "rate": 0.8}},
+        "category": {"high": {"right": 27, "n": floor, "rate": 0.9}, "medium": {"right": 15, "n": floor, "rate": 0.5}},
+        "colour": {"high": {"right": 1, "n": 2, "rate": 0.5}, "low": {"right": floor, "n": floor, "rate": 1.0}},
+    }
+
+    (finding,) = confidence_findings(table)
+
+    assert finding == (
+        "brand: “medium” values were right 80% of the time (24/30), at least as often as “high” ones (70%, 21/30)."
+    )
+
+
+def test_the_report_prints_the_confidence_table_and_its_findings():
+    floor = CONFIDENCE_MIN_SAMPLE
+    table = {
+        "brand": {"high": {"right": 21, "n": floor, "rate": 0.7}, "medium": {"right": 24, "n": floor, "rate": 0.8}}
+    }
+    run = EvalRun(pk=7, dataset="toys", model="m", prompt_version="prefill-v4", api_style="responses", params={},
+                  metrics={"n_cases": floor, "accuracy_by_confidence": table})  # fmt: skip
+
+    report = text_report(runs=[run])
+
+    assert "Accuracy by confidence (suggested values that were right, per field and level):" in report
+    assert "brand high    70% (21/30)" in report and "brand medium  80% (24/30)" in report
+    assert "Confidence that does not rise with accuracy:\n  brand: “medium” values were right 80%" in report
+    assert json_report(runs=[run])["runs"][0]["confidence_findings"] == confidence_findings(table)
