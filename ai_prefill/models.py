@@ -40,8 +40,6 @@ class Analysis(models.Model):
     # {"title", "description", "category" (slug), "price" (str, euros), "condition"}; from prefill-v4 on also
     # "attributes", "confidence", "category_candidates" and "language" (ai_prefill.llm.types.PrefillResult).
     suggestion = models.JSONField(null=True, blank=True)
-    # The language code the suggestion is asked in ("en", "it"); blank for analyses from before languages.
-    language = models.CharField(max_length=10, blank=True)
     error_type = models.CharField(max_length=40, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -172,7 +172,7 @@ class Listing(models.Model):
     # the listing's category, and only those with a value.
     attributes = models.JSONField(default=dict, blank=True)
     # The same with each value case-folded (marketplace.attributes), written by the services beside attributes:
-    # what the filters match, by containment through a GIN index on PostgreSQL (0015_listing_attributes_search).
+    # what the filters match, by containment through a GIN index on PostgreSQL (0016_listing_attributes_search).
     attributes_search = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:

@@ -28,7 +28,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("marketplace", "0014_category_attributes")]
+    dependencies = [("marketplace", "0015_search_english_and_italian")]
 
     operations = [
         migrations.AddField(
