@@ -41,7 +41,8 @@ def suggestion_values(suggestion: dict) -> dict:
     return values
 
 
-_NOT_VALUES = frozenset({"attributes", "confidence", "category_candidates", "language"})
+# Not field values: the details (flattened in), the confidence, the candidates, the language, the price evidence.
+_NOT_VALUES = frozenset({"attributes", "confidence", "category_candidates", "language", "comparables"})
 
 
 def suggestion_split(suggestion: dict) -> SuggestionSplit:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ai_prefill.confidence import suggestion_split
 from ai_prefill.forms import PhotoForm, SellForm
 from ai_prefill.live import live_fields_get
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
@@ -28,6 +29,7 @@ from ai_prefill.selectors import analysis_error
 from ai_prefill.services import analysis_regenerate, analysis_start, analysis_time_budget_seconds
 from core.errors import DomainError, with_retry_after
 from marketplace.forms import PriceField, add_domain_error, place_initial
+from marketplace.models import CategoryAttribute
 from marketplace.services.listings import listing_create
 
 FAILED_SENTENCE = "We couldn't suggest details this time — please fill in the form yourself."
@@ -110,9 +112,9 @@ def _own_analysis(user, analysis_id) -> Analysis:
 def _suggestion(analysis: Analysis | None) -> dict[str, str]:
     if analysis is None or analysis.status != Analysis.Status.SUCCEEDED or not isinstance(analysis.suggestion, dict):
         return {}
-    return {
-        name: str(analysis.suggestion[name]) for name in SUGGESTED_FIELDS if analysis.suggestion.get(name) is not None
-    }
+    # Only the values sure enough to fill their field (ai_prefill.confidence), the item details flat by slug.
+    filled = suggestion_split(analysis.suggestion).filled
+    return {name: str(value) for name, value in filled.items() if isinstance(value, str | int | float)}
 
 
 def _price_comparables(analysis: Analysis | None) -> dict | None:
@@ -181,7 +183,9 @@ def _context(request, *, analysis: Analysis | None, form: SellForm | None = None
 def _page(request, *, form: SellForm, analysis: Analysis | None = None, status: int = 200, **extra):
     context = _context(request, analysis=analysis, form=form, **extra)
     # sell.js reads the fields a suggestion can fill from here: SUGGESTED_FIELDS stays their one definition.
-    context["suggestable_fields"] = list(SUGGESTED_FIELDS)
+    # The item details follow, by slug, as the listing form names their inputs.
+    detail_slugs = CategoryAttribute.objects.order_by("slug").values_list("slug", flat=True).distinct()
+    context["suggestable_fields"] = [*SUGGESTED_FIELDS, *detail_slugs]
     return render(request, "ai_prefill/sell/page.html", context, status=status)
 
 

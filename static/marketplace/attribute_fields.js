@@ -26,6 +26,7 @@
 
     category.addEventListener("change", show);
     category.addEventListener("input", show);
+    category.addEventListener("trova:suggested", show);
     show();
   });
 })();

@@ -580,4 +580,44 @@ def test_the_page_tells_its_script_which_fields_a_suggestion_fills(seller_client
     page = seller_client.get(SELL).content.decode()
 
     script = re.search(r'<script id="suggestable-fields" type="application/json">(.*?)</script>', page)
-    assert script is not None and json.loads(script.group(1)) == list(SUGGESTED_FIELDS)
+    # The listing's fields, then every item detail by slug, as the form names their inputs.
+    from marketplace.models import CategoryAttribute
+
+    slugs = sorted(set(CategoryAttribute.objects.values_list("slug", flat=True)))
+    assert slugs and script is not None and json.loads(script.group(1)) == [*SUGGESTED_FIELDS, *slugs]
+
+
+def test_the_script_is_given_only_the_values_sure_enough_to_fill_their_field(seller_client, seller, settings):
+    settings.AI_FILL_THRESHOLD, settings.AI_FILL_THRESHOLDS = "medium", {}
+    suggestion = {
+        "title": "Green ceramic mug",
+        "description": "A mug.",
+        "category": "home-garden",
+        "price": "6.50",
+        "condition": "good",
+        "attributes": {"brand": "Acme", "material": "ceramic", "colour": None},
+        "confidence": {
+            "title": "high",
+            "description": "high",
+            "category": "low",
+            "price": "medium",
+            "condition": "medium",
+            "brand": "low",
+            "material": "high",
+            "colour": "high",
+        },
+        "category_candidates": ["home-garden", "other"],
+        "language": "en",
+    }
+    analysis = Analysis.objects.create(user=seller, status=Analysis.Status.SUCCEEDED, suggestion=suggestion)
+
+    page = seller_client.get(f"{SELL}?analysis={analysis.pk}").content.decode()
+
+    script = re.search(r'<script id="analysis-suggestion" type="application/json">(.*?)</script>', page)
+    assert json.loads(script.group(1)) == {
+        "title": "Green ceramic mug",
+        "description": "A mug.",
+        "price": "6.50",
+        "condition": "good",
+        "material": "ceramic",
+    }

@@ -38,6 +38,19 @@ SUGGESTION = {
     "category": "home-garden",
     "price": 6.5,
     "condition": "like_new",
+    # prefill-v4: the category's details, a confidence for each value, the candidates.
+    "category_candidates": ["home-garden", "other"],
+    "attributes": {"brand": None, "material": "ceramic", "colour": "green"},
+    "confidence": {
+        "title": "high",
+        "description": "high",
+        "category": "high",
+        "price": "medium",
+        "condition": "medium",
+        "brand": "low",
+        "material": "medium",
+        "colour": "high",
+    },
 }
 
 

@@ -57,6 +57,8 @@
       field.input.value = value;
       field.live = Boolean(live);
       setSuggested(field, true);
+      // The category's detail inputs follow it (marketplace/attribute_fields.js), without counting as typed.
+      if (name === "category") field.input.dispatchEvent(new CustomEvent("trova:suggested"));
     });
   }
 
