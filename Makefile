@@ -13,7 +13,7 @@ migrate seed run: export DEBUG ?= 1
 # Web and worker share one cache on this machine, so the sell page sees a streamed answer's fields as they come.
 run: export CACHE_URL ?= file://$(abspath $(or $(TROVA_VAR_DIR),var))/cache
 
-.PHONY: run test install migrate seed var worker web lint format bench clean
+.PHONY: run test install messages migrate seed var worker web lint format bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Trova needs Python 3.11 or newer; set PYTHON=python3.X")'
@@ -22,7 +22,19 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The translations: locale/<code>/LC_MESSAGES/*.po, compiled to the .mo files Django reads (Babel's compiler, so
+# no GNU gettext is needed to run; `make messages` re-extracts the strings and does need it).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel --quiet compile --input-file $< --output-file $@
+
+install: $(STAMP) $(MO_FILES)
+
+# After changing a user-facing string: update the catalogues, translate the new entries (msgstr ""), commit the .po.
+messages: install
+	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location file --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*' --ignore 'tests/*'
+	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location file --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'static/insights/vendor/*'
+	$(MAKE) install
 
 # SQLite, uploaded photos and the broker's files live here (the settings read the same TROVA_VAR_DIR).
 # Phony: the folders are checked on every run, also when var/ exists but a subfolder was removed.

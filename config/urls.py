@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from config.api import api
 from core.urls import probe_urlpatterns
@@ -16,6 +17,10 @@ urlpatterns = [
     path("", include((probe_urlpatterns, "monitoring"))),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    # The language switcher posts to i18n/setlang/ (Django's set_language); the JavaScript's strings come
+    # from jsi18n/ (gettext() and interpolate() for static/*.js, from locale/*/djangojs.po).
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("staff/ai/", include("insights.urls")),
     path("staff/", include("feedback.urls")),
     path("feedback/", include("feedback.urls_public")),
