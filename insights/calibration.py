@@ -29,6 +29,15 @@ LEVELS = tuple(reversed(RISING_LEVELS))  # as the tables show them, highest firs
 CALIBRATION_MIN_SAMPLE = 30
 
 
+def corrections_kept(corrections: QuerySet[Correction], *, group: str) -> dict[tuple[str, str], Proportion]:
+    """Per (group, field): the share of these corrections whose value the seller kept unchanged, counted in one
+    grouped query. group is a path from Correction, e.g. "analysis__language" or "analysis__variant"."""
+    counts = (
+        corrections.values(group, "field").annotate(n=Count("pk"), kept=Count("pk", filter=Q(changed=False))).order_by()
+    )
+    return {(row[group], row["field"]): Proportion(row["kept"], row["n"]) for row in counts}
+
+
 @dataclass(frozen=True)
 class FieldCalibration:
     field: str

@@ -11,7 +11,7 @@ from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis, Experiment, LLMCall
 from feedback.models import Correction, Vote
 from feedback.selectors import analysis_abandoned_q, analysis_posted_q
-from insights.calibration import Calibration, calibration_by
+from insights.calibration import Calibration, calibration_by, corrections_kept
 from insights.percentiles import percentiles_by_group
 from insights.stats import Comparison, Proportion, compare
 
@@ -96,16 +96,11 @@ def experiment_results(*, experiment: Experiment) -> ExperimentResults:
         arm.posted = row["posted"]
         arm.abandon = Proportion(row["abandoned"], row["posted"] + row["abandoned"])
 
-    per_field = (
-        Correction.objects.filter(analysis__experiment=experiment, kind=Correction.Kind.INITIAL)
-        .values("analysis__variant", "field")
-        .annotate(n=Count("pk"), kept=Count("pk", filter=Q(changed=False)))
-        .order_by()
-    )
-    for row in per_field:
-        arm = arms.get(row["analysis__variant"])
-        if arm is not None and row["field"] in arm.acceptance:
-            arm.acceptance[row["field"]] = Proportion(row["kept"], row["n"])
+    initial = Correction.objects.filter(analysis__experiment=experiment, kind=Correction.Kind.INITIAL)
+    for (variant, name), kept in corrections_kept(initial, group="analysis__variant").items():
+        arm = arms.get(variant)
+        if arm is not None and name in arm.acceptance:
+            arm.acceptance[name] = kept
 
     calls = LLMCall.objects.filter(analysis__experiment=experiment).annotate(group=F("analysis__variant"))
     usage = calls.values("group").annotate(

@@ -9,6 +9,7 @@ from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
 from feedback.models import Correction
 from feedback.selectors import analysis_posted_q
+from insights.calibration import corrections_kept
 from insights.stats import Proportion
 
 Status = Analysis.Status
@@ -50,14 +51,9 @@ def language_rows(*, since: datetime) -> list[LanguageRow]:
             failed=Proportion(count["failed"], count["finished"]),
             posted=count["posted"],
         )
-    kept = (
-        Correction.objects.filter(kind=Correction.Kind.INITIAL, analysis__created_at__gte=since)
-        .values("analysis__language", "field")
-        .annotate(n=Count("pk"), kept=Count("pk", filter=Q(changed=False)))
-        .order_by()
-    )
-    for count in kept:
-        row = rows.get(count["analysis__language"])
-        if row is not None and count["field"] in row.kept:
-            row.kept[count["field"]] = Proportion(count["kept"], count["n"])
+    initial = Correction.objects.filter(kind=Correction.Kind.INITIAL, analysis__created_at__gte=since)
+    for (language, name), kept in corrections_kept(initial, group="analysis__language").items():
+        row = rows.get(language)
+        if row is not None and name in row.kept:
+            row.kept[name] = kept
     return [rows[language] for language in sorted(rows)]
