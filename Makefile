@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# `make run` is for development: DEBUG on unless the environment says otherwise. Only for the targets
+# `make run` is for development: DEBUG on unless the environment says otherwise (make messages too: without
+# settings, manage.py would fall back to Django's own makemessages). Only for the targets
 # that start the site; the test suite decides its own settings (config/settings/test.py).
-migrate seed run: export DEBUG ?= 1
+migrate seed run messages: export DEBUG ?= 1
 # Web and worker share one cache on this machine, so the sell page sees a streamed answer's fields as they come.
 run: export CACHE_URL ?= file://$(abspath $(or $(TROVA_VAR_DIR),var))/cache
 
