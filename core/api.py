@@ -9,6 +9,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from ninja import Body, Form, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -39,7 +41,7 @@ class JsonOrFormParser(Parser):
             return None
         fields = self.parse_body(request)
         if not isinstance(fields, dict):
-            raise BodyUnreadable("The request body must be a JSON object.")
+            raise BodyUnreadable(gettext("The request body must be a JSON object."))
         return fields
 
 
@@ -129,7 +131,12 @@ def api_errors_handle(api: NinjaAPI) -> None:
             # Our own validators' sentences come without pydantic's "Value error, " prefix.
             parts.append(f"{field}: {error['msg'].removeprefix('Value error, ')}")
         more = len(exc.errors) - len(errors)
-        detail = "Please check the request. " + "; ".join(parts) + (f"; and {more:,} more problems." if more else ".")
+        detail = gettext("Please check the request.") + " " + "; ".join(parts)
+        if more:
+            problems = ngettext("and %(more)s more problem.", "and %(more)s more problems.", more)
+            detail += "; " + problems % {"more": number_format(more, force_grouping=True)}
+        else:
+            detail += "."
         return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
     @api.exception_handler(AuthenticationError)
@@ -137,8 +144,10 @@ def api_errors_handle(api: NinjaAPI) -> None:
         response = api.create_response(
             request,
             {
-                "detail": "Please log in first: send Authorization: Bearer <token> (python manage.py issue_token "
-                "USERNAME prints one), or the session cookie with its CSRF token."
+                "detail": gettext(
+                    "Please log in first: send Authorization: Bearer <token> (python manage.py issue_token "
+                    "USERNAME prints one), or the session cookie with its CSRF token."
+                )
             },
             status=401,
         )
@@ -149,15 +158,19 @@ def api_errors_handle(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def request_too_big(request, exc: RequestDataTooBig):
         limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        message = f"The request is too large: send at most {limit_mb} MB besides the photos themselves."
+        message = gettext("The request is too large: send at most %(megabytes)d MB besides the photos themselves.") % {
+            "megabytes": limit_mb
+        }
         return api.create_response(request, {"detail": message}, status=413)
 
     @api.exception_handler(TooManyFilesSent)
     @api.exception_handler(TooManyFieldsSent)
     def too_many_parts(request, exc: Exception):
-        return api.create_response(request, {"detail": "The request has too many files or fields."}, status=400)
+        return api.create_response(
+            request, {"detail": gettext("The request has too many files or fields.")}, status=400
+        )
 
     @api.exception_handler(MultiPartParserError)
     def bad_multipart(request, exc: MultiPartParserError):
-        message = "The upload could not be read as multipart/form-data. Please send the form again."
+        message = gettext("The upload could not be read as multipart/form-data. Please send the form again.")
         return api.create_response(request, {"detail": message}, status=400)

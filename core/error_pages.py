@@ -9,11 +9,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
-UNAVAILABLE_SENTENCE = "Trova can't reach its database right now. Please try again in a minute."
-FAILED_SENTENCE = "Something went wrong on our side. Please try again in a moment."
+UNAVAILABLE_SENTENCE = _("Trova can't reach its database right now. Please try again in a minute.")
+FAILED_SENTENCE = _("Something went wrong on our side. Please try again in a moment.")
 RETRY_AFTER_SECONDS = 30
 
 
@@ -32,7 +34,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return response
 
 
-NOT_FOUND_API_SENTENCE = "There is nothing at this address. The API's endpoints are listed at /api/docs."
+NOT_FOUND_API_SENTENCE = _("There is nothing at this address. The API's endpoints are listed at /api/docs.")
 # Developers who want Django's yellow debug page back (the URL patterns tried, the exception): DEBUG on and
 # DEBUG_TECHNICAL_404=1, or ?technical_404 on the address.
 TECHNICAL_404_QUERY = "technical_404"
@@ -52,7 +54,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def _method_not_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     allowed = response.get("Allow", "")
-    sentence = f"This address does not accept {request.method}" + (f"; use {allowed}." if allowed else ".")
+    if allowed:
+        sentence = gettext("This address does not accept %(method)s; use %(allowed)s.") % {
+            "method": request.method,
+            "allowed": allowed,
+        }
+    else:
+        sentence = gettext("This address does not accept %(method)s.") % {"method": request.method}
     answer = JsonResponse({"detail": sentence}, status=405)
     if allowed:
         answer["Allow"] = allowed

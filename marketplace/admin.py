@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import (
     ApiToken,
@@ -36,11 +38,11 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "display_name", "email")
     fieldsets = (
         *DjangoUserAdmin.fieldsets[:1],
-        ("Personal info", {"fields": ("display_name", "first_name", "last_name", "email", "email_confirmed_at")}),
-        ("Settings", {"fields": ("email_notifications",)}),
+        (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email", "email_confirmed_at")}),
+        (_("Settings"), {"fields": ("email_notifications", "language")}),
         *DjangoUserAdmin.fieldsets[2:],
         # Set by the member's own deletion (services/account_data.py), never by hand.
-        ("Account deleted", {"fields": ("deleted_at",)}),
+        (_("Account deleted"), {"fields": ("deleted_at",)}),
     )
     readonly_fields = ("deleted_at",)
     add_fieldsets = (
@@ -70,7 +72,7 @@ class CategoryAdmin(admin.ModelAdmin):
             .annotate(active=Count("listings", filter=Q(listings__status=Listing.Status.ACTIVE)))
         )
 
-    @admin.display(description="Active listings", ordering="active")
+    @admin.display(description=_("Active listings"), ordering="active")
     def active_listings(self, category) -> int:
         return category.active
 
@@ -86,7 +88,7 @@ class PhotoInline(admin.TabularInline):
         # Photos are validated and re-encoded by the service; staff reorder or drop them, never upload here.
         return False
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def preview(self, photo) -> str:
         return _thumbnail(photo.thumbnail.name, Photo._meta.get_field("thumbnail"))
 
@@ -119,17 +121,18 @@ class ListingAdmin(CreatedOnTheSiteAdmin):
         main = Photo.objects.filter(listing=OuterRef("pk")).order_by("-is_main", "position", "id")
         return super().get_queryset(request).annotate(main_thumbnail=Subquery(main.values("thumbnail")[:1]))
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def thumbnail(self, listing) -> str:
         return _thumbnail(listing.main_thumbnail, Photo._meta.get_field("thumbnail"))
 
-    @admin.action(description="Hide the selected listings from the site")
+    @admin.action(description=_("Hide the selected listings from the site"))
     def hide_listings(self, request, queryset) -> None:
         hidden = 0
         for listing in queryset.exclude(status=Listing.Status.HIDDEN):
             listing_hide(listing=listing)
             hidden += 1
-        self.message_user(request, f"{hidden} listing(s) hidden.", messages.SUCCESS)
+        sentence = ngettext("%(count)d listing hidden.", "%(count)d listings hidden.", hidden) % {"count": hidden}
+        self.message_user(request, sentence, messages.SUCCESS)
 
 
 class MessageInline(admin.TabularInline):
@@ -158,11 +161,11 @@ class ConversationAdmin(CreatedOnTheSiteAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(messages_total=Count("messages"))
 
-    @admin.display(description="Seller")
+    @admin.display(description=_("Seller"))
     def seller(self, conversation) -> str:
         return conversation.listing.seller.public_name
 
-    @admin.display(description="Messages", ordering="messages_total")
+    @admin.display(description=_("Messages"), ordering="messages_total")
     def message_count(self, conversation) -> int:
         return conversation.messages_total
 
@@ -176,7 +179,7 @@ class MessageAdmin(CreatedOnTheSiteAdmin):
     raw_id_fields = ("conversation", "sender")
     date_hierarchy = "created_at"
 
-    @admin.display(description="Message")
+    @admin.display(description=_("Message"))
     def short_body(self, message) -> str:
         return message.body[:80]
 
@@ -190,25 +193,33 @@ class ReportAdmin(CreatedOnTheSiteAdmin):
     raw_id_fields = ("listing", "seller", "reporter")
     readonly_fields = ("created_at",)
 
-    @admin.display(description="Listing", ordering="listing_title")
+    @admin.display(description=_("Listing"), ordering="listing_title")
     def reported_listing(self, report) -> str:
         return str(report.listing) if report.listing is not None else report.listing_title
 
     actions = ("hide_listing", "mark_resolved")
 
-    @admin.display(description="Listing status", ordering="listing__status")
+    @admin.display(description=_("Listing status"), ordering="listing__status")
     def listing_status(self, report) -> str:
-        return report.listing.get_status_display() if report.listing is not None else "Deleted by the seller"
+        return report.listing.get_status_display() if report.listing is not None else gettext("Deleted by the seller")
 
-    @admin.action(description="Hide the reported listings (and resolve their reports)")
+    @admin.action(description=_("Hide the reported listings (and resolve their reports)"))
     def hide_listing(self, request, queryset) -> None:
         count = listings_hide_reported(reports=queryset)
-        self.message_user(request, f"{count} listing(s) hidden and their reports resolved.", messages.SUCCESS)
+        sentence = ngettext(
+            "%(count)d listing hidden and its reports resolved.",
+            "%(count)d listings hidden and their reports resolved.",
+            count,
+        ) % {"count": count}
+        self.message_user(request, sentence, messages.SUCCESS)
 
-    @admin.action(description="Mark the selected reports as resolved")
+    @admin.action(description=_("Mark the selected reports as resolved"))
     def mark_resolved(self, request, queryset) -> None:
         count = reports_resolve(reports=queryset)
-        self.message_user(request, f"{count} report(s) marked as resolved.", messages.SUCCESS)
+        sentence = ngettext("%(count)d report marked as resolved.", "%(count)d reports marked as resolved.", count) % {
+            "count": count
+        }
+        self.message_user(request, sentence, messages.SUCCESS)
 
 
 @admin.register(ApiToken)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
+from django.utils.translation import gettext
 from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
@@ -93,14 +94,18 @@ def _category(slug: str) -> Category:
     category = Category.objects.filter(slug=slug).first()
     if category is None:
         known = ", ".join(Category.objects.values_list("slug", flat=True))
-        raise ListingInvalid(f"Unknown category '{slug}'. Use one of: {known}.")
+        raise ListingInvalid(
+            gettext("Unknown category '%(slug)s'. Use one of: %(known)s.") % {"slug": slug, "known": known}
+        )
     return category
 
 
 def _place(text: str) -> Place:
     place = place_find(text)
     if place is None:
-        raise ListingInvalid(f"We don't know a town called '{text}'. GET /api/places?q=... lists the towns.")
+        raise ListingInvalid(
+            gettext("We don't know a town called '%(town)s'. GET /api/places?q=... lists the towns.") % {"town": text}
+        )
     return place
 
 
@@ -108,7 +113,7 @@ def _listing_for(request, listing_id: int) -> Listing:
     """The listing as this user may see it: a hidden one exists only for its seller."""
     listing = Listing.objects.select_related("category", "seller").filter(pk=listing_id).first()
     if listing is None or (listing.status == Listing.Status.HIDDEN and listing.seller_id != request.user.pk):
-        raise NotFound(f"There is no listing with id {listing_id}.")
+        raise NotFound(gettext("There is no listing with id %(id)s.") % {"id": listing_id})
     return listing
 
 
@@ -237,7 +242,7 @@ def list_buyers(request, listing_id: ListingId):
     """Your listing's possible buyers: the people who wrote to you about it. Name one with PATCH `buyer_id`."""
     listing = _listing_for(request, listing_id)
     if listing.seller_id != request.user.pk:
-        raise NotFound(f"There is no listing of yours with id {listing_id}.")
+        raise NotFound(gettext("There is no listing of yours with id %(id)s.") % {"id": listing_id})
     return listing_buyer_candidates(listing=listing)
 
 
@@ -301,7 +306,7 @@ def _conversation_out(conversation, user) -> dict:
 def _conversation_for(request, conversation_id: int):
     conversation = conversations_for_user(user=request.user).filter(pk=conversation_id).first()
     if conversation is None:
-        raise NotFound(f"You have no conversation with id {conversation_id}.")
+        raise NotFound(gettext("You have no conversation with id %(id)s.") % {"id": conversation_id})
     return conversation
 
 
@@ -363,7 +368,7 @@ def _saved_search_out(search: SavedSearch) -> dict:
 def _own_search(request, search_id: int) -> SavedSearch:
     search = SavedSearch.objects.filter(pk=search_id, user=request.user).first()
     if search is None:
-        raise NotFound(f"You have no saved search with id {search_id}.")
+        raise NotFound(gettext("You have no saved search with id %(id)s.") % {"id": search_id})
     return search
 
 
@@ -403,7 +408,7 @@ def delete_saved_search(request, search_id: ListingId):
 def _active_user(username: str) -> User:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound(f"There is nobody called '{username[:150]}'.")
+        raise NotFound(gettext("There is nobody called '%(username)s'.") % {"username": username[:150]})
     return user
 
 
@@ -442,5 +447,5 @@ def answer_rating(request, rating_id: ListingId, data: Annotated[RatingAnswerIn,
     """Answer a rating of you, once."""
     rating = Rating.objects.select_related("buyer", "listing").filter(pk=rating_id, seller=request.user).first()
     if rating is None:
-        raise NotFound(f"You have no rating with id {rating_id}.")
+        raise NotFound(gettext("You have no rating with id %(id)s.") % {"id": rating_id})
     return rating_answer(seller=request.user, rating=rating, text=data.answer)

@@ -1,8 +1,9 @@
 def _menu_categories() -> list:
     from marketplace.models import Category
 
-    # One query of a table of a few rows, made only by pages that render the header (not htmx partials).
-    return list(Category.objects.values("slug", "name"))
+    # One query of a table of a few rows, made only by pages that render the header (not htmx partials);
+    # rows, not values, so the menu shows each name in the page's language (name_translated).
+    return list(Category.objects.only("slug", "name", "names"))
 
 
 def header(request) -> dict:

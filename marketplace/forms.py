@@ -5,11 +5,17 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.urls import reverse
+from django.utils.formats import get_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.translation import get_language_info, gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from marketplace.attributes import ATTRIBUTE_VALUE_MAX_LENGTH, attribute_choice_label
+from marketplace.languages import in_language_of
 from marketplace.models import (
     DESCRIPTION_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -26,18 +32,39 @@ from marketplace.places import RADII_KM, Place, place_find, place_get
 from marketplace.selectors import SORTS, ListingFilters, category_attributes
 from marketplace.services.listings import ListingData
 from marketplace.services.reports import COMMENT_MAX_LENGTH
+from marketplace.templatetags.trova import euro
 from marketplace.text import price_digits_ascii, text_clean
 
 DECIMAL_COMMA = re.compile(r"\d*,\d{1,2}")
+DOTTED_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+# Formatted when shown, in the language of the page (the price's format too).
+PRICE_TOO_HIGH = lazy(lambda: gettext("The price can be at most %(price)s.") % {"price": euro(PRICE_MAX)}, str)()
 PRICE_ERRORS = {
-    "required": "Please enter a price.",
-    "invalid": "Please enter the price as a number, like 25 or 12.50.",
-    "min_value": "The price cannot be negative.",
-    "max_value": f"The price can be at most €{PRICE_MAX:,.0f}.",
-    "max_digits": f"The price can be at most €{PRICE_MAX:,.0f}.",
-    "max_decimal_places": "Please use at most two decimals for cents.",
-    "max_whole_digits": f"The price can be at most €{PRICE_MAX:,.0f}.",
+    "required": _("Please enter a price."),
+    "invalid": _("Please enter the price as a number, like 25 or 12.50."),
+    "min_value": _("The price cannot be negative."),
+    "max_value": PRICE_TOO_HIGH,
+    "max_digits": PRICE_TOO_HIGH,
+    "max_decimal_places": _("Please use at most two decimals for cents."),
+    "max_whole_digits": PRICE_TOO_HIGH,
 }
+
+
+def price_number(text: str) -> str:
+    """A typed price with "." as its decimal point and no grouping, whether typed the English or the Italian way.
+
+    With both marks, the last one is the decimal point ("1,250.50", "1.250,50"). A lone comma before one or two
+    digits is a decimal comma ("12,50"), otherwise it groups thousands ("1,250"). Dots in thousands ("1.250",
+    "1.250.000") group only where the page's language writes numbers so; elsewhere "1.250" is one and a quarter.
+    """
+    if "," in text and "." in text:
+        grouping = "," if text.rfind(".") > text.rfind(",") else "."
+        return text.replace(grouping, "").replace(",", ".")
+    if "," in text:
+        return text.replace(",", "." if DECIMAL_COMMA.fullmatch(text) else "")
+    if get_format("DECIMAL_SEPARATOR") == "," and DOTTED_THOUSANDS.fullmatch(text):
+        return text.replace(".", "")
+    return text
 
 
 def add_domain_error(form: forms.Form, error: DomainError, *, field: str | None = None) -> None:
@@ -62,7 +89,7 @@ class TextField(forms.CharField):
 
 class CategoryChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("error_messages", {"invalid_choice": "Please pick a category from the list."})
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Please pick a category from the list.")})
         super().__init__(queryset=Category.objects.all(), to_field_name="slug", **kwargs)
 
 
@@ -78,9 +105,7 @@ class PriceField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = re.sub(r"[\s€]", "", price_digits_ascii(value))
-            # "12,50" is a decimal comma; in "1,250" or "1,250.50" commas only group thousands.
-            value = value.replace(",", "." if DECIMAL_COMMA.fullmatch(value) else "")
+            value = price_number(re.sub(r"[\s€]", "", price_digits_ascii(value)))
         return super().to_python(value)
 
 
@@ -94,7 +119,7 @@ class PlaceInput(forms.TextInput):
             {
                 "list": options_id,
                 "autocomplete": "off",
-                "placeholder": "Town, e.g. Bologna",
+                "placeholder": gettext("Town, e.g. Bologna"),
                 "hx-get": reverse("marketplace:place_suggest"),
                 "hx-trigger": "input changed delay:250ms",
                 "hx-target": f"#{options_id}",
@@ -119,7 +144,9 @@ class PlaceField(forms.CharField):
             return None
         place = place_find(text)
         if place is None:
-            raise forms.ValidationError(f"We don't know a town called “{text}”. Please pick one from the list.")
+            raise forms.ValidationError(
+                gettext("We don't know a town called “%(town)s”. Please pick one from the list.") % {"town": text}
+            )
         return place
 
 
@@ -140,7 +167,7 @@ class PhotosField(forms.Field):
 
     def __init__(self, *, maximum: int = settings.PHOTOS_PER_LISTING, **kwargs) -> None:
         self.maximum = maximum
-        kwargs.setdefault("error_messages", {"required": "Please add at least one photo."})
+        kwargs.setdefault("error_messages", {"required": _("Please add at least one photo.")})
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
 
@@ -152,28 +179,37 @@ class PhotosField(forms.Field):
     def validate(self, value: list) -> None:
         super().validate(value)
         if len(value) > self.maximum:
-            raise forms.ValidationError(f"Please pick at most {self.maximum} photos (you picked {len(value)}).")
+            sentence = ngettext(
+                "Please pick at most %(maximum)d photo (you picked %(count)d).",
+                "Please pick at most %(maximum)d photos (you picked %(count)d).",
+                self.maximum,
+            )
+            raise forms.ValidationError(sentence % {"maximum": self.maximum, "count": len(value)})
 
 
 def attribute_field(attribute: CategoryAttribute, *, filter_: bool = False) -> forms.Field:
     """The input of an item detail: a select for a closed list (the colours), else free text."""
     label = attribute.name_translated
     if attribute.choices:
-        empty = "Any" if filter_ else "Choose"
-        choices = [("", f"{empty} {label.lower()}"), *((c, attribute_choice_label(c)) for c in attribute.choices)]
+        empty = gettext("Any %(detail)s") if filter_ else gettext("Choose %(detail)s")
+        choices = [("", empty % {"detail": label.lower()})]
+        choices += [(choice, attribute_choice_label(choice)) for choice in attribute.choices]
         return forms.ChoiceField(
             label=label,
             required=False,
             choices=choices,
-            error_messages={"invalid_choice": f"Please pick a {label.lower()} from the list."},
+            error_messages={
+                "invalid_choice": gettext("Please pick a %(detail)s from the list.") % {"detail": label.lower()}
+            },
         )
     return TextField(
         label=label,
         required=False,
         max_length=ATTRIBUTE_VALUE_MAX_LENGTH,
         error_messages={
-            "max_length": f"{label} can be at most {ATTRIBUTE_VALUE_MAX_LENGTH} characters long "
-            "(it has %(show_value)d)."
+            # %% survives this formatting as the %(show_value)d that Django's validator fills in.
+            "max_length": gettext("%(detail)s can be at most %(limit)d characters long (it has %%(show_value)d).")
+            % {"detail": label, "limit": ATTRIBUTE_VALUE_MAX_LENGTH}
         },
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -196,31 +232,33 @@ class ListingFieldsForm(forms.Form):
     """
 
     title = TextField(
+        label=_("Title"),
         max_length=TITLE_MAX_LENGTH,
         error_messages={
-            "required": "Please give your listing a title.",
-            "max_length": f"The title can be at most {TITLE_MAX_LENGTH} characters long (it has %(show_value)d).",
+            "required": _("Please give your listing a title."),
+            "max_length": _("The title can be at most %(limit_value)d characters long (it has %(show_value)d)."),
         },
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Oak dining table, seats 6", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Oak dining table, seats 6"), "autocomplete": "off"}),
     )
     description = TextField(
+        label=_("Description"),
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         error_messages={
-            "max_length": (
-                f"The description can be at most {DESCRIPTION_MAX_LENGTH} characters long (it has %(show_value)d)."
-            )
+            "max_length": _("The description can be at most %(limit_value)d characters long (it has %(show_value)d).")
         },
-        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Size, age, condition, what is included…"}),
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("Size, age, condition, what is included…")}),
     )
     category = CategoryChoiceField(
-        empty_label="Choose a category",
+        label=_("Category"),
+        empty_label=_("Choose a category"),
         error_messages={
-            "required": "Please pick a category.",
-            "invalid_choice": "Please pick a category from the list.",
+            "required": _("Please pick a category."),
+            "invalid_choice": _("Please pick a category from the list."),
         },
     )
     price = PriceField(
+        label=_("Price"),
         min_value=Decimal("0"),
         max_value=PRICE_MAX,
         max_digits=10,
@@ -228,17 +266,18 @@ class ListingFieldsForm(forms.Form):
         error_messages=PRICE_ERRORS,
     )
     condition = forms.ChoiceField(
-        choices=[("", "Choose a condition"), *Condition.choices],
+        label=_("Condition"),
+        choices=[("", _("Choose a condition")), *Condition.choices],
         error_messages={
-            "required": "Please pick a condition.",
-            "invalid_choice": "Please pick a condition from the list.",
+            "required": _("Please pick a condition."),
+            "invalid_choice": _("Please pick a condition from the list."),
         },
     )
 
     place = PlaceField(
         required=False,
-        label="Town",
-        help_text="Only the town is shown, never an address. Buyers search by distance from it.",
+        label=_("Town"),
+        help_text=_("Only the town is shown, never an address. Buyers search by distance from it."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -284,48 +323,50 @@ class ListingFieldsForm(forms.Form):
 
 
 class PhotosAddForm(forms.Form):
-    photos = PhotosField(label="Add photos")
+    photos = PhotosField(label=_("Add photos"))
 
 
 class BrowseForm(forms.Form):
     """The browse filters. A bad value is dropped with a note; the rest of the search still runs."""
 
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
     category = forms.ChoiceField(required=False)
     min_price = PriceField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
     max_price = PriceField(required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2)
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("", "Best match"),
-            ("newest", "Newest first"),
-            ("price_asc", "Lowest price"),
-            ("price_desc", "Highest price"),
-            ("distance", "Nearest first"),
+            ("", _("Best match")),
+            ("newest", _("Newest first")),
+            ("price_asc", _("Lowest price")),
+            ("price_desc", _("Highest price")),
+            ("distance", _("Nearest first")),
         ],
     )
-    near = PlaceField(required=False, label="Near")
+    near = PlaceField(required=False, label=_("Near"))
     within = forms.TypedChoiceField(
         required=False,
         coerce=int,
         empty_value=None,
-        label="Within",
-        choices=[("", "Any distance"), *((km, f"{km} km") for km in RADII_KM)],
+        label=_("Within"),
+        choices=[("", _("Any distance")), *((km, f"{km} km") for km in RADII_KM)],
     )
 
     NOTES = {
-        "q": "The search text was too long, so we searched without it.",
-        "category": "We don't know that category, so we show every category.",
-        "min_price": "The minimum price is not a number of 0 or more, so we ignored it.",
-        "max_price": "The maximum price is not a number of 0 or more, so we ignored it.",
-        "sort": "We don't know that sort order, so we show the newest first.",
-        "near": "We don't know that town, so we searched everywhere.",
-        "within": "We don't know that distance, so we searched at any distance from the town.",
+        "q": _("The search text was too long, so we searched without it."),
+        "category": _("We don't know that category, so we show every category."),
+        "min_price": _("The minimum price is not a number of 0 or more, so we ignored it."),
+        "max_price": _("The maximum price is not a number of 0 or more, so we ignored it."),
+        "sort": _("We don't know that sort order, so we show the newest first."),
+        "near": _("We don't know that town, so we searched everywhere."),
+        "within": _("We don't know that distance, so we searched at any distance from the town."),
     }
 
     def __init__(self, *args, categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
+        self.fields["category"].choices = [("", _("All categories"))] + [
+            (c.slug, c.name_translated) for c in categories
+        ]
         # From the categories the page has already read: one query for the details, not two.
         self.attributes_by_category = {category.slug: [] for category in categories}
         slug_of = {category.pk: category.slug for category in categories}
@@ -335,28 +376,33 @@ class BrowseForm(forms.Form):
         self.attribute_slugs = list(attribute_fields_by_slug(self.attributes_by_category))
         for slug, attribute in attribute_fields_by_slug(self.attributes_by_category).items():
             self.fields[slug] = attribute_field(attribute, filter_=True)
-        self.fields["min_price"].widget.attrs["placeholder"] = "Min €"
-        self.fields["max_price"].widget.attrs["placeholder"] = "Max €"
-        self.fields["q"].widget.attrs["placeholder"] = "Search listings"
+        self.fields["min_price"].widget.attrs["placeholder"] = gettext("Min €")
+        self.fields["max_price"].widget.attrs["placeholder"] = gettext("Max €")
+        self.fields["q"].widget.attrs["placeholder"] = gettext("Search listings")
         self.fields["q"].widget.input_type = "search"
 
     def filters(self) -> tuple[ListingFilters, list[str]]:
         """The valid filters and a note for each value that was ignored."""
         self.is_valid()
         data = self.cleaned_data
-        notes = [self.NOTES[name] for name in self.errors if name in self.NOTES]
+        notes = [str(self.NOTES[name]) for name in self.errors if name in self.NOTES]
         min_price, max_price = data.get("min_price"), data.get("max_price")
         if min_price is not None and max_price is not None and min_price > max_price:
-            notes.append("The minimum price is above the maximum, so we swapped them.")
+            notes.append(gettext("The minimum price is above the maximum, so we swapped them."))
             min_price, max_price = max_price, min_price
         sort = data.get("sort") or ""
         near = data.get("near")
         if near is None and sort == "distance":
-            notes.append("Pick a town to sort by distance from it; here are the best matches, or the newest, first.")
+            notes.append(
+                gettext("Pick a town to sort by distance from it; here are the best matches, or the newest, first.")
+            )
         if near is None and data.get("within") and "near" not in self.errors:
-            notes.append("Pick a town to search within a distance of it.")
+            notes.append(gettext("Pick a town to search within a distance of it."))
         attribute_notes = {slug: self.fields[slug].label for slug in self.attribute_slugs if slug in self.errors}
-        notes += [f"We can't search by that {label.lower()}, so we ignored it." for label in attribute_notes.values()]
+        notes += [
+            gettext("We can't search by that %(detail)s, so we ignored it.") % {"detail": label.lower()}
+            for label in attribute_notes.values()
+        ]
         filters = ListingFilters(
             attributes={slug: data[slug] for slug in self.attribute_slugs if data.get(slug)},
             q=data.get("q") or "",
@@ -392,11 +438,11 @@ class BrowseForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = TextField(
-        label="Message",
+        label=_("Message"),
         max_length=MESSAGE_MAX_LENGTH,
         error_messages={
-            "required": "Please write a message.",
-            "max_length": f"A message can be at most {MESSAGE_MAX_LENGTH} characters long (it has %(show_value)d).",
+            "required": _("Please write a message."),
+            "max_length": _("A message can be at most %(limit_value)d characters long (it has %(show_value)d)."),
         },
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -406,14 +452,17 @@ class ReportForm(forms.Form):
     reason = forms.ChoiceField(
         choices=Report.Reason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Please pick a reason.", "invalid_choice": "Please pick a reason from the list."},
+        error_messages={
+            "required": _("Please pick a reason."),
+            "invalid_choice": _("Please pick a reason from the list."),
+        },
     )
     comment = TextField(
         required=False,
         max_length=COMMENT_MAX_LENGTH,
-        label="Anything else we should know?",
+        label=_("Anything else we should know?"),
         error_messages={
-            "max_length": f"The comment can be at most {COMMENT_MAX_LENGTH} characters long (it has %(show_value)d)."
+            "max_length": _("The comment can be at most %(limit_value)d characters long (it has %(show_value)d).")
         },
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -422,31 +471,32 @@ class ReportForm(forms.Form):
 class SignupForm(forms.Form):
     username = TextField(
         max_length=150,
-        help_text="Letters, digits and @ . + - _ only. You log in with it.",
+        label=_("Username"),
+        help_text=_("Letters, digits and @ . + - _ only. You log in with it."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     display_name = TextField(
         max_length=User._meta.get_field("display_name").max_length,
-        label="Display name",
-        help_text="What buyers and sellers see, e.g. “Anna R.”",
+        label=_("Display name"),
+        help_text=_("What buyers and sellers see, e.g. “Anna R.”"),
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     email = forms.EmailField(
-        label="E-mail",
-        help_text="Never shown to other people.",
+        label=_("E-mail"),
+        help_text=_("Never shown to other people."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
-        strip=False, label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        strip=False, label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     password_again = forms.CharField(
-        strip=False, label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        strip=False, label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
     def clean(self) -> dict:
         data = super().clean()
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", "The two passwords are not the same.")
+            self.add_error("password_again", gettext("The two passwords are not the same."))
         return data
 
 
@@ -456,13 +506,13 @@ class ProfileForm(forms.Form):
 
 class EmailChangeForm(forms.Form):
     email = forms.EmailField(
-        label="New e-mail address",
-        help_text="We send a link there; your account keeps the current address until you follow it.",
+        label=_("New e-mail address"),
+        help_text=_("We send a link there; your account keeps the current address until you follow it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
         strip=False,
-        label="Current password",
+        label=_("Current password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -473,12 +523,30 @@ class NotificationsForm(forms.Form):
     )
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Each language named in itself ("Italiano"), so a person who cannot read the page still finds theirs."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        required=False,
+        label=_("Language of the site and of our e-mails"),
+        help_text=_("“The browser's” follows your browser's language on pages; e-mails are then in English."),
+        error_messages={"invalid_choice": _("Please pick a language from the list.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("The browser's")), *language_choices()]
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         max_length=ApiToken._meta.get_field("name").max_length,
         required=False,
-        label="Token name",
-        help_text="So you know later which script uses it, e.g. “price export”.",
+        label=_("Token name"),
+        help_text=_("So you know later which script uses it, e.g. “price export”."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
@@ -486,7 +554,15 @@ class ApiTokenForm(forms.Form):
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
         strip=False,
-        label="Your password",
-        help_text="To be sure it is you.",
+        label=_("Your password"),
+        help_text=_("To be sure it is you."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the mail in the account's language rather than that of the page it was asked from."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs) -> None:
+        with in_language_of(context["user"]):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -9,8 +9,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-FORMER_MEMBER_NAME = "Former member"
+FORMER_MEMBER_NAME = _("Former member")
 
 
 class User(AbstractUser):
@@ -19,7 +21,7 @@ class User(AbstractUser):
     last_place_geonameid = models.PositiveIntegerField(null=True, blank=True)
     # E-mails about new messages and saved listings (saved-search digests have their own unsubscribe link).
     email_notifications = models.BooleanField(
-        default=True, verbose_name="E-mail me about new messages and my saved listings"
+        default=True, verbose_name=_("E-mail me about new messages and my saved listings")
     )
     # Null until the person follows the link mailed to their address (services/accounts.py). Until then the
     # account works, but no mail other than the confirmation and a password reset is sent to the address.
@@ -27,6 +29,9 @@ class User(AbstractUser):
     # Set when the person deleted their account: the row stays, emptied of personal data, so that
     # conversations, reports and the AI records that point at it keep their meaning ("Former member").
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The site's language for this person (a code of settings.LANGUAGES), also that of the mail they get; blank:
+    # the browser's (or the switcher's) on pages, settings.LANGUAGE_CODE in mail (marketplace.middleware).
+    language = models.CharField(max_length=10, blank=True, default="")
 
     def __str__(self) -> str:
         return self.public_name
@@ -35,7 +40,7 @@ class User(AbstractUser):
     def public_name(self) -> str:
         """The name other people see; never the e-mail address."""
         if self.deleted_at is not None:
-            return FORMER_MEMBER_NAME
+            return str(FORMER_MEMBER_NAME)
         return self.display_name or self.username
 
     @property
@@ -65,7 +70,7 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name_translated
@@ -116,18 +121,22 @@ class CategoryAttribute(models.Model):
 
     def clean(self) -> None:
         if not ATTRIBUTE_SLUG_PATTERN.match(self.slug or ""):
-            raise ValidationError({"slug": "Use lower-case letters, digits and underscores, starting with a letter."})
+            raise ValidationError(
+                {"slug": gettext("Use lower-case letters, digits and underscores, starting with a letter.")}
+            )
         if self.slug in ATTRIBUTE_RESERVED_NAMES:
-            message = f"{self.slug!r} is a listing field already, or a parameter of the listing pages; choose another."
+            message = gettext(
+                "“%(slug)s” is a listing field already, or a parameter of the listing pages; choose another."
+            ) % {"slug": self.slug}
             raise ValidationError({"slug": message})
 
 
 class Condition(models.TextChoices):
-    NEW = "new", "New"
-    LIKE_NEW = "like_new", "Like new"
-    GOOD = "good", "Good"
-    FAIR = "fair", "Fair"
-    FOR_PARTS = "for_parts", "For parts"
+    NEW = "new", pgettext_lazy("condition", "New")
+    LIKE_NEW = "like_new", pgettext_lazy("condition", "Like new")
+    GOOD = "good", pgettext_lazy("condition", "Good")
+    FAIR = "fair", pgettext_lazy("condition", "Fair")
+    FOR_PARTS = "for_parts", pgettext_lazy("condition", "For parts")
 
 
 TITLE_MAX_LENGTH = 80
@@ -137,9 +146,9 @@ PRICE_MAX = Decimal("1000000")
 
 class Listing(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SOLD = "sold", "Sold"
-        HIDDEN = "hidden", "Hidden by staff"
+        ACTIVE = "active", pgettext_lazy("listing state", "Active")
+        SOLD = "sold", pgettext_lazy("listing state", "Sold")
+        HIDDEN = "hidden", pgettext_lazy("listing state", "Hidden by staff")
 
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listings")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
@@ -279,11 +288,11 @@ class Message(models.Model):
 
 class Report(models.Model):
     class Reason(models.TextChoices):
-        SCAM = "scam", "Scam or fraud"
-        PROHIBITED = "prohibited", "Prohibited item"
-        WRONG_CATEGORY = "wrong_category", "Wrong category"
-        DUPLICATE = "duplicate", "Duplicate"
-        OTHER = "other", "Other"
+        SCAM = "scam", _("Scam or fraud")
+        PROHIBITED = "prohibited", _("Prohibited item")
+        WRONG_CATEGORY = "wrong_category", _("Wrong category")
+        DUPLICATE = "duplicate", _("Duplicate")
+        OTHER = "other", _("Other")
 
     # A report outlives its listing: a seller deleting a reported listing must not erase what was reported, so
     # who sold it and its title are kept on the report itself.
@@ -338,8 +347,8 @@ class Notice(models.Model):
     """Something the site tells one person (shown on /notices/, and e-mailed once by a task)."""
 
     class Kind(models.TextChoices):
-        PRICE_DROP = "price_drop", "Price drop"
-        SOLD = "sold", "Sold"
+        PRICE_DROP = "price_drop", _("Price drop")
+        SOLD = "sold", pgettext_lazy("listing state", "Sold")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=20, choices=Kind.choices)

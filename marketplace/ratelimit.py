@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +110,12 @@ def login_refusal(request: HttpRequest) -> str | None:
     limit = login_failure_limit()
     if not ratelimit_exceeded(limit=limit, key=client_address(request)):
         return None
-    return (
-        "Too many failed log-ins from your network in the last hour. "
-        f"Please try again in {limit.minutes_left()} minutes."
-    )
+    minutes = limit.minutes_left()
+    return ngettext(
+        "Too many failed log-ins from your network in the last hour. Please try again in %(minutes)d minute.",
+        "Too many failed log-ins from your network in the last hour. Please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def login_failure_count(request: HttpRequest) -> None:

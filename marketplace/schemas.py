@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, model_validator
 
 from core.api import StrictIn
+from marketplace.attributes import attribute_choice_label
 from marketplace.models import (
     DESCRIPTION_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -86,16 +87,25 @@ class CategoryAttributeOut(Schema):
     slug: str = Field(description="Its name in a listing's `attributes`, and as a filter of GET /api/listings.")
     name: str = Field(description="In the request's language.")
     choices: list[str] = Field(description="The values it may take; empty for free text (at most 80 characters).")
+    choice_labels: list[str] = Field(description="How each of `choices` reads, in the request's language.")
 
     @staticmethod
     def resolve_name(attribute) -> str:
         return attribute.name_translated
 
+    @staticmethod
+    def resolve_choice_labels(attribute) -> list[str]:
+        return [attribute_choice_label(choice) for choice in attribute.choices]
+
 
 class CategoryOut(Schema):
     slug: str
-    name: str
+    name: str = Field(description="In the request's language (Accept-Language, or the signed-in person's).")
     attributes: list[CategoryAttributeOut] = Field(description="The item details its listings have, in order.")
+
+    @staticmethod
+    def resolve_name(category) -> str:
+        return category.name_translated
 
     @staticmethod
     def resolve_attributes(category) -> list:

@@ -63,6 +63,7 @@ urlpatterns = [
     path("account/email/", account_settings.email_change, name="account_email"),
     path("account/email/resend/", account_settings.email_confirmation_resend, name="account_email_resend"),
     path("account/notifications/", account_settings.notifications, name="account_notifications"),
+    path("account/language/", account_settings.language, name="account_language"),
     path("account/password/", account_settings.PasswordChangeView.as_view(), name="account_password"),
     path("account/tokens/", account_settings.token_create, name="account_token_create"),
     path("account/tokens/<int:token_id>/revoke/", account_settings.token_revoke, name="account_token_revoke"),

@@ -15,6 +15,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 from marketplace.models import ApiToken, Conversation, Listing, Photo, Report, User
@@ -174,7 +175,8 @@ def account_delete(*, user: User, password: str) -> None:
     - The account row stays as an empty tombstone the kept rows point at, and can never log in again.
     """
     if not user.check_password(password):
-        raise AccountDeletionRefused("That is not your password.", {"password": ["That is not your password."]})
+        sentence = gettext("That is not your password.")
+        raise AccountDeletionRefused(sentence, {"password": [sentence]})
     user = User.objects.select_for_update().get(pk=user.pk)
     for hook in _deletion_hooks.values():
         hook(user)

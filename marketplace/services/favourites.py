@@ -1,12 +1,15 @@
 """Favourites (a buyer's saved listings) and the notices they bring: the price dropped, or it was sold."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core.errors import NotAllowed
+from marketplace.languages import language_of
 from marketplace.models import Favourite, Listing, Notice, Photo
 from marketplace.templatetags.trova import euro
 
@@ -14,9 +17,9 @@ from marketplace.templatetags.trova import euro
 def favourite_add(*, user, listing: Listing) -> bool:
     """Save a listing for the user; False when it was already saved (a second click changes nothing)."""
     if listing.seller_id == user.pk:
-        raise NotAllowed("This is your own listing: it is on your My listings page.")
+        raise NotAllowed(gettext("This is your own listing: it is on your My listings page."))
     if listing.status == Listing.Status.HIDDEN:
-        raise NotAllowed("This listing is not on the site any more.")
+        raise NotAllowed(gettext("This listing is not on the site any more."))
     try:
         with transaction.atomic():
             Favourite.objects.create(user=user, listing=listing)
@@ -51,13 +54,19 @@ def favourite_listings(*, user) -> QuerySet[Listing]:
     )
 
 
-def _notify(*, listing: Listing, kind: str, text: str) -> None:
+def _notify(*, listing: Listing, kind: str, text: Callable[[], str]) -> None:
+    """`text()` is written once per person, in their language (the notice is stored, and e-mailed, as it is)."""
     # Written in the change's own transaction, so a rollback takes the notices with it; e-mailed after commit.
-    favourites = Favourite.objects.filter(listing=listing).exclude(user_id=listing.seller_id)
-    notices = Notice.objects.bulk_create(
-        Notice(user_id=user_id, kind=kind, listing=listing, text=text)
-        for user_id in favourites.values_list("user_id", flat=True)
-    )
+    favourites = Favourite.objects.filter(listing=listing).exclude(user_id=listing.seller_id).select_related("user")
+    texts: dict[str, str] = {}
+    notices = []
+    for favourite in favourites:
+        language = language_of(favourite.user)
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = text()
+        notices.append(Notice(user_id=favourite.user_id, kind=kind, listing=listing, text=texts[language]))
+    notices = Notice.objects.bulk_create(notices)
     if notices:
         from marketplace.services.notifications import enqueue_email
         from marketplace.tasks import notices_email_task
@@ -69,13 +78,21 @@ def _notify(*, listing: Listing, kind: str, text: str) -> None:
 def favourites_notify_price_drop(*, listing: Listing, old_price: Decimal) -> None:
     """Tell the people who saved the listing that its price went down."""
     if listing.price < old_price and listing.status == Listing.Status.ACTIVE:
-        text = f"“{listing.title}” is now {euro(listing.price)} (was {euro(old_price)})."
+
+        def text() -> str:
+            prices = {"title": listing.title, "price": euro(listing.price), "old_price": euro(old_price)}
+            return gettext("“%(title)s” is now %(price)s (was %(old_price)s).") % prices
+
         _notify(listing=listing, kind=Notice.Kind.PRICE_DROP, text=text)
 
 
 def favourites_notify_sold(*, listing: Listing) -> None:
     """Tell the people who saved the listing that it was sold."""
-    _notify(listing=listing, kind=Notice.Kind.SOLD, text=f"“{listing.title}”, which you saved, has been sold.")
+
+    def text() -> str:
+        return gettext("“%(title)s”, which you saved, has been sold.") % {"title": listing.title}
+
+    _notify(listing=listing, kind=Notice.Kind.SOLD, text=text)
 
 
 def notices_for_user(*, user) -> QuerySet[Notice]:

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError, NotAllowed
 from marketplace.models import Conversation, Listing, User
@@ -29,18 +30,21 @@ def listing_state_set(*, listing: Listing, actor, state: str, buyer_id: int | No
     # Locked, so a double click or two tabs see each other's change instead of both applying theirs.
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if listing.seller_id != getattr(actor, "pk", None):
-        raise NotAllowed("Only the seller can change this listing.")
+        raise NotAllowed(gettext("Only the seller can change this listing."))
     if listing.status == Listing.Status.HIDDEN:
-        raise NotAllowed("This listing was taken down by our staff and cannot be changed.")
+        raise NotAllowed(gettext("This listing was taken down by our staff and cannot be changed."))
     if state not in STATES:
-        raise StateInvalid(f"A listing can be {', '.join(STATES)}; '{state[:20]}' is none of them.")
+        raise StateInvalid(
+            gettext("A listing can be %(states)s; “%(state)s” is none of them.")
+            % {"states": ", ".join(STATES), "state": state[:20]}
+        )
     buyer = None
     if buyer_id is not None:
         if state != "sold":
-            raise StateInvalid("A buyer can only be named when the listing is sold.")
+            raise StateInvalid(gettext("A buyer can only be named when the listing is sold."))
         buyer = listing_buyer_candidates(listing=listing).filter(pk=buyer_id).first()
         if buyer is None:
-            raise StateInvalid("The buyer must be someone who wrote to you about this listing.")
+            raise StateInvalid(gettext("The buyer must be someone who wrote to you about this listing."))
     was_sold = listing.status == Listing.Status.SOLD
     now = timezone.now()
     if state == "available":

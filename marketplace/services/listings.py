@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, NotAllowed
 from marketplace.attributes import (
@@ -110,19 +112,19 @@ def _remember_place(seller, place: Place | None) -> None:
         seller.last_place_geonameid = place.geonameid
 
 
-HIDDEN_SENTENCE = "This listing was taken down by our staff and cannot be changed. You can still delete it."
+HIDDEN_SENTENCE = _("This listing was taken down by our staff and cannot be changed. You can still delete it.")
 
 
 def _ensure_owner(listing: Listing, actor) -> None:
     if listing.seller_id != getattr(actor, "pk", None):
-        raise NotAllowed("Only the seller can change this listing.")
+        raise NotAllowed(gettext("Only the seller can change this listing."))
 
 
 def _ensure_changeable(listing: Listing, actor) -> None:
     """The owner may change the listing, unless staff hid it: then it stays as it was reported (deletion aside)."""
     _ensure_owner(listing, actor)
     if listing.status == Listing.Status.HIDDEN:
-        raise NotAllowed(HIDDEN_SENTENCE)
+        raise NotAllowed(str(HIDDEN_SENTENCE))
 
 
 def _validate(listing: Listing) -> None:
@@ -138,9 +140,12 @@ def _validate(listing: Listing) -> None:
 def _check_photo_count(count: int) -> None:
     limit = settings.PHOTOS_PER_LISTING
     if count < 1:
-        raise ListingInvalid("Please add at least one photo.", {"photos": ["Please add at least one photo."]})
+        sentence = gettext("Please add at least one photo.")
+        raise ListingInvalid(sentence, {"photos": [sentence]})
     if count > limit:
-        message = f"A listing can have at most {limit} photos."
+        message = ngettext(
+            "A listing can have at most %(limit)d photo.", "A listing can have at most %(limit)d photos.", limit
+        ) % {"limit": limit}
         raise ListingInvalid(message, {"photos": [message]})
 
 
@@ -178,7 +183,9 @@ def listing_post_from_analysis_id(
 ) -> Listing:
     """A listing made from an analysed photo, through the registered poster."""
     if _analysis_poster is None:
-        raise ListingInvalid("This site does not post listings from photo analyses: send the photos as images.")
+        raise ListingInvalid(
+            gettext("This site does not post listings from photo analyses: send the photos as images.")
+        )
     return _analysis_poster(seller=seller, analysis_id=analysis_id, data=data, uploads=uploads, main_index=main_index)
 
 
@@ -194,7 +201,7 @@ def listing_create(
     _check_photo_count(len(uploads) + len(existing_photos))
     for photo in existing_photos:
         if photo.owner_id != seller.pk or photo.listing_id is not None:
-            raise ListingInvalid("That photo cannot be used for this listing.")
+            raise ListingInvalid(gettext("That photo cannot be used for this listing."))
     listing = Listing(seller=seller, **data.fields())
     place = data.place or place_get(seller.last_place_geonameid)
     _set_place(listing, place)
@@ -264,7 +271,7 @@ def listing_photo_remove(*, photo: Photo, actor) -> None:
     _ensure_changeable(listing, actor)
     with transaction.atomic():
         if listing.photos.count() <= 1:
-            raise ListingInvalid("A listing needs at least one photo.")
+            raise ListingInvalid(gettext("A listing needs at least one photo."))
         photo.delete()
         if photo.is_main:
             successor = listing.photos.order_by("position", "id").first()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.errors import DomainError, NotAllowed, RateLimited, sliding_window_wait
 from marketplace.models import MESSAGE_MAX_LENGTH, Conversation, Listing, Message, Photo, User
@@ -23,9 +24,11 @@ class MessageRateLimited(RateLimited):
 def _clean_body(body: str) -> str:
     body = text_clean(body).strip()
     if not body:
-        raise MessageInvalid("Please write a message.")
+        raise MessageInvalid(gettext("Please write a message."))
     if len(body) > MESSAGE_MAX_LENGTH:
-        raise MessageInvalid(f"A message can be at most {MESSAGE_MAX_LENGTH} characters long.")
+        raise MessageInvalid(
+            gettext("A message can be at most %(limit)d characters long.") % {"limit": MESSAGE_MAX_LENGTH}
+        )
     return body
 
 
@@ -42,8 +45,14 @@ def _check_rate_limit(sender) -> None:
     counted = recent.aggregate(count=Count("id"), oldest=Min("created_at"))
     if counted["count"] >= limit:
         raise MessageRateLimited(
-            f"You have sent {limit} messages in the last hour, which is the limit. "
-            "Please wait a while before sending more; your message is kept below.",
+            ngettext(
+                "You have sent %(limit)d message in the last hour, which is the limit. "
+                "Please wait a while before sending more; your message is kept below.",
+                "You have sent %(limit)d messages in the last hour, which is the limit. "
+                "Please wait a while before sending more; your message is kept below.",
+                limit,
+            )
+            % {"limit": limit},
             retry_after_seconds=sliding_window_wait(counted["oldest"], window),
         )
 
@@ -51,7 +60,7 @@ def _check_rate_limit(sender) -> None:
 def _post(*, conversation: Conversation, sender, body: str) -> Message:
     recipient = conversation.listing.seller if sender.pk == conversation.buyer_id else conversation.buyer
     if recipient.deleted_at is not None:
-        raise NotAllowed("This member has left Trova, so nobody would read your message.")
+        raise NotAllowed(gettext("This member has left Trova, so nobody would read your message."))
     _check_rate_limit(sender)
     message = Message.objects.create(conversation=conversation, sender=sender, body=body)
     # Keeps the inbox ordered by the latest message.
@@ -73,11 +82,13 @@ def conversation_contact(*, listing: Listing, buyer, body: str) -> Message:
     """A buyer writes to a seller about a listing, starting the conversation or continuing it."""
     body = _clean_body(body)
     if listing.seller_id == buyer.pk:
-        raise NotAllowed("This is your own listing.")
+        raise NotAllowed(gettext("This is your own listing."))
     conversation = Conversation.objects.filter(listing=listing, buyer=buyer).first()
     if conversation is None:
         if listing.status != Listing.Status.ACTIVE:
-            raise NotAllowed("This listing is no longer available, so the seller cannot be contacted about it.")
+            raise NotAllowed(
+                gettext("This listing is no longer available, so the seller cannot be contacted about it.")
+            )
         conversation, _ = Conversation.objects.get_or_create(listing=listing, buyer=buyer)
     return _post(conversation=conversation, sender=buyer, body=body)
 
@@ -87,7 +98,7 @@ def conversation_reply(*, conversation: Conversation, sender, body: str) -> Mess
     """Either participant adds a message to the conversation."""
     body = _clean_body(body)
     if not is_participant(conversation=conversation, user=sender):
-        raise NotAllowed("Only the buyer and the seller can write in this conversation.")
+        raise NotAllowed(gettext("Only the buyer and the seller can write in this conversation."))
     return _post(conversation=conversation, sender=sender, body=body)
 
 

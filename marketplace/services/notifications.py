@@ -8,7 +8,9 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from marketplace.languages import in_language_of
 from marketplace.models import Conversation, Message, Notice
 
 MESSAGE_EMAIL_INTERVAL = timedelta(minutes=15)
@@ -47,10 +49,15 @@ def notices_email(*, notice_ids: list[int]) -> int:
             continue  # another run of the task took it
         link = absolute_url(notice.listing.get_absolute_url() if notice.listing else reverse("marketplace:notices"))
         settings_link = absolute_url(reverse("marketplace:settings"))
+        # The notice's text is in the person's language already (services/favourites.py); so is the rest.
+        with in_language_of(user):
+            body = gettext(
+                "Hello %(name)s,\n\n%(notice)s\n\n%(link)s\n\n"
+                "You get this because you saved the listing. Turn these e-mails off: %(settings_link)s\n"
+            ) % {"name": user.public_name, "notice": notice.text, "link": link, "settings_link": settings_link}
         send_mail(
             subject=f"{settings.EMAIL_SUBJECT_PREFIX}{notice.text}",
-            message=f"Hello {user.public_name},\n\n{notice.text}\n\n{link}\n\n"
-            f"You get this because you saved the listing. Turn these e-mails off: {settings_link}\n",
+            message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[user.notification_email],
         )
@@ -80,12 +87,22 @@ def message_email(*, message_id: int) -> bool:
         return False
     link = absolute_url(reverse("marketplace:conversation", args=[conversation.pk]))
     settings_link = absolute_url(reverse("marketplace:settings"))
-    title = conversation.listing.title
+    names = {"sender": message.sender.public_name, "title": conversation.listing.title}
+    with in_language_of(recipient):
+        subject = gettext("%(sender)s wrote about “%(title)s”") % names
+        body = gettext(
+            "Hello %(name)s,\n\n%(sender)s wrote about “%(title)s”:\n\n%(body)s\n\nRead and reply: %(link)s\n\n"
+            "We e-mail you at most once every 15 minutes per conversation. Turn these e-mails off: %(settings_link)s\n"
+        ) % {
+            **names,
+            "name": recipient.public_name,
+            "body": message.body[:500],
+            "link": link,
+            "settings_link": settings_link,
+        }
     send_mail(
-        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{message.sender.public_name} wrote about “{title}”",
-        message=f"Hello {recipient.public_name},\n\n{message.sender.public_name} wrote about “{title}”:\n\n"
-        f"{message.body[:500]}\n\nRead and reply: {link}\n\n"
-        f"We e-mail you at most once every 15 minutes per conversation. Turn these e-mails off: {settings_link}\n",
+        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
+        message=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[recipient.notification_email],
     )

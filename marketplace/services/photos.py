@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import PhotoRejected
@@ -32,18 +33,24 @@ class Renditions:
     height: int
 
 
+def _too_large(limit: int) -> str:
+    return gettext("The photo is larger than %(megabytes)d MB. Please pick a smaller one.") % {
+        "megabytes": limit // (1024 * 1024)
+    }
+
+
 def read_upload(upload) -> bytes:
     """Read an uploaded file, refusing empty and oversized ones before anything decodes them."""
     limit = settings.PHOTO_MAX_BYTES
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise PhotoRejected(f"The photo is larger than {limit // (1024 * 1024)} MB. Please pick a smaller one.")
+        raise PhotoRejected(_too_large(limit))
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise PhotoRejected(f"The photo is larger than {limit // (1024 * 1024)} MB. Please pick a smaller one.")
+        raise PhotoRejected(_too_large(limit))
     if not data:
-        raise PhotoRejected("The file is empty. Please pick a photo.")
+        raise PhotoRejected(gettext("The file is empty. Please pick a photo."))
     return data
 
 
@@ -61,11 +68,11 @@ def decode_photo(data: bytes, *, max_side: int, min_long_side: int | None = None
             width, height = image.size
             if width * height > settings.PHOTO_MAX_PIXELS:
                 raise PhotoRejected(
-                    f"The photo is {width} × {height} pixels; we accept at most "
-                    f"{settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels."
+                    gettext("The photo is %(width)d × %(height)d pixels; we accept at most %(megapixels)d megapixels.")
+                    % {"width": width, "height": height, "megapixels": settings.PHOTO_MAX_PIXELS // 1_000_000}
                 )
             if width < 1 or height < 1:
-                raise PhotoRejected("The file is not a photo we can read.")
+                raise PhotoRejected(gettext("The file is not a photo we can read."))
             if image.format == "JPEG":
                 # A box of the photo's own shape: a square one would keep a 4:3 photo at full scale.
                 # Rotating by EXIF later swaps the sides but not the scale.
@@ -78,14 +85,15 @@ def decode_photo(data: bytes, *, max_side: int, min_long_side: int | None = None
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected(
-                f"The photo has too many pixels; we accept at most {settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels."
+                gettext("The photo has too many pixels; we accept at most %(megapixels)d megapixels.")
+                % {"megapixels": settings.PHOTO_MAX_PIXELS // 1_000_000}
             ) from None
         except UnidentifiedImageError:
             raise PhotoRejected(
-                "The file is not a photo we can read. Please upload a JPEG, PNG or WebP image."
+                gettext("The file is not a photo we can read. Please upload a JPEG, PNG or WebP image.")
             ) from None
         except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError):
-            raise PhotoRejected("The photo file is damaged or incomplete. Please try another one.") from None
+            raise PhotoRejected(gettext("The photo file is damaged or incomplete. Please try another one.")) from None
 
     if exif_orientation and exif_orientation != 1:
         image = ImageOps.exif_transpose(image)

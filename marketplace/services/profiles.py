@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError, NotAllowed
 from marketplace.models import RATING_COMMENT_MAX_LENGTH, Conversation, Listing, Message, Rating, User
@@ -61,14 +62,14 @@ def _reply_time_text(delays: list[timedelta]) -> str | None:
         return None
     typical = statistics.median(delays)
     for limit, text in (
-        (timedelta(hours=1), "within an hour"),
-        (timedelta(hours=6), "within a few hours"),
-        (timedelta(days=1), "within a day"),
-        (timedelta(days=3), "within a few days"),
+        (timedelta(hours=1), gettext("within an hour")),
+        (timedelta(hours=6), gettext("within a few hours")),
+        (timedelta(days=1), gettext("within a day")),
+        (timedelta(days=3), gettext("within a few days")),
     ):
         if typical <= limit:
             return text
-    return "after a few days or more"
+    return gettext("after a few days or more")
 
 
 def seller_profile(*, seller: User) -> SellerProfile:
@@ -102,34 +103,38 @@ def rating_can_rate(*, user, listing: Listing) -> bool:
 def rating_create(*, buyer, listing: Listing, stars: int, comment: str) -> Rating:
     """The sale's named buyer rates its seller, once."""
     if not (listing.status == Listing.Status.SOLD and listing.sold_to_id == buyer.pk):
-        raise NotAllowed("Only the buyer the seller named when marking the item sold can rate this sale.")
+        raise NotAllowed(gettext("Only the buyer the seller named when marking the item sold can rate this sale."))
     if not 1 <= stars <= 5:
-        raise RatingInvalid("Please give from 1 to 5 stars.")
+        raise RatingInvalid(gettext("Please give from 1 to 5 stars."))
     comment = comment.strip()
     if len(comment) > RATING_COMMENT_MAX_LENGTH:
-        raise RatingInvalid(f"A comment can be at most {RATING_COMMENT_MAX_LENGTH} characters long.")
+        raise RatingInvalid(
+            gettext("A comment can be at most %(limit)d characters long.") % {"limit": RATING_COMMENT_MAX_LENGTH}
+        )
     try:
         with transaction.atomic():
             return Rating.objects.create(
                 listing=listing, seller_id=listing.seller_id, buyer=buyer, stars=stars, comment=comment
             )
     except IntegrityError:
-        raise RatingInvalid("You have already rated this sale.") from None
+        raise RatingInvalid(gettext("You have already rated this sale.")) from None
 
 
 def rating_answer(*, seller, rating: Rating, text: str) -> Rating:
     """The rated seller answers, once."""
     if rating.seller_id != seller.pk:
-        raise NotAllowed("Only the rated seller can answer this rating.")
+        raise NotAllowed(gettext("Only the rated seller can answer this rating."))
     text = text.strip()
     if not text:
-        raise RatingInvalid("Please write an answer.")
+        raise RatingInvalid(gettext("Please write an answer."))
     if len(text) > RATING_COMMENT_MAX_LENGTH:
-        raise RatingInvalid(f"An answer can be at most {RATING_COMMENT_MAX_LENGTH} characters long.")
+        raise RatingInvalid(
+            gettext("An answer can be at most %(limit)d characters long.") % {"limit": RATING_COMMENT_MAX_LENGTH}
+        )
     # Compare-and-set: of two answers sent at once, one is kept.
     if not Rating.objects.filter(pk=rating.pk, answered_at__isnull=True).update(
         answer=text, answered_at=timezone.now()
     ):
-        raise RatingInvalid("You have already answered this rating.")
+        raise RatingInvalid(gettext("You have already answered this rating."))
     rating.refresh_from_db()
     return rating

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.errors import DomainError, NotAllowed, RateLimited, sliding_window_wait
 from marketplace.models import Listing, Report, User
@@ -32,8 +33,14 @@ def _check_rate_limit(reporter) -> None:
     counted = recent.aggregate(count=Count("id"), oldest=Min("created_at"))
     if counted["count"] >= limit:
         raise ReportRateLimited(
-            f"You have reported {limit} listings in the last hour, which is the limit. Thank you: our team will "
-            "look at them. Please wait a while before reporting more.",
+            ngettext(
+                "You have reported %(limit)d listing in the last hour, which is the limit. Thank you: our team will "
+                "look at it. Please wait a while before reporting more.",
+                "You have reported %(limit)d listings in the last hour, which is the limit. Thank you: our team will "
+                "look at them. Please wait a while before reporting more.",
+                limit,
+            )
+            % {"limit": limit},
             retry_after_seconds=sliding_window_wait(counted["oldest"], window),
         )
 
@@ -41,12 +48,14 @@ def _check_rate_limit(reporter) -> None:
 def report_create(*, listing: Listing, reporter, reason: str, comment: str = "") -> tuple[Report, bool]:
     """Report a listing; a second report by the same person returns the first one (created=False)."""
     if reason not in Report.Reason.values:
-        raise ReportInvalid("Please pick a reason from the list.")
+        raise ReportInvalid(gettext("Please pick a reason from the list."))
     comment = text_clean(comment).strip()
     if len(comment) > COMMENT_MAX_LENGTH:
-        raise ReportInvalid(f"The comment can be at most {COMMENT_MAX_LENGTH} characters long.")
+        raise ReportInvalid(
+            gettext("The comment can be at most %(limit)d characters long.") % {"limit": COMMENT_MAX_LENGTH}
+        )
     if listing.seller_id == reporter.pk:
-        raise NotAllowed("You cannot report your own listing.")
+        raise NotAllowed(gettext("You cannot report your own listing."))
     with transaction.atomic():
         existing = Report.objects.filter(listing=listing, reporter=reporter).first()
         if existing is not None:

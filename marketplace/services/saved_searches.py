@@ -11,12 +11,14 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 
 from core.errors import DomainError
+from marketplace.languages import in_language_of
 from marketplace.models import Category, CategoryAttribute, Listing, SavedSearch, SavedSearchDigest
 from marketplace.selectors import ListingFilters, listing_search
 from marketplace.services.notifications import absolute_url
-from marketplace.templatetags.trova import euro
+from marketplace.templatetags.trova import euro, euro_range
 
 PARAM_NAMES = ("q", "category", "min_price", "max_price", "near", "within", "sort")
 SEARCHES_PER_USER = 20
@@ -47,16 +49,24 @@ def saved_search_filters(*, params: dict[str, str]) -> ListingFilters:
 
 
 def _describe(filters: ListingFilters) -> str:
-    parts = [f"“{filters.q}”" if filters.q else "Everything"]
+    # In the language of the person saving it: the name is stored, and only they see it.
+    parts = [f"“{filters.q}”" if filters.q else gettext("Everything")]
     if filters.category:
         category = Category.objects.filter(slug=filters.category).first()
-        parts.append(f"in {category.name if category else filters.category}")
-    if filters.min_price is not None or filters.max_price is not None:
-        low, high = euro(filters.min_price or 0), euro(filters.max_price) if filters.max_price is not None else "any"
-        parts.append(f"at {low}–{high}")
+        name = category.name_translated if category else filters.category
+        parts.append(gettext("in %(category)s") % {"category": name})
+    if filters.max_price is not None:
+        price_range = euro_range(filters.min_price or 0, filters.max_price)
+        parts.append(gettext("at %(prices)s") % {"prices": price_range})
+    elif filters.min_price is not None:
+        parts.append(gettext("from %(price)s") % {"price": euro(filters.min_price)})
     if filters.near is not None:
-        parts.append(f"within {filters.within_km} km of" if filters.within_km else "near")
-        parts.append(filters.near.label)
+        if filters.within_km:
+            parts.append(
+                gettext("within %(km)d km of %(town)s") % {"km": filters.within_km, "town": filters.near.label}
+            )
+        else:
+            parts.append(gettext("near %(town)s") % {"town": filters.near.label})
     if filters.attributes:
         parts.append("· " + ", ".join(filters.attributes.values()))
     return " ".join(parts)[:200]
@@ -71,7 +81,8 @@ def saved_search_create(*, user, params: dict[str, str]) -> SavedSearch:
         return existing
     if SavedSearch.objects.filter(user=user).count() >= SEARCHES_PER_USER:
         raise SavedSearchInvalid(
-            f"You can keep at most {SEARCHES_PER_USER} searches. Please delete one you no longer need first."
+            gettext("You can keep at most %(limit)d searches. Please delete one you no longer need first.")
+            % {"limit": SEARCHES_PER_USER}
         )
     now = timezone.now()
     name = _describe(saved_search_filters(params=params))
@@ -148,7 +159,9 @@ def _digest_send(*, search: SavedSearch, day) -> bool:
             # The claim: a second run (or a concurrent one, which waits on the unique index) fails here.
             SavedSearchDigest.objects.create(search=search, day=day, listing_count=count)
             SavedSearch.objects.filter(pk=search.pk).update(digested_until=shown[0].created_at)
-            _digest_email(search=search, listings=shown, count=count).send()
+            with in_language_of(search.user):
+                message = _digest_email(search=search, listings=shown, count=count)
+            message.send()
     except IntegrityError:
         return False
     return True
@@ -156,25 +169,32 @@ def _digest_send(*, search: SavedSearch, day) -> bool:
 
 def _digest_email(*, search: SavedSearch, listings: list[Listing], count: int) -> EmailMessage:
     unsubscribe = absolute_url(reverse("marketplace:saved_search_unsubscribe", args=[unsubscribe_token(search)]))
+    named = {"count": count, "name": search.name}
     lines = [
-        f"Hello {search.user.public_name},",
+        gettext("Hello %(name)s,") % {"name": search.user.public_name},
         "",
-        f"{count} new listing{'s' if count != 1 else ''} for your search {search.name}:",
+        ngettext(
+            "%(count)d new listing for your search %(name)s:", "%(count)d new listings for your search %(name)s:", count
+        )
+        % named,
         "",
     ]
     for listing in listings:
         town = f", {listing.place_name}" if listing.place_name else ""
         lines.append(f"- {listing.title}: {euro(listing.price)}{town}\n  {absolute_url(listing.get_absolute_url())}")
     if count > len(listings):
-        lines.append(f"\n…and {count - len(listings)} more.")
+        lines.append("\n" + gettext("…and %(more)d more.") % {"more": count - len(listings)})
+    see_all = absolute_url(reverse("marketplace:saved_search_open", args=[search.pk]))
     lines += [
         "",
-        f"See them all: {absolute_url(reverse('marketplace:saved_search_open', args=[search.pk]))}",
+        gettext("See them all: %(link)s") % {"link": see_all},
         "",
-        f"One e-mail a day at most for this search. Stop these e-mails (no log-in needed): {unsubscribe}",
+        gettext("One e-mail a day at most for this search. Stop these e-mails (no log-in needed): %(link)s")
+        % {"link": unsubscribe},
     ]
+    subject = ngettext("%(count)d new for your search %(name)s", "%(count)d new for your search %(name)s", count)
     return EmailMessage(
-        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{count} new for your search {search.name}",
+        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject % named}",
         body="\n".join(lines),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[search.user.notification_email],

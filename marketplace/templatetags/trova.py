@@ -1,27 +1,53 @@
-"""Template filters for the marketplace pages: prices, ages and stored photo URLs."""
+"""Template filters for the marketplace pages: prices, ages and stored photo URLs, in the active language."""
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.timesince import timesince
+from django.utils.translation import gettext, pgettext
 
 register = template.Library()
 
 
 @register.filter
 def euro(value) -> str:
-    """€1,250 for whole amounts, €12.50 otherwise."""
+    """A price in the active language's format: €1,250 and €12.50 in English, 1.250 € and 12,50 € in Italian.
+
+    The digits are Django's localised number format (separators from the language's formats module); where the
+    sign goes is the translation of "€%(amount)s", since Django's formats have no currency.
+    """
     if value is None or value == "":
         return ""
     try:
-        amount = Decimal(value)
+        digits = _digits(value)
     except (InvalidOperation, TypeError, ValueError):
         return ""
+    return pgettext("price", "€%(amount)s") % {"amount": digits}
+
+
+@register.filter
+def euro_range(low, high) -> str:
+    """A price range in the active language: €40-60 in English, 40-60 € in Italian (with an en dash)."""
+    if low in (None, "") or high in (None, ""):
+        return euro(high if low in (None, "") else low)
+    try:
+        if Decimal(low) == Decimal(high):
+            return euro(low)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return pgettext("price range", "€%(low)s–%(high)s") % {"low": _digits(low), "high": _digits(high)}
+
+
+def _digits(value) -> str:
+    """Whole amounts without cents (1,250), others with two decimals (12.50), grouped in thousands."""
+    # Rounded to cents first (a float's binary digits, a third decimal): number_format cuts, it does not round.
+    amount = Decimal(str(value) if isinstance(value, float) else value).quantize(Decimal("0.01"), ROUND_HALF_UP)
     places = 0 if amount == amount.to_integral_value() else 2
-    return f"€{amount:,.{places}f}"
+    return number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 @register.filter
@@ -30,8 +56,8 @@ def age(value: datetime | None) -> str:
     if value is None:
         return ""
     if (timezone.now() - value).total_seconds() < 60:
-        return "just now"
-    return f"{timesince(value, depth=1)} ago"
+        return gettext("just now")
+    return gettext("%(time)s ago") % {"time": timesince(value, depth=1)}
 
 
 @register.filter
@@ -53,8 +79,10 @@ def km(value: float | None) -> str:
         return ""
     value = float(value)
     if value < 1:
-        return "under 1 km"
-    return f"{value:.1f} km" if value < 10 else f"{value:.0f} km"
+        return gettext("under 1 km")
+    # Rounded first: number_format cuts decimals off rather than rounding them.
+    distance = number_format(round(value, 1), decimal_pos=1) if value < 10 else number_format(round(value))
+    return gettext("%(distance)s km") % {"distance": distance}
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """The account settings page (/account/) and what hangs off it: e-mail confirmation, password reset and change,
 API tokens, the data download and account deletion."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -8,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -15,10 +18,13 @@ from marketplace.forms import (
     AccountDeleteForm,
     ApiTokenForm,
     EmailChangeForm,
+    LanguageForm,
     NotificationsForm,
+    PasswordResetForm,
     ProfileForm,
     add_domain_error,
 )
+from marketplace.languages import language_cookie_set
 from marketplace.models import ApiToken
 from marketplace.ratelimit import account_mail_limit, client_address, ratelimit_count, ratelimit_exceeded
 from marketplace.services.account_data import account_delete, account_export, account_export_filename
@@ -29,6 +35,7 @@ from marketplace.services.accounts import (
     email_confirm,
     email_confirmation_send,
     email_mark_confirmed,
+    user_language_update,
     user_notifications_update,
     user_profile_update,
 )
@@ -42,7 +49,12 @@ def _mail_refusal(key: str) -> str | None:
     """Count one mail for `key`; past the hour's allowance, the sentence to show instead of sending."""
     limit = account_mail_limit()
     if ratelimit_exceeded(limit=limit, key=key):
-        return f"We sent several mails in the last hour already. Please try again in {limit.minutes_left()} minutes."
+        minutes = limit.minutes_left()
+        return ngettext(
+            "We sent several mails in the last hour already. Please try again in %(minutes)d minute.",
+            "We sent several mails in the last hour already. Please try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
     ratelimit_count(limit=limit, key=key)
     return None
 
@@ -53,6 +65,7 @@ def _settings_page(request, *, status: int = 200, new_token: str = "", **forms):
         "profile_form": ProfileForm(initial={"display_name": user.display_name}),
         "email_form": EmailChangeForm(),
         "notifications_form": NotificationsForm(initial={"email_notifications": user.email_notifications}),
+        "language_form": LanguageForm(initial={"language": user.language}),
         "token_form": ApiTokenForm(),
         "tokens": ApiToken.objects.filter(user=user).order_by("-created_at"),
         "new_token": new_token,
@@ -76,7 +89,7 @@ def profile(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Your display name is saved.")
+            messages.success(request, gettext("Your display name is saved."))
             return redirect("marketplace:account")
     return _settings_page(request, status=400, profile_form=form)
 
@@ -100,7 +113,9 @@ def email_change(request):
             add_domain_error(form, error)
         else:
             messages.info(
-                request, f"We sent a link to {email}. Your address changes when you follow it; until then it stays."
+                request,
+                gettext("We sent a link to %(email)s. Your address changes when you follow it; until then it stays.")
+                % {"email": email},
             )
             return redirect("marketplace:account")
     return _settings_page(request, status=400, email_form=form)
@@ -110,12 +125,12 @@ def email_change(request):
 @require_POST
 def email_confirmation_resend(request):
     if request.user.email_confirmed:
-        messages.info(request, "Your e-mail address is already confirmed.")
+        messages.info(request, gettext("Your e-mail address is already confirmed."))
     elif sentence := _mail_refusal(f"user:{request.user.pk}"):
         messages.error(request, sentence)
     else:
         email_confirmation_send(user=request.user, email=request.user.email, base_url=_base_url(request))
-        messages.info(request, f"We sent a new confirmation link to {request.user.email}.")
+        messages.info(request, gettext("We sent a new confirmation link to %(email)s.") % {"email": request.user.email})
     return redirect("marketplace:account")
 
 
@@ -125,7 +140,7 @@ def email_confirmation(request, token: str):
         user = email_confirm(token=token)
     except DomainError as error:
         return render(request, "marketplace/email_confirm_failed.html", {"sentence": error.message}, status=400)
-    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    messages.success(request, gettext("Thank you: %(email)s is confirmed.") % {"email": user.email})
     return redirect("marketplace:account" if request.user == user else "marketplace:login")
 
 
@@ -135,8 +150,28 @@ def notifications(request):
     form = NotificationsForm(request.POST)
     form.is_valid()  # a checkbox: absent means off, nothing can be invalid
     user_notifications_update(user=request.user, email_notifications=form.cleaned_data["email_notifications"])
-    messages.success(request, "Your notification choices are saved.")
+    messages.success(request, gettext("Your notification choices are saved."))
     return redirect("marketplace:account")
+
+
+@login_required
+@require_POST
+def language(request):
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, status=400, language_form=form)
+    user = user_language_update(user=request.user, language=form.cleaned_data["language"])
+    if user.language:
+        translation.activate(user.language)  # the message is read on the next page, in the new language
+    messages.success(request, gettext("Your language is saved."))
+    response = redirect("marketplace:account")
+    # The switcher's cookie follows the setting, so it also holds on this browser after logging out; "the
+    # browser's" removes it, or the last switch would keep winning over the browser's Accept-Language.
+    if user.language:
+        language_cookie_set(response, user.language)
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+    return response
 
 
 @login_required
@@ -160,7 +195,7 @@ def token_revoke(request, token_id: int):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("marketplace:account")
-    messages.success(request, "The token is revoked: scripts using it are refused from now on.")
+    messages.success(request, gettext("The token is revoked: scripts using it are refused from now on."))
     return redirect("marketplace:account")
 
 
@@ -186,7 +221,7 @@ def delete(request):
                 add_domain_error(form, error)
             else:
                 logout(request)
-                messages.info(request, "Your account is deleted. Thank you for having been part of Trova.")
+                messages.info(request, gettext("Your account is deleted. Thank you for having been part of Trova."))
                 return redirect("marketplace:browse")
         return render(request, "marketplace/account_delete.html", {"form": form}, status=400)
     return render(request, "marketplace/account_delete.html", {"form": form})
@@ -198,7 +233,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, "Your password is changed.")
+        messages.success(self.request, gettext("Your password is changed."))
         return response
 
     def form_invalid(self, form):
@@ -208,6 +243,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "marketplace/password_reset_form.html"
     email_template_name = "marketplace/email/password_reset.txt"
     subject_template_name = "marketplace/email/password_reset_subject.txt"

@@ -4,7 +4,10 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from marketplace.forms import SignupForm, add_domain_error
@@ -26,11 +29,13 @@ TYPED_FIELDS = ("username", "display_name", "email")
 LOGIN_REASONS = (
     (
         "ai_prefill:sell",
-        "To sell, please log in or create an account: buyers write to you through it, and only you can edit or "
-        "take down your listing. You come straight back to the sell page after.",
+        _(
+            "To sell, please log in or create an account: buyers write to you through it, and only you can edit or "
+            "take down your listing. You come straight back to the sell page after."
+        ),
     ),
-    ("marketplace:saved", "Log in to see the listings you saved."),
-    ("marketplace:saved_searches", "Log in to see your saved searches."),
+    ("marketplace:saved", _("Log in to see the listings you saved.")),
+    ("marketplace:saved_searches", _("Log in to see your saved searches.")),
 )
 
 
@@ -72,10 +77,12 @@ def signup(request):
         # Every attempt counts, not only the successful ones: a failed one still probes which names exist.
         limit, address = signup_limit(), client_address(request)
         if ratelimit_exceeded(limit=limit, key=address):
-            sentence = (
-                f"Too many sign-ups from your network in the last hour. Please try again in {limit.minutes_left()} "
-                "minutes."
-            )
+            minutes = limit.minutes_left()
+            sentence = ngettext(
+                "Too many sign-ups from your network in the last hour. Please try again in %(minutes)d minute.",
+                "Too many sign-ups from your network in the last hour. Please try again in %(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes}
             return _limited(request, SignupForm, "marketplace/signup.html", sentence, _next_url(request), limit)
         ratelimit_count(limit=limit, key=address)
         if form.is_valid():
@@ -87,12 +94,13 @@ def signup(request):
                     email=data["email"],
                     password=data["password"],
                     base_url=request.build_absolute_uri("/"),
+                    language=translation.get_language(),
                 )
             except DomainError as error:
                 add_domain_error(form, error)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, f"Welcome to Trova, {user.public_name}!")
+                messages.success(request, gettext("Welcome to Trova, %(name)s!") % {"name": user.public_name})
                 return redirect(_next_url(request) or "marketplace:browse")
         context = {"form": form, "next": _next_url(request), "reason": login_reason(_next_url(request))}
         return render(request, "marketplace/signup.html", context, status=400)
@@ -126,5 +134,5 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out. See you soon!")
+        messages.info(request, gettext("You are logged out. See you soon!"))
         return response

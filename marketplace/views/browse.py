@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.vary import vary_on_headers
 
 from marketplace.forms import BrowseForm
@@ -19,7 +20,10 @@ def browse(request):
     page = Paginator(listing_search(filters=filters), PER_PAGE).get_page(request.GET.get("page"))
     requested_page = request.GET.get("page", "")
     if requested_page and requested_page != str(page.number):
-        notes.append(f"There is no page {requested_page[:10]}, so here is page {page.number}.")
+        notes.append(
+            gettext("There is no page %(requested)s, so here is page %(page)d.")
+            % {"requested": requested_page[:10], "page": page.number}
+        )
     did_you_mean = listing_search_spelling(q=filters.q) if filters.q and not page.paginator.count else None
     corrected = request.GET.copy()
     corrected["q"] = did_you_mean or ""
@@ -43,7 +47,7 @@ def browse(request):
         "near": filters.near,
         "categories": categories,
         "saved_ids": favourite_ids(user=request.user, listing_ids=[listing.pk for listing in page.object_list]),
-        "category_name": next((c.name for c in categories if c.slug == filters.category), ""),
+        "category_name": next((c.name_translated for c in categories if c.slug == filters.category), ""),
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "marketplace/_browse_results.html", context)

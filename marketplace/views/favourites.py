@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -70,7 +71,8 @@ def account_settings(request):
         enabled = request.POST.get("email_notifications") == "on"
         User.objects.filter(pk=request.user.pk).update(email_notifications=enabled)
         messages.success(
-            request, "E-mails are on." if enabled else "E-mails are off: you will see news on the site only."
+            request,
+            gettext("E-mails are on.") if enabled else gettext("E-mails are off: you will see news on the site only."),
         )
         return redirect("marketplace:settings")
     # One settings page: the account's, which has the same choice among the others.

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -32,7 +33,7 @@ def visible_listing(request, pk: int) -> Listing:
     """A listing as the current user may see it: hidden ones exist only for their seller and staff."""
     listing = get_object_or_404(Listing.objects.select_related("seller", "category"), pk=pk)
     if listing.status == Listing.Status.HIDDEN and not (request.user.is_staff or request.user.pk == listing.seller_id):
-        raise Http404("No such listing.")
+        raise Http404(gettext("No such listing."))
     return listing
 
 
@@ -121,7 +122,7 @@ def edit(request, pk: int):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Your changes are saved.")
+            messages.success(request, gettext("Your changes are saved."))
             return redirect(listing)
     listing.refresh_from_db()
     return render_edit(request, listing, form=form, status=400)
@@ -159,7 +160,7 @@ def photo_remove(request, pk: int, photo_id: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Photo removed.")
+        messages.success(request, gettext("Photo removed."))
     return redirect("marketplace:listing_edit", pk=pk)
 
 
@@ -172,7 +173,7 @@ def photo_main(request, pk: int, photo_id: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Main photo changed.")
+        messages.success(request, gettext("Main photo changed."))
     return redirect("marketplace:listing_edit", pk=pk)
 
 

@@ -6,6 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -18,21 +21,27 @@ LISTINGS_PER_PAGE = 24
 RATINGS_SHOWN = 30
 
 
+def _star_label(count: int) -> str:
+    """'4 stars', in the language of the page that shows it (lazy: the form class is made at import)."""
+    return lazy(lambda: ngettext("%(count)d star", "%(count)d stars", count) % {"count": count}, str)()
+
+
 class RatingForm(forms.Form):
     stars = forms.TypedChoiceField(
         coerce=int,
-        choices=[(n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
+        choices=[(n, _star_label(n)) for n in range(5, 0, -1)],
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Please pick from 1 to 5 stars.",
-            "invalid_choice": "Please pick from 1 to 5 stars.",
+            "required": _("Please pick from 1 to 5 stars."),
+            "invalid_choice": _("Please pick from 1 to 5 stars."),
         },
     )
     comment = forms.CharField(
+        label=_("Comment"),
         required=False,
         max_length=RATING_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": f"A comment can be at most {RATING_COMMENT_MAX_LENGTH} characters long."},
+        error_messages={"max_length": _("A comment can be at most %(limit_value)d characters long.")},
     )
 
 
@@ -61,7 +70,7 @@ def rate(request, pk: int):
     """The sale's named buyer rates the seller (GET: the form)."""
     listing = get_object_or_404(Listing.objects.select_related("seller"), pk=pk)
     if not rating_can_rate(user=request.user, listing=listing) and request.method != "POST":
-        messages.info(request, "Only the buyer named in the sale can rate it, once.")
+        messages.info(request, gettext("Only the buyer named in the sale can rate it, once."))
         return redirect("marketplace:profile", username=listing.seller.username)
     form = RatingForm(request.POST or None)
     status = 200
@@ -80,7 +89,9 @@ def rate(request, pk: int):
                 status = error.status_code
             else:
                 messages.success(
-                    request, f"Thank you: your rating of {listing.seller.public_name} is on their profile."
+                    request,
+                    gettext("Thank you: your rating of %(name)s is on their profile.")
+                    % {"name": listing.seller.public_name},
                 )
                 return redirect("marketplace:profile", username=listing.seller.username)
     return render(request, "marketplace/rate.html", {"listing": listing, "form": form}, status=status)
@@ -95,5 +106,5 @@ def answer(request, pk: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Your answer is on your profile.")
+        messages.success(request, gettext("Your answer is on your profile."))
     return redirect("marketplace:profile", username=request.user.username)

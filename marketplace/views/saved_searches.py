@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -29,7 +30,11 @@ def saved_searches(request):
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Search saved: {search.name}. We e-mail you new matches once a day at most.")
+            messages.success(
+                request,
+                gettext("Search saved: %(name)s. We e-mail you new matches once a day at most.")
+                % {"name": search.name},
+            )
         return redirect("marketplace:saved_searches")
     searches = list(SavedSearch.objects.filter(user=request.user))
     rows = [(search, saved_search_new_count(search=search)) for search in searches]
@@ -51,11 +56,14 @@ def saved_search_change(request, pk: int):
     search = get_object_or_404(SavedSearch, pk=pk, user=request.user)
     if request.POST.get("action") == "delete":
         saved_search_delete(user=request.user, search=search)
-        messages.success(request, f"Search deleted: {search.name}.")
+        messages.success(request, gettext("Search deleted: %(name)s.") % {"name": search.name})
     else:
         enabled = request.POST.get("digest") == "on"
         saved_search_set_digest(search=search, enabled=enabled)
-        messages.success(request, f"Daily e-mails for {search.name} are {'on' if enabled else 'off'}.")
+        sentence = (
+            gettext("Daily e-mails for %(name)s are on.") if enabled else gettext("Daily e-mails for %(name)s are off.")
+        )
+        messages.success(request, sentence % {"name": search.name})
     return redirect("marketplace:saved_searches")
 
 
