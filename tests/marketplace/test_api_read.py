@@ -24,8 +24,10 @@ def test_it_lists_the_categories_with_slug_name_and_item_details(client):
     electronics = next(category for category in response.json() if category["slug"] == "electronics")
     assert electronics["name"] == "Electronics"
     assert [attribute["slug"] for attribute in electronics["attributes"]] == ["brand", "model", "colour"]
-    assert electronics["attributes"][0] == {"slug": "brand", "name": "Brand", "choices": []}
-    assert "black" in electronics["attributes"][2]["choices"]
+    assert electronics["attributes"][0] == {"slug": "brand", "name": "Brand", "choices": [], "choice_labels": []}
+    colour = electronics["attributes"][2]
+    assert "black" in colour["choices"]
+    assert colour["choice_labels"][colour["choices"].index("black")] == "Black"
     assert len(response.json()) == Category.objects.count() >= 9
 
 

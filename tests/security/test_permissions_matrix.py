@@ -252,6 +252,27 @@ MATRIX: dict[str, list[Case]] = {
             writers=frozenset({"buyer", "owner", "staff"}),
         )
     ],
+    "marketplace:account_language": [
+        Case(
+            members(buyer=302, owner=302, staff=302),
+            method="post",
+            data=lambda world: {"language": "it"},
+            wrote=lambda world: User.objects.filter(language="it").exists(),
+            writers=frozenset({"buyer", "owner", "staff"}),
+        )
+    ],
+    # The language switcher: a cookie for everyone, and the account's setting for whoever is signed in.
+    "set_language": [
+        Case(
+            every(302),
+            method="post",
+            data=lambda world: {"language": "it", "next": "/"},
+            wrote=lambda world: User.objects.filter(language="it").exists(),
+            writers=frozenset({"buyer", "owner", "staff"}),
+        ),
+        Case(every(405), label="by GET"),
+    ],
+    "javascript-catalog": [Case(every(200))],
     "marketplace:account_password": [Case(members())],
     "marketplace:account_token_create": [
         Case(
