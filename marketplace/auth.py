@@ -3,11 +3,13 @@
 import hashlib
 import secrets
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from marketplace.languages import language_supported
 from marketplace.models import ApiToken
 
 
@@ -32,6 +34,10 @@ class BearerTokenAuth(HttpBearer):
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user
+        # UserLanguageMiddleware ran before the token was read: the person's language is applied here.
+        if language_supported(api_token.user.language):
+            translation.activate(api_token.user.language)
+            request.LANGUAGE_CODE = api_token.user.language
         return api_token.user
 
 
@@ -48,8 +54,10 @@ class SessionCookieAuth(SessionAuth):
         if check_csrf(request) is not None:
             raise HttpError(
                 403,
-                "The CSRF check failed. With the session cookie, send the csrftoken cookie's value in "
-                "the X-CSRFToken header, or use an Authorization: Bearer token instead.",
+                gettext(
+                    "The CSRF check failed. With the session cookie, send the csrftoken cookie's value in "
+                    "the X-CSRFToken header, or use an Authorization: Bearer token instead."
+                ),
             )
         return request.user
 

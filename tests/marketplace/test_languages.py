@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from marketplace.auth import token_issue
 from marketplace.models import User
 from tests.factories import ListingFactory, UserFactory, category
 
@@ -203,3 +204,13 @@ def test_an_api_error_sentence_is_in_the_requests_language(client):
 
     assert response.status_code == 404
     assert response.json()["detail"].startswith("A questo indirizzo non c'è niente.")
+
+
+def test_a_script_with_a_token_gets_the_api_sentences_in_its_owners_language(client):
+    token = token_issue(user=UserFactory(language="it"))
+
+    response = client.get("/api/conversations/999999", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Non hai nessuna conversazione con id 999999."
+    assert response["Content-Language"] == "it"
