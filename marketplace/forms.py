@@ -102,6 +102,9 @@ class PriceField(forms.DecimalField):
         super().__init__(**kwargs)
         # A text input: a number input would silently blank what it cannot parse, losing what was typed.
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        # A stored price is shown the page's way ("12,50" in Italian), without grouping. Only the widget: a localized
+        # field would also run Django's sanitize_separators on input, which reads "12.50" as 1250 in Italian.
+        self.widget.is_localized = True
 
     def to_python(self, value):
         if isinstance(value, str):

@@ -105,3 +105,17 @@ def test_the_price_limit_sentence_is_in_the_language_of_the_form():
         assert str(PRICE_ERRORS["max_value"]) == "Il prezzo può essere al massimo 1.000.000 €."
     with translation.override("en"):
         assert str(PRICE_ERRORS["max_value"]) == "The price can be at most €1,000,000."
+
+
+@pytest.mark.django_db
+def test_the_edit_page_shows_the_price_the_languages_way_and_reads_it_back(client):
+    seller = UserFactory()
+    listing = ListingFactory(seller=seller, price=Decimal("1250.50"))
+    client.force_login(seller)
+
+    italian = client.get(f"/listings/{listing.pk}/edit/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    english = client.get(f"/listings/{listing.pk}/edit/").content.decode()
+
+    assert 'name="price" value="1250,50"' in italian and 'name="price" value="1250.50"' in english
+    with translation.override("it"):
+        assert PriceField(decimal_places=2).clean("1250,50") == Decimal("1250.50")
