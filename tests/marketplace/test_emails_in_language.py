@@ -42,7 +42,7 @@ def test_the_welcome_mail_is_in_the_language_of_the_sign_up_page(client, django_
 
     assert len(mail.outbox) == 1
     welcome = mail.outbox[0]
-    assert welcome.subject == "Benvenuto su Trova"
+    assert welcome.subject == "Ti diamo il benvenuto su Trova"
     assert welcome.body.startswith("Ciao Giulia,")
     assert 'il tuo account Trova "giulia" è pronto' in welcome.body and "Il link vale per 3 giorni." in welcome.body
 
