@@ -8,6 +8,8 @@ from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.models import Analysis, LLMCall, Retrieval
 from ai_prefill.rollout import admin as rollout_admin  # noqa: F401  (prompt versions, variants, experiments)
@@ -39,7 +41,7 @@ class LLMCallInline(ReadOnlyAdminMixin, admin.StackedInline):
     ]
     readonly_fields = [field for row in fields for field in (row if isinstance(row, tuple) else (row,))]
 
-    @admin.display(description="request (image replaced by a reference)")
+    @admin.display(description=_("request (image replaced by a reference)"))
     def request_pretty(self, call: LLMCall) -> str:
         return _pretty_json(call.request)
 
@@ -50,7 +52,7 @@ class RetrievalInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = Retrieval
     extra = 0
     can_delete = False
-    verbose_name = verbose_name_plural = "comparables retrieved"
+    verbose_name = verbose_name_plural = _("comparables retrieved")
     fields = [
         ("outcome", "reason"),
         ("backend", "took_ms", "created_at"),
@@ -60,7 +62,7 @@ class RetrievalInline(ReadOnlyAdminMixin, admin.StackedInline):
     ]
     readonly_fields = [field for row in fields for field in (row if isinstance(row, tuple) else (row,))]
 
-    @admin.display(description="kept after trimming outliers")
+    @admin.display(description=_("kept after trimming outliers"))
     def kept_links(self, retrieval: Retrieval) -> str:
         links = [
             format_html('<a href="{}">{}</a>', reverse("admin:marketplace_listing_change", args=[pk]), pk)
@@ -122,33 +124,33 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(total_cost=Sum("llm_calls__cost"))
 
-    @admin.display(description="id")
+    @admin.display(description=_("id"))
     def short_id(self, analysis: Analysis) -> str:
         return str(analysis.id)[:8]
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def thumbnail(self, analysis: Analysis) -> str:
         if analysis.photo is None:
             return "deleted"
         return format_html('<img src="{}" alt="" class="admin-thumb">', analysis.photo.thumbnail.url)
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def photo_preview(self, analysis: Analysis) -> str:
         if analysis.photo is None:
-            return "The photo was deleted with its listing."
+            return gettext("The photo was deleted with its listing.")
         return format_html('<img src="{}" alt="" class="admin-photo">', analysis.photo.image.url)
 
-    @admin.display(description="upload to result", ordering="finished_at")
+    @admin.display(description=_("upload to result"), ordering="finished_at")
     def latency(self, analysis: Analysis) -> str:
         if analysis.finished_at is None:
             return "–"
         return f"{(analysis.finished_at - analysis.created_at).total_seconds():.2f} s"
 
-    @admin.display(description="cost (USD)", ordering="total_cost")
+    @admin.display(description=_("cost (USD)"), ordering="total_cost")
     def cost(self, analysis: Analysis) -> str:
         return f"{analysis.total_cost or 0:.6f}"
 
-    @admin.display(description="suggestion")
+    @admin.display(description=_("suggestion"))
     def suggestion_pretty(self, analysis: Analysis) -> str:
         return _pretty_json(analysis.suggestion)
 
@@ -200,13 +202,13 @@ class LLMCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
 
-    @admin.display(description="analysis", ordering="analysis")
+    @admin.display(description=_("analysis"), ordering="analysis")
     def analysis_link(self, call: LLMCall) -> str:
         if call.analysis_id is None:
             return "–"
         url = reverse("admin:ai_prefill_analysis_change", args=[call.analysis_id])
         return format_html('<a href="{}">{}</a>', url, str(call.analysis_id)[:8])
 
-    @admin.display(description="request (image replaced by a reference)")
+    @admin.display(description=_("request (image replaced by a reference)"))
     def request_pretty(self, call: LLMCall) -> str:
         return _pretty_json(call.request)

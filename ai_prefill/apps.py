@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AiPrefillConfig(AppConfig):
     name = "ai_prefill"
-    verbose_name = "AI pre-fill"
+    verbose_name = _("AI pre-fill")
 
     def ready(self) -> None:
         # Deploy plumbing: every `migrate` registers the prompt files, and refuses changed ones.

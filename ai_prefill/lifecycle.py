@@ -16,6 +16,9 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.llm.capabilities import ModelParamsInvalid
 from ai_prefill.llm.openai_provider import openai_client
@@ -28,7 +31,7 @@ logger = logging.getLogger(__name__)
 ALERT_DAYS = (60, 30, 14, 7)
 # The models of evaluation runs (their calls have purpose "eval") count as in use this long.
 EVAL_MODELS_DAYS = 30
-UPGRADE_HINT = 'Run the upgrade path (README, "Model upgrades").'
+UPGRADE_HINT = _('Run the upgrade path (README, "Model upgrades").')
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,19 @@ def shutdown_sentence(row: ModelLifecycle, *, today: date | None = None) -> str:
     """ "gpt-4o-mini shuts down on 14 Jan 2027: 43 days left." """
     left = days_left(row, today=today)
     if left is None:
-        return f"{row.model}: shutdown date unknown. {row.detail}".strip()
-    when = f"{row.shutdown_date:%d %b %Y}".lstrip("0")
+        return (gettext("%(model)s: shutdown date unknown.") % {"model": row.model} + f" {row.detail}").strip()
+    when = date_format(row.shutdown_date, "j M Y")
     if left < 0:
-        return f"{row.model} shut down on {when}, {-left} days ago."
-    return f"{row.model} shuts down on {when}: {left} day{'s' if left != 1 else ''} left."
+        return ngettext(
+            "%(model)s shut down on %(when)s, %(days)d day ago.",
+            "%(model)s shut down on %(when)s, %(days)d days ago.",
+            -left,
+        ) % {"model": row.model, "when": when, "days": -left}
+    return ngettext(
+        "%(model)s shuts down on %(when)s: %(days)d day left.",
+        "%(model)s shuts down on %(when)s: %(days)d days left.",
+        left,
+    ) % {"model": row.model, "when": when, "days": left}
 
 
 def lifecycle_rows(*, today: date | None = None) -> list[tuple[str, str, int | None]]:
@@ -156,7 +167,7 @@ def _uses(model: str) -> str:
 
 def _mail_staff(subject: str, message: str) -> None:
     staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
-    recipients = sorted({user.email for user in staff} | {email for _, email in settings.ADMINS})
+    recipients = sorted({user.email for user in staff} | {email for _name, email in settings.ADMINS})
     if not recipients:
         return
     try:

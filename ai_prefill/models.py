@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Listing, Photo
 
@@ -12,10 +13,10 @@ class Analysis(models.Model):
     """One photo sent to the pre-fill, and what came back."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -63,12 +64,13 @@ class Analysis(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "analyses"
         indexes = [
             models.Index(fields=["status", "created_at"], name="analysis_status_created"),
             models.Index(fields=["user", "-created_at"], name="analysis_user_created"),
             models.Index(fields=["-created_at"], name="analysis_created"),
         ]
+        verbose_name = _("analysis")
+        verbose_name_plural = _("analyses")
 
     def __str__(self) -> str:
         return f"Analysis {self.id} ({self.status})"
@@ -88,8 +90,8 @@ class LLMCall(models.Model):
     """One attempt at the model: what was asked (without image bytes), what came back, and its cost."""
 
     class Purpose(models.TextChoices):
-        PRODUCTION = "production", "Production (a seller's analysis)"
-        EVAL = "eval", "Evaluation run"
+        PRODUCTION = "production", _("Production (a seller's analysis)")
+        EVAL = "eval", _("Evaluation run")
 
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="llm_calls", null=True, blank=True)
     # Why the call was made: evaluation calls never count in the production figures.
@@ -120,12 +122,13 @@ class LLMCall(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        verbose_name = "LLM call"
         indexes = [
             models.Index(fields=["-started_at"], name="llmcall_started"),
             models.Index(fields=["purpose", "-started_at"], name="llmcall_purpose_started"),
             models.Index(fields=["analysis", "attempt"], name="llmcall_analysis_attempt"),
         ]
+        verbose_name = _("LLM call")
+        verbose_name_plural = _("LLM calls")
 
     def __str__(self) -> str:
         return f"{self.model} attempt {self.attempt}"
@@ -145,6 +148,8 @@ class PromptVersion(models.Model):
 
     class Meta:
         ordering = ["id"]  # registration order, which is the files' version order
+        verbose_name = _("prompt version")
+        verbose_name_plural = _("prompt versions")
 
     def __str__(self) -> str:
         return self.version
@@ -165,12 +170,12 @@ class Variant(models.Model):
     """A named way of asking the model: provider, model, API style, prompt version and parameters."""
 
     class Provider(models.TextChoices):
-        OPENAI = "openai", "OpenAI (or a compatible server at OPENAI_BASE_URL)"
-        DEMO = "demo", "Demo (no model, offline)"
+        OPENAI = "openai", _("OpenAI (or a compatible server at OPENAI_BASE_URL)")
+        DEMO = "demo", _("Demo (no model, offline)")
 
     class ApiStyle(models.TextChoices):
-        RESPONSES = "responses", "Responses API"
-        CHAT = "chat", "Chat Completions API"
+        RESPONSES = "responses", _("Responses API")
+        CHAT = "chat", _("Chat Completions API")
 
     name = models.SlugField(max_length=50, unique=True)
     description = models.TextField(blank=True)
@@ -189,6 +194,8 @@ class Variant(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
 
     def __str__(self) -> str:
         return self.name
@@ -202,9 +209,9 @@ class Experiment(models.Model):
     """Sellers split between variants by weight; one arm is the control. At most one runs at a time."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        RUNNING = "running", "Running"
-        STOPPED = "stopped", "Stopped"
+        DRAFT = "draft", _("Draft")
+        RUNNING = "running", _("Running")
+        STOPPED = "stopped", _("Stopped")
 
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -223,6 +230,8 @@ class Experiment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="one_running_experiment")
         ]
+        verbose_name = _("experiment")
+        verbose_name_plural = _("experiments")
 
     def __str__(self) -> str:
         return self.name
@@ -241,6 +250,8 @@ class ExperimentArm(models.Model):
             models.UniqueConstraint(fields=["experiment", "variant"], name="one_arm_per_variant"),
             models.UniqueConstraint(fields=["experiment"], condition=Q(is_control=True), name="one_control_arm"),
         ]
+        verbose_name = _("experiment arm")
+        verbose_name_plural = _("experiment arms")
 
     def __str__(self) -> str:
         return f"{self.variant} ({self.weight}{', control' if self.is_control else ''})"
@@ -250,11 +261,11 @@ class ExperimentChange(models.Model):
     """Who changed an experiment, when, and why; the guardrail writes here too (by nobody)."""
 
     class Action(models.TextChoices):
-        STARTED = "started", "Started"
-        STOPPED = "stopped", "Stopped"
-        KILLED = "killed", "Kill switch: all traffic to the control"
-        PROMOTED = "promoted", "Promoted a variant"
-        GUARDRAIL = "guardrail", "Guardrail: all traffic to the control"
+        STARTED = "started", _("Started")
+        STOPPED = "stopped", _("Stopped")
+        KILLED = "killed", _("Kill switch: all traffic to the control")
+        PROMOTED = "promoted", _("Promoted a variant")
+        GUARDRAIL = "guardrail", _("Guardrail: all traffic to the control")
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=12, choices=Action.choices)
@@ -265,6 +276,8 @@ class ExperimentChange(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("experiment change")
+        verbose_name_plural = _("experiment changes")
 
     def __str__(self) -> str:
         return f"{self.experiment}: {self.get_action_display()}"
@@ -274,9 +287,9 @@ class ModelLifecycle(models.Model):
     """What the provider last said about a model in use: its shutdown date (ai_prefill.lifecycle)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "No shutdown announced"
-        RETIRING = "retiring", "Shutdown announced"
-        UNKNOWN = "unknown", "Unknown: the provider does not say"
+        ACTIVE = "active", _("No shutdown announced")
+        RETIRING = "retiring", _("Shutdown announced")
+        UNKNOWN = "unknown", _("Unknown: the provider does not say")
 
     model = models.CharField(max_length=100, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
@@ -288,6 +301,8 @@ class ModelLifecycle(models.Model):
 
     class Meta:
         ordering = ["shutdown_date", "model"]
+        verbose_name = _("model lifecycle")
+        verbose_name_plural = _("model lifecycles")
 
     def __str__(self) -> str:
         return f"{self.model} ({self.shutdown_date or self.get_status_display()})"
@@ -297,10 +312,10 @@ class Retrieval(models.Model):
     """What an analysis retrieved after the model answered: the comparable listings, their price range, the time."""
 
     class Outcome(models.TextChoices):
-        APPLIED = "applied", "Price range applied"
-        TOO_FEW = "too_few", "Too few comparables"
-        SKIPPED = "skipped", "Skipped (search slow or failing)"
-        OFF = "off", "Off for this variant"
+        APPLIED = "applied", _("Price range applied")
+        TOO_FEW = "too_few", _("Too few comparables")
+        SKIPPED = "skipped", _("Skipped (search slow or failing)")
+        OFF = "off", _("Off for this variant")
 
     analysis = models.OneToOneField(Analysis, on_delete=models.CASCADE, related_name="retrieval")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -315,6 +330,10 @@ class Retrieval(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     took_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comparables retrieval")
+        verbose_name_plural = _("comparables retrievals")
 
     def __str__(self) -> str:
         return f"Retrieval for {self.analysis_id}: {self.get_outcome_display()}"

@@ -1,6 +1,7 @@
 """Evaluation: cases with the answer we expect, runs of one model configuration over a dataset, and results."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.models import Analysis, LLMCall
 
@@ -9,9 +10,9 @@ class EvalCase(models.Model):
     """One or more photos of an item with the answer we expect from the model; the runner reads these by dataset."""
 
     class Source(models.TextChoices):
-        CORRECTION = "correction", "Seller's posted values"
-        ANNOTATION = "annotation", "Staff annotation"
-        IMPORT = "import", "Import"
+        CORRECTION = "correction", _("Seller's posted values")
+        ANNOTATION = "annotation", _("Staff annotation")
+        IMPORT = "import", _("Import")
 
     dataset = models.SlugField(max_length=50, default="default", db_index=True)
     # Its own copy of the first photo (the others are EvalCasePhoto rows): deleting the listing or the analysis
@@ -40,7 +41,8 @@ class EvalCase(models.Model):
         # Made by the feedback app before evals had its own; the table kept its name (no data moved).
         db_table = "feedback_evalcase"
         ordering = ["dataset", "-created_at", "-id"]
-        verbose_name = "evaluation case"
+        verbose_name = _("evaluation case")
+        verbose_name_plural = _("evaluation cases")
 
     def __str__(self) -> str:
         return f"{self.dataset}: {self.expected_title or self.expected_category}"
@@ -60,8 +62,9 @@ class EvalCasePhoto(models.Model):
 
     class Meta:
         ordering = ["case", "position", "id"]
-        verbose_name = "further photo"
         constraints = [models.UniqueConstraint(fields=["case", "position"], name="one_eval_photo_per_position")]
+        verbose_name = _("further photo")
+        verbose_name_plural = _("further photos")
 
     def __str__(self) -> str:
         return f"Photo {self.position + 1} of case {self.case_id}"
@@ -71,8 +74,8 @@ class EvalRun(models.Model):
     """One model configuration run over every case of a dataset; a candidate run points at its baseline."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        FINISHED = "finished", "Finished"
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
 
     dataset = models.SlugField(max_length=50, db_index=True)
     provider = models.CharField(max_length=20)
@@ -95,7 +98,8 @@ class EvalRun(models.Model):
     class Meta:
         db_table = "feedback_evalrun"
         ordering = ["-created_at", "-id"]
-        verbose_name = "evaluation run"
+        verbose_name = _("evaluation run")
+        verbose_name_plural = _("evaluation runs")
 
     def __str__(self) -> str:
         return f"Run {self.pk}: {self.model} / {self.prompt_version} on {self.dataset}"
@@ -136,8 +140,9 @@ class EvalResult(models.Model):
     class Meta:
         db_table = "feedback_evalresult"
         ordering = ["run", "case_id", "id"]
-        verbose_name = "evaluation result"
         constraints = [models.UniqueConstraint(fields=["run", "case"], name="one_result_per_case_and_run")]
+        verbose_name = _("evaluation result")
+        verbose_name_plural = _("evaluation results")
 
     def __str__(self) -> str:
         return f"Case {self.case_id} in run {self.run_id}"

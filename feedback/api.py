@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from django.utils.translation import gettext
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -36,5 +37,5 @@ def create_feedback(request, analysis_id: str, data: Annotated[FeedbackIn, Json(
 def list_feedback(request, filters: Query[FeedbackFiltersIn]):
     """Staff only: current votes and all corrections, newest first, filterable by kind and date."""
     if not request.auth.is_staff:
-        raise NotAllowed("Only staff can read the feedback.")
+        raise NotAllowed(gettext("Only staff can read the feedback."))
     return feedback_feed(kind=filters.kind, since=filters.since, until=filters.until)

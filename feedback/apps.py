@@ -1,13 +1,14 @@
 import logging
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
-    verbose_name = "Feedback"
+    verbose_name = _("Feedback")
 
     def ready(self) -> None:
         from ai_prefill.posting import on_analysis_posted

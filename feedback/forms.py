@@ -3,8 +3,11 @@
 from collections.abc import Sequence
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-from ai_prefill.llm.schema import SUGGESTED_FIELDS
+from ai_prefill.llm.schema import SUGGESTED_FIELDS, SuggestedField
 from feedback.models import COMMENT_MAX_LENGTH, Vote
 from feedback.services import FieldVerdict
 from marketplace.forms import attribute_field
@@ -19,18 +22,20 @@ from marketplace.models import (
 
 
 class VoteForm(forms.Form):
-    vote = forms.ChoiceField(choices=Vote.Value.choices, error_messages={"invalid_choice": "A vote is up or down."})
+    vote = forms.ChoiceField(choices=Vote.Value.choices, error_messages={"invalid_choice": _("A vote is up or down.")})
     reasons = forms.MultipleChoiceField(
         choices=Vote.Reason.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Please pick the reasons from the list."},
+        error_messages={"invalid_choice": _("Please pick the reasons from the list.")},
     )
     comment = forms.CharField(
         max_length=COMMENT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"max_length": f"Please keep the comment under {COMMENT_MAX_LENGTH} characters."},
+        error_messages={
+            "max_length": format_lazy(_("Please keep the comment under {limit} characters."), limit=COMMENT_MAX_LENGTH)
+        },
     )
 
     def __init__(self, *args, reasons: dict[str, str] | None = None, **kwargs) -> None:
@@ -47,7 +52,7 @@ class VoteForm(forms.Form):
         return data
 
 
-VERDICT_CHOICES = [("right", "Right"), ("wrong", "Wrong")]
+VERDICT_CHOICES = [("right", pgettext_lazy("verdict", "Right")), ("wrong", pgettext_lazy("verdict", "Wrong"))]
 
 
 def _value_field(name: str) -> forms.Field:
@@ -66,6 +71,10 @@ def _value_field(name: str) -> forms.Field:
     return forms.ChoiceField(choices=[("", "—"), *Condition.choices], required=False)
 
 
+def right_value_label(name: str) -> str:
+    return gettext("Right %(field)s") % {"field": name.lower()}
+
+
 class AnnotationForm(forms.Form):
     """Right or wrong for each suggested field, with the right value where the annotator knows it.
 
@@ -73,17 +82,17 @@ class AnnotationForm(forms.Form):
     """
 
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    add_to_eval_set = forms.BooleanField(required=False, label="Add to the evaluation set")
-    dataset = forms.SlugField(max_length=50, initial="default", label="Evaluation set")
+    add_to_eval_set = forms.BooleanField(required=False, label=_("Add to the evaluation set"))
+    dataset = forms.SlugField(max_length=50, initial="default", label=_("Evaluation set"))
 
     def __init__(self, *args, attributes: Sequence[CategoryAttribute] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for name in SUGGESTED_FIELDS:
             self.fields[f"{name}_verdict"] = forms.ChoiceField(
-                choices=VERDICT_CHOICES, initial="right", widget=forms.RadioSelect, label=name.capitalize()
+                choices=VERDICT_CHOICES, initial="right", widget=forms.RadioSelect, label=SuggestedField(name).label
             )
             self.fields[f"{name}_value"] = _value_field(name)
-            self.fields[f"{name}_value"].label = f"Right {name}"
+            self.fields[f"{name}_value"].label = right_value_label(str(SuggestedField(name).label))
         self.attribute_slugs = [attribute.slug for attribute in attributes if attribute.slug not in SUGGESTED_FIELDS]
         for attribute in attributes:
             if attribute.slug not in self.attribute_slugs:
@@ -92,7 +101,7 @@ class AnnotationForm(forms.Form):
                 choices=VERDICT_CHOICES, initial="right", widget=forms.RadioSelect, label=attribute.name_translated
             )
             self.fields[f"{attribute.slug}_value"] = attribute_field(attribute)
-            self.fields[f"{attribute.slug}_value"].label = f"Right {attribute.name_translated.lower()}"
+            self.fields[f"{attribute.slug}_value"].label = right_value_label(attribute.name_translated)
 
     @property
     def field_names(self) -> list[str]:

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.llm.schema import SUGGESTED_FIELDS, SuggestedField
 from ai_prefill.models import Analysis
@@ -12,20 +14,25 @@ from marketplace.selectors import attribute_names
 COMMENT_MAX_LENGTH = 500
 
 
+def wrong_detail_label(name: str) -> str:
+    """The thumbs-down reason for an item detail, from its translated name: "Wrong brand", "Marca sbagliata"."""
+    return gettext("Wrong %(detail)s") % {"detail": name.lower()}
+
+
 class Vote(models.Model):
     """A seller's thumbs up or down on a suggestion. A new vote replaces the current one, which is kept."""
 
     class Value(models.TextChoices):
-        UP = "up", "Thumbs up"
-        DOWN = "down", "Thumbs down"
+        UP = "up", _("Thumbs up")
+        DOWN = "down", _("Thumbs down")
 
     class Reason(models.TextChoices):
-        WRONG_ITEM = "wrong_item", "Wrong item"
-        WRONG_CATEGORY = "wrong_category", "Wrong category"
-        PRICE_OFF = "price_off", "Price off"
-        WRONG_TONE = "wrong_tone", "Wrong tone"
-        MADE_UP_DETAILS = "made_up_details", "Made-up details"
-        OTHER = "other", "Other"
+        WRONG_ITEM = "wrong_item", _("Wrong item")
+        WRONG_CATEGORY = "wrong_category", _("Wrong category")
+        PRICE_OFF = "price_off", _("Price off")
+        WRONG_TONE = "wrong_tone", _("Wrong tone")
+        MADE_UP_DETAILS = "made_up_details", _("Made-up details")
+        OTHER = "other", pgettext_lazy("vote reason", "Other")
 
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="votes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_votes")
@@ -44,6 +51,8 @@ class Vote(models.Model):
             )
         ]
         indexes = [models.Index(fields=["analysis", "replaced_at"], name="vote_analysis_current")]
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
 
     def __str__(self) -> str:
         return f"{self.get_value_display()} on {self.analysis_id}"
@@ -53,7 +62,7 @@ class Vote(models.Model):
         """The reasons as people read them; an item detail's slug ("brand") reads "Wrong brand"."""
         details = attribute_names(slugs=[reason for reason in self.reasons if reason not in self.Reason.values])
         return [
-            str(self.Reason(reason).label) if reason in self.Reason.values else f"Wrong {details[reason].lower()}"
+            str(self.Reason(reason).label) if reason in self.Reason.values else wrong_detail_label(details[reason])
             for reason in self.reasons
             if reason in self.Reason.values or reason in details
         ]
@@ -65,8 +74,8 @@ class Correction(models.Model):
     Field = SuggestedField
 
     class Kind(models.TextChoices):
-        INITIAL = "initial", "At posting"
-        LATE = "late", "Edited later"
+        INITIAL = "initial", _("At posting")
+        LATE = "late", _("Edited later")
 
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="corrections")
     listing = models.ForeignKey(Listing, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
@@ -92,6 +101,8 @@ class Correction(models.Model):
             models.Index(fields=["analysis", "field", "-created_at"], name="correction_analysis_field"),
             models.Index(fields=["kind", "field", "changed"], name="correction_kind_field_changed"),
         ]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
 
     def __str__(self) -> str:
         return f"{self.field} ({self.kind}) on {self.analysis_id}"
@@ -107,6 +118,10 @@ class Outcome(models.Model):
     abandoned_at = models.DateTimeField(null=True, blank=True)
     # The listing's updated_at the late-correction sweep last compared; later edits need a look.
     corrections_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
 
     def __str__(self) -> str:
         return f"Outcome of {self.analysis_id}"
@@ -129,6 +144,8 @@ class Review(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["claimed_until"], name="review_claimed_until")]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
 
     def __str__(self) -> str:
         return f"Review of {self.analysis_id}"
@@ -143,6 +160,8 @@ class AnnotationSkip(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["analysis", "user"], name="one_skip_per_annotator")]
+        verbose_name = _("annotation skip")
+        verbose_name_plural = _("annotation skips")
 
     def __str__(self) -> str:
         return f"{self.user_id} skipped {self.analysis_id}"
@@ -162,6 +181,8 @@ class Annotation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("annotation")
+        verbose_name_plural = _("annotations")
 
     def __str__(self) -> str:
         return f"Annotation of {self.analysis_id}"
@@ -179,4 +200,5 @@ class SuggestionReview(Analysis):
 
     class Meta:
         proxy = True
-        verbose_name = "suggestion review"
+        verbose_name = _("suggestion review")
+        verbose_name_plural = _("suggestion reviews")

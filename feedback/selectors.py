@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
@@ -30,7 +31,7 @@ def analysis_abandoned_q(prefix: str = "") -> Q:
 
 def analysis_owned(*, analysis_id, user) -> Analysis:
     """The user's own analysis; NotFound for anyone else (staff too: only the seller votes) and bad ids."""
-    not_found = NotFound("We could not find that suggestion.")
+    not_found = NotFound(gettext("We could not find that suggestion."))
     try:
         analysis_uuid = uuid.UUID(str(analysis_id))
     except ValueError:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
@@ -26,6 +27,7 @@ from feedback.models import (
     Outcome,
     Review,
     Vote,
+    wrong_detail_label,
 )
 from feedback.selectors import SAMPLE_KEY_RANGE, annotation_queue
 from marketplace.attributes import attribute_search_key
@@ -253,21 +255,26 @@ def outcomes_mark_abandoned(*, now: datetime | None = None) -> int:
 def vote_record(*, analysis: Analysis, user, value: str, reasons: list[str] | tuple = (), comment: str = "") -> Vote:
     """The owner's thumbs on a suggestion; it replaces their current vote, which stays in the history."""
     if analysis.user_id is None or analysis.user_id != getattr(user, "pk", None):
-        raise NotFound("We could not find that suggestion.")
+        raise NotFound(gettext("We could not find that suggestion."))
     if not _has_suggestion(analysis):
-        raise VoteInvalid("There is no suggestion to rate yet.")
+        raise VoteInvalid(gettext("There is no suggestion to rate yet."))
     if value not in Vote.Value.values:
-        raise VoteInvalid("A vote is either up or down.")
+        raise VoteInvalid(gettext("A vote is either up or down."))
     known = vote_reasons_for(analysis)
     unknown = [reason for reason in reasons if reason not in known]
     if unknown:
         allowed = ", ".join(known)
-        raise VoteReasonUnknown(f"reasons: {unknown[0]!r} is not one of the reasons we know: {allowed}.")
+        raise VoteReasonUnknown(
+            gettext("reasons: %(reason)r is not one of the reasons we know: %(allowed)s.")
+            % {"reason": unknown[0], "allowed": allowed}
+        )
     if reasons and value == Vote.Value.UP:
-        raise VoteInvalid("Reasons go with a thumbs down only.")
+        raise VoteInvalid(gettext("Reasons go with a thumbs down only."))
     comment = text_clean(comment).strip()
     if len(comment) > COMMENT_MAX_LENGTH:
-        raise VoteInvalid(f"Please keep the comment under {COMMENT_MAX_LENGTH} characters.")
+        raise VoteInvalid(
+            gettext("Please keep the comment under %(limit)d characters.") % {"limit": COMMENT_MAX_LENGTH}
+        )
     reasons = list(dict.fromkeys(reasons))
     try:
         return _vote_replace(analysis=analysis, user=user, value=value, reasons=reasons, comment=comment)
@@ -283,7 +290,7 @@ def vote_reasons_for(analysis: Analysis) -> dict[str, str]:
     suggestion = analysis.suggestion if isinstance(analysis.suggestion, dict) else {}
     suggested = [slug for slug, value in (suggestion.get("attributes") or {}).items() if value not in (None, "")]
     names = attribute_names(slugs=suggested, category_slug=suggestion.get("category"))
-    details = {slug: f"Wrong {names[slug].lower()}" for slug in suggested if slug in names}
+    details = {slug: wrong_detail_label(names[slug]) for slug in suggested if slug in names}
     other = reasons.pop(Vote.Reason.OTHER)
     return {**reasons, **details, Vote.Reason.OTHER: other}
 
@@ -384,7 +391,9 @@ def annotation_record(
                 annotation.eval_case = _evalcase_from_annotation(analysis, verdicts, notes, dataset)
                 annotation.save(update_fields=["eval_case"])
     except IntegrityError:
-        raise AlreadyAnnotated("Someone else annotated this suggestion a moment ago; here is the next one.") from None
+        raise AlreadyAnnotated(
+            gettext("Someone else annotated this suggestion a moment ago; here is the next one.")
+        ) from None
     return annotation
 
 
@@ -400,7 +409,7 @@ def _evalcase_from_annotation(analysis: Analysis, verdicts: dict[str, FieldVerdi
         else:
             values[field] = verdict.value or posted.get(field, "")
     if not Category.objects.filter(slug=values["category"]).exists():
-        raise AnnotationInvalid("To add this to the evaluation set, choose the right category.")
+        raise AnnotationInvalid(gettext("To add this to the evaluation set, choose the right category."))
     if values["condition"] not in Condition.values:
         values["condition"] = ""
     return evalcase_create(

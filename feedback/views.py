@@ -7,6 +7,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ai_prefill.confidence import suggestion_values
@@ -76,7 +77,7 @@ def vote(request, analysis_id: uuid.UUID):
 def _annotation_page(request, *, analysis: Analysis | None, form: AnnotationForm | None, status: int = 200):
     context = {
         **admin.site.each_context(request),
-        "title": "Annotate suggestions",
+        "title": gettext("Annotate suggestions"),
         "analysis": analysis,
         "form": form,
         "remaining": annotation_queue_size(user=request.user),
@@ -90,7 +91,9 @@ def _annotation_page(request, *, analysis: Analysis | None, form: AnnotationForm
                 "verdict": verdict,
                 "value": value,
                 # None is a detail the model said it could not see.
-                "suggested": "not visible" if name in values and values[name] is None else values.get(name, ""),
+                "suggested": gettext("not visible")
+                if name in values and values[name] is None
+                else values.get(name, ""),
                 "posted": posted.get(name, ""),
             }
             for name, verdict, value in form.field_rows()
@@ -108,7 +111,7 @@ def annotate(request):
     try:
         analysis = Analysis.objects.select_related("photo").get(pk=uuid.UUID(request.POST.get("analysis_id", "")))
     except (ValueError, Analysis.DoesNotExist):
-        raise Http404("There is no such analysis.") from None
+        raise Http404(gettext("There is no such analysis.")) from None
     if "skip" in request.POST:
         annotation_skip(analysis=analysis, user=request.user)
         return redirect("feedback:annotate")
@@ -129,6 +132,6 @@ def annotate(request):
         except AnnotationInvalid as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Saved. Here is the next one.")
+            messages.success(request, gettext("Saved. Here is the next one."))
             return redirect("feedback:annotate")
     return _annotation_page(request, analysis=analysis, form=form, status=400)

@@ -4,12 +4,14 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from ai_prefill.llm.schema import SUGGESTED_FIELDS
+from ai_prefill.llm.schema import SUGGESTED_FIELDS, SuggestedField
 from ai_prefill.models import Experiment, ExperimentArm, ExperimentChange
 from ai_prefill.rollout import services
 from ai_prefill.rollout.admin import ADMIN_CSS
-from insights.calibration import LEVELS
+from insights.calibration import LEVELS, level_label
 from insights.experiments import experiment_results
 from insights.stats import Proportion
 
@@ -40,7 +42,7 @@ class ExperimentChangeInline(admin.TabularInline):
     can_delete = False
     fields = ["created_at", "action", "by", "reason"]
     readonly_fields = fields
-    verbose_name_plural = "history (actions, kill switch and guardrail)"
+    verbose_name_plural = _("history (actions, kill switch and guardrail)")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -64,8 +66,8 @@ class ExperimentAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["name", "description", "status", "traffic", "kill_reason", "started_at", "stopped_at"]}),
-        ("Per-variant numbers", {"fields": ["results"]}),
-        ("Assignment", {"fields": ["salt"], "classes": ["collapse"]}),
+        (_("Per-variant numbers"), {"fields": ["results"]}),
+        (_("Assignment"), {"fields": ["salt"], "classes": ["collapse"]}),
     ]
 
     class Media:
@@ -74,22 +76,22 @@ class ExperimentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("arms__variant")
 
-    @admin.display(description="traffic")
+    @admin.display(description=_("traffic"))
     def traffic(self, experiment: Experiment) -> str:
         if experiment.status != Experiment.Status.RUNNING:
             return "–"
         if experiment.killed_at is not None:
-            return "all to the control (kill switch)"
-        return "split by weight"
+            return gettext("all to the control (kill switch)")
+        return gettext("split by weight")
 
-    @admin.display(description="arms")
+    @admin.display(description=_("arms"))
     def arms_summary(self, experiment: Experiment) -> str:
         return ", ".join(str(arm) for arm in experiment.arms.all())
 
-    @admin.display(description="numbers")
+    @admin.display(description=_("numbers"))
     def results(self, experiment: Experiment) -> str:
         if experiment.pk is None:
-            return "Numbers appear once the experiment has analyses."
+            return gettext("Numbers appear once the experiment has analyses.")
         results = experiment_results(experiment=experiment)
         analyses_url = reverse("admin:ai_prefill_analysis_changelist")
         arms = [
@@ -99,27 +101,35 @@ class ExperimentAdmin(admin.ModelAdmin):
             }
             for arm in results.arms
         ]
-        primary = f"Category accepted unchanged: the primary metric (n = posted; {results.min_sample} needed)"
+        primary = gettext("Category accepted unchanged: the primary metric (n = posted; %(needed)d needed)") % {
+            "needed": results.min_sample
+        }
         rows = [
-            ("Analyses", [arm.analyses for arm in results.arms]),
+            (gettext("Analyses"), [arm.analyses for arm in results.arms]),
             (primary, [arm.acceptance["category"] for arm in results.arms]),
-            ("Against the control (two-proportion z-test, 5% level)", [_verdict(arm) for arm in results.arms]),
-            ("Thumbs up (n = votes)", [arm.thumbs_up for arm in results.arms]),
+            (
+                gettext("Against the control (two-proportion z-test, significance 5%)"),
+                [_verdict(arm) for arm in results.arms],
+            ),
+            (gettext("Thumbs up (n = votes)"), [arm.thumbs_up for arm in results.arms]),
         ]
         rows += [
-            (f"{name.capitalize()} accepted unchanged", [arm.acceptance[name] for arm in results.arms])
+            (
+                gettext("%(field)s accepted unchanged") % {"field": SuggestedField(name).label},
+                [arm.acceptance[name] for arm in results.arms],
+            )
             for name in SUGGESTED_FIELDS
             if name != "category"
         ]
         rows += _calibration_rows(results.arms)
         rows += [
-            ("Abandoned (n = posted or abandoned)", [arm.abandon for arm in results.arms]),
-            ("Errors (n = finished analyses)", [arm.errors for arm in results.arms]),
-            ("Model latency p50 / p95 (n = successful calls)", [_latency(arm) for arm in results.arms]),
-            ("Posted listings", [arm.posted for arm in results.arms]),
-            ("LLM cost (USD)", [_money(arm.cost, unknown=arm.cost is None) for arm in results.arms]),
+            (gettext("Abandoned (n = posted or abandoned)"), [arm.abandon for arm in results.arms]),
+            (gettext("Errors (n = finished analyses)"), [arm.errors for arm in results.arms]),
+            (gettext("Model latency p50 / p95 (n = successful calls)"), [_latency(arm) for arm in results.arms]),
+            (gettext("Posted listings"), [arm.posted for arm in results.arms]),
+            (gettext("LLM cost (USD)"), [_money(arm.cost, unknown=arm.cost is None) for arm in results.arms]),
             (
-                "Cost per posted listing (USD)",
+                gettext("Cost per posted listing (USD)"),
                 [_money(arm.cost_per_posted, unknown=arm.cost is None) for arm in results.arms],
             ),
         ]
@@ -150,30 +160,34 @@ class ExperimentAdmin(admin.ModelAdmin):
             self.log_change(request, experiment, success)
             self.message_user(request, f"{experiment.name}: {success}", messages.SUCCESS)
 
-    @admin.action(description="Start the selected experiments (a draft, one at a time)")
+    @admin.action(description=_("Start the selected experiments (a draft, one at a time)"))
     def start(self, request, queryset):
-        self._act(request, queryset, lambda e: services.experiment_start(experiment=e, by=request.user), "started.")
+        self._act(
+            request, queryset, lambda e: services.experiment_start(experiment=e, by=request.user), gettext("started.")
+        )
 
-    @admin.action(description="Kill switch: send everyone to the control now")
+    @admin.action(description=_("Kill switch: send everyone to the control now"))
     def kill_switch(self, request, queryset):
         self._act(
             request,
             queryset,
             lambda e: services.experiment_kill(experiment=e, by=request.user, reason=f"Kill switch by {request.user}."),
-            "kill switch on: all traffic goes to the control.",
+            gettext("kill switch on: all traffic goes to the control."),
         )
 
-    @admin.action(description="Stop the selected experiments (back to the default config from settings)")
+    @admin.action(description=_("Stop the selected experiments (back to the default config from settings)"))
     def stop(self, request, queryset):
-        self._act(request, queryset, lambda e: services.experiment_stop(experiment=e, by=request.user), "stopped.")
+        self._act(
+            request, queryset, lambda e: services.experiment_stop(experiment=e, by=request.user), gettext("stopped.")
+        )
 
-    @admin.action(description="Promote the candidate: give it to everyone, as a new experiment's only arm")
+    @admin.action(description=_("Promote the candidate: give it to everyone, as a new experiment's only arm"))
     def promote(self, request, queryset):
         self._act(
             request,
             queryset,
             lambda e: services.experiment_promote(experiment=e, by=request.user),
-            "candidate promoted; a new experiment gives it to everyone.",
+            gettext("candidate promoted; a new experiment gives it to everyone."),
         )
 
 
@@ -183,7 +197,8 @@ def _calibration_rows(arms) -> list[tuple[str, list]]:
     fields = list(dict.fromkeys(name for table in tables for name in table))
     return [
         (
-            f"{name} kept at “{level}” confidence (n = posted values)",
+            gettext("%(field)s kept at “%(level)s” confidence (n = posted values)")
+            % {"field": name, "level": level_label(level)},
             [table.get(name, {}).get(level, Proportion(0, 0)) for table in tables],
         )
         for name in fields
@@ -199,7 +214,7 @@ def _cell(value):
 
 def _verdict(arm) -> str:
     if arm.primary is None:
-        return "control"
+        return gettext("control")
     comparison = arm.primary
     if comparison.p_value is None:
         return comparison.verdict
@@ -214,5 +229,5 @@ def _latency(arm) -> str:
 
 def _money(value, *, unknown: bool = False) -> str:
     if unknown:
-        return "unknown price"
+        return gettext("unknown price")
     return "–" if value is None else f"{value:.4f}"

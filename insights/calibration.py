@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.fields.json import KT
+from django.utils.translation import gettext, pgettext_lazy
 
 from ai_prefill.confidence import LEVELS as RISING_LEVELS
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
@@ -27,6 +28,16 @@ from marketplace.models import CategoryAttribute
 
 LEVELS = tuple(reversed(RISING_LEVELS))  # as the tables show them, highest first
 CALIBRATION_MIN_SAMPLE = 30
+LEVEL_LABELS = {
+    "high": pgettext_lazy("confidence", "high"),
+    "medium": pgettext_lazy("confidence", "medium"),
+    "low": pgettext_lazy("confidence", "low"),
+}
+
+
+def level_label(level: str) -> str:
+    """A confidence level as the active language names it ("alta" for "high")."""
+    return str(LEVEL_LABELS.get(level, level))
 
 
 def corrections_kept(corrections: QuerySet[Correction], *, group: str) -> dict[tuple[str, str], Proportion]:
@@ -138,8 +149,17 @@ def calibration_findings(row: FieldCalibration, *, min_sample: int = CALIBRATION
         low_share, high_share = row.kept[lower], row.kept[higher]
         if low_share.value >= high_share.value:
             findings.append(
-                f"{row.field}: sellers kept “{lower}” values ({low_share.with_interval}) at least as often as "
-                f"“{higher}” ones ({high_share.with_interval}), so the model's “{higher}” is no surer than "
-                f"its “{lower}” for this field."
+                gettext(
+                    "%(field)s: sellers kept “%(lower)s” values (%(lower_share)s) at least as often as "
+                    "“%(higher)s” ones (%(higher_share)s), so the model's “%(higher)s” is no surer than "
+                    "its “%(lower)s” for this field."
+                )
+                % {
+                    "field": row.field,
+                    "lower": level_label(lower),
+                    "higher": level_label(higher),
+                    "lower_share": low_share.with_interval,
+                    "higher_share": high_share.with_interval,
+                }
             )
     return findings

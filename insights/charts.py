@@ -4,13 +4,16 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from ai_prefill.models import Analysis
 from insights.selectors import FeedbackWindow, WindowData
 
 
 def _label(moment: datetime, unit: str) -> str:
+    # In the active language's words: "03 Dec 14:00", "Thu 03 Dec"; "03 Dic 14:00", "Gio 03 Dic" in Italian.
     local = timezone.localtime(moment)
-    return local.strftime("%d %b %H:00") if unit == "hour" else local.strftime("%a %d %b")
+    return date_format(local, "d M H:00") if unit == "hour" else date_format(local, "D d M")
 
 
 def _rounded(values, digits: int) -> list[float | None]:
@@ -27,6 +30,7 @@ def dashboard_charts(*, data: WindowData, feedback: FeedbackWindow, now: datetim
         "activity": {
             "labels": labels,
             "series": data.analyses_by_status,
+            "names": {status: str(label) for status, label in Analysis.Status.choices},
             "link": {"url": reverse("admin:ai_prefill_analysis_changelist"), "starts": starts, "ends": ends},
         },
         "errorRate": {
@@ -46,7 +50,7 @@ def dashboard_charts(*, data: WindowData, feedback: FeedbackWindow, now: datetim
             "cost": _rounded(data.cost, 6),
         },
         "feedback": {
-            "labels": [day.strftime("%a %d %b") for day in feedback.days],
+            "labels": [date_format(day, "D d M") for day in feedback.days],
             "thumbsUp": _rounded((row.thumbs_up_rate for row in feedback.by_day), 4),
             "acceptance": {
                 name: _rounded((row.acceptance[name] for row in feedback.by_day), 4) for name in feedback.total.kept

@@ -14,6 +14,8 @@ from django.db.models import Count, F, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ai_prefill.lifecycle import lifecycle_rows
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
@@ -37,13 +39,24 @@ class Window:
     bucket: str  # "hour" or "day": the step of the activity charts
     cost_bucket: str  # the step of the tokens and cost chart
 
+    @property
+    def bucket_label(self) -> str:
+        return BUCKET_LABELS[self.bucket]
+
+    @property
+    def cost_bucket_label(self) -> str:
+        return BUCKET_LABELS[self.cost_bucket]
+
+
+# "Analyses per hour", "per day": the step's name as the dashboard's captions read it.
+BUCKET_LABELS = {"hour": pgettext_lazy("per", "hour"), "day": pgettext_lazy("per", "day")}
 
 WINDOWS = {
     window.key: window
     for window in (
-        Window("24h", "24 hours", timedelta(hours=24), "hour", "hour"),
-        Window("7d", "7 days", timedelta(days=7), "hour", "day"),
-        Window("30d", "30 days", timedelta(days=30), "day", "day"),
+        Window("24h", _("24 hours"), timedelta(hours=24), "hour", "hour"),
+        Window("7d", _("7 days"), timedelta(days=7), "hour", "day"),
+        Window("30d", _("30 days"), timedelta(days=30), "day", "day"),
     )
 }
 DEFAULT_WINDOW = "24h"

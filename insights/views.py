@@ -8,6 +8,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -30,7 +31,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if window is None:
         choices = ", ".join(selectors.WINDOWS)
         return HttpResponseBadRequest(
-            f"There is no window called “{window_key[:20]}”: choose one of {choices}.", content_type="text/plain"
+            gettext("There is no window called “%(window)s”: choose one of %(choices)s.")
+            % {"window": window_key[:20], "choices": choices},
+            content_type="text/plain",
         )
     now = timezone.now()
     current = selectors.dashboard_now(now=now)
@@ -41,7 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     calibration_by_language = calibration_by(analyses=in_window, group="language")
     context = {
         **admin.site.each_context(request),
-        "title": "AI pre-fill monitoring",
+        "title": gettext("AI pre-fill monitoring"),
         "windows": selectors.WINDOWS.values(),
         "window": window,
         "now": now,

@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.llm import model_config_for
 from ai_prefill.llm.capabilities import ModelParamsInvalid
@@ -83,31 +85,31 @@ class PromptVersionAdmin(admin.ModelAdmin):
         )
         return not used and super().has_delete_permission(request, obj)
 
-    @admin.display(description="hash")
+    @admin.display(description=_("hash"))
     def short_hash(self, version: PromptVersion) -> str:
         return version.content_hash[:12]
 
-    @admin.display(description="variants", ordering="variant_count")
+    @admin.display(description=_("variants"), ordering="variant_count")
     def variant_count(self, version: PromptVersion) -> int:
         return version.variant_count
 
-    @admin.display(description="parameters")
+    @admin.display(description=_("parameters"))
     def params_pretty(self, version: PromptVersion) -> str:
         return format_html('<pre class="rollout-pre">{}</pre>', _pretty(version.params))
 
-    @admin.display(description="instructions")
+    @admin.display(description=_("instructions"))
     def instructions_text(self, version: PromptVersion) -> str:
         return format_html('<pre class="rollout-pre">{}</pre>', version.instructions)
 
-    @admin.display(description="output schema as sent")
+    @admin.display(description=_("output schema as sent"))
     def schema_pretty(self, version: PromptVersion) -> str:
         return format_html('<pre class="rollout-pre">{}</pre>', _pretty(version.output_schema))
 
-    @admin.display(description="changes from the previous version")
+    @admin.display(description=_("changes from the previous version"))
     def diff_with_previous(self, version: PromptVersion) -> str:
         previous = PromptVersion.objects.filter(pk__lt=version.pk).order_by("-pk").first()
         if previous is None:
-            return "This is the first version."
+            return gettext("This is the first version.")
         lines = list(
             difflib.unified_diff(
                 prompt_version_text(previous),
@@ -118,7 +120,7 @@ class PromptVersionAdmin(admin.ModelAdmin):
             )
         )
         if not lines:
-            return f"The same content as {previous.version}."
+            return gettext("The same content as %(version)s.") % {"version": previous.version}
         # Every line is escaped by format_html_join: prompt text is never trusted as HTML.
         body = format_html_join("\n", '<span class="{}">{}</span>', ((_line_class(line), line) for line in lines))
         return format_html('<pre class="rollout-pre rollout-diff">{}</pre>', body)
@@ -128,7 +130,7 @@ class VariantForm(forms.ModelForm):
     params = forms.JSONField(
         required=False,
         initial=dict,
-        help_text=(
+        help_text=_(
             'Model parameters over the prompt version\'s own, as JSON: {"temperature": 0.4} for gpt-4o-mini, '
             '{"reasoning_effort": "low"} for a reasoning model such as gpt-6-luna.'
         ),
@@ -141,13 +143,13 @@ class VariantForm(forms.ModelForm):
     def clean_params(self) -> dict:
         params = self.cleaned_data.get("params") or {}
         if not isinstance(params, dict):
-            raise forms.ValidationError('Write the parameters as a JSON object, e.g. {"temperature": 0.4}.')
+            raise forms.ValidationError(_('Write the parameters as a JSON object, e.g. {"temperature": 0.4}.'))
         return params
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("provider") == Variant.Provider.OPENAI and not cleaned.get("model"):
-            self.add_error("model", "Name the model this variant asks, e.g. gpt-4o-mini.")
+            self.add_error("model", _("Name the model this variant asks, e.g. gpt-4o-mini."))
         version = cleaned.get("prompt_version")
         if version is not None:
             try:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from evals.models import EvalCase, EvalCasePhoto
 
@@ -11,7 +12,7 @@ class EvalCasePhotoInline(admin.TabularInline):
     model = EvalCasePhoto
     extra = 0
     fields = ["position", "image"]
-    verbose_name_plural = "further photos (sent after the first, by position)"
+    verbose_name_plural = _("further photos (sent after the first, by position)")
 
 
 @admin.register(EvalCase)
@@ -50,7 +51,7 @@ class EvalCaseAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def image_thumbnail(self, case: EvalCase) -> str:
         return (
             format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', case.image.url)
@@ -58,25 +59,25 @@ class EvalCaseAdmin(admin.ModelAdmin):
             else "—"
         )
 
-    @admin.display(description="photos, in the order the model is sent them")
+    @admin.display(description=_("photos, in the order the model is sent them"))
     def image_preview(self, case: EvalCase) -> str:
         photos = [(photo.url,) for photo in case.photos if photo] if case.pk else []
         return format_html_join("", '<img src="{}" alt="" class="review-photo">', photos) or "—"
 
-    @admin.display(description="photos")
+    @admin.display(description=_("photos"))
     def photo_count(self, case: EvalCase) -> int:
         return len(case.photos)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("more_photos")
 
-    @admin.display(description="price range")
+    @admin.display(description=_("price range"))
     def price_range(self, case: EvalCase) -> str:
         if case.expected_price_min is None and case.expected_price_max is None:
             return "—"
         return f"{case.expected_price_min or 0} – {case.expected_price_max or '∞'}"
 
-    @admin.display(description="source analysis")
+    @admin.display(description=_("source analysis"))
     def source_analysis_link(self, case: EvalCase) -> str:
         if case.source_analysis_id is None:
             return "—"

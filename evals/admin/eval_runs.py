@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.admin import llm_calls_table
 from core.admin import ReadOnlyAdminMixin
@@ -99,18 +101,18 @@ class EvalRunAdmin(RecordAdmin):
     latency_p50 = _metric_column("latency_p50_ms", "p50 latency")
     cost = _metric_column("cost_total", "cost")
 
-    @admin.display(description="run", ordering="id")
+    @admin.display(description=_("run"), ordering="id")
     def run_number(self, run: EvalRun) -> str:
         return f"#{run.pk}" if run.status == EvalRun.Status.FINISHED else f"#{run.pk} (running)"
 
-    @admin.display(description="baseline")
+    @admin.display(description=_("baseline"))
     def baseline_link(self, run: EvalRun) -> str:
         if run.baseline_id is None:
             return "—"
         url = reverse("admin:evals_evalrun_change", args=[run.baseline_id])
         return format_html('<a href="{}">{}</a>', url, run.baseline)
 
-    @admin.display(description="metrics")
+    @admin.display(description=_("metrics"))
     def metrics_table(self, run: EvalRun) -> str:
         baseline = run.baseline
         rows = [
@@ -128,7 +130,7 @@ class EvalRunAdmin(RecordAdmin):
             format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
-    @admin.display(description="attributes, confidence, languages")
+    @admin.display(description=_("attributes, confidence, languages"))
     def breakdown_tables(self, run: EvalRun) -> str:
         runs = [run.baseline, run] if run.baseline else [run]
         headers = ("", "baseline", "this run") if run.baseline else ("", "this run")
@@ -148,7 +150,7 @@ class EvalRunAdmin(RecordAdmin):
         sections += [format_html("<p class='review-finding'>{}</p>", finding) for finding in run_findings(runs)]
         return format_html_join("", "{}", ((section,) for section in sections)) or "—"
 
-    @admin.display(description="results")
+    @admin.display(description=_("results"))
     def results_link(self, run: EvalRun) -> str:
         url = reverse(RESULTS_CHANGELIST) + f"?run__id__exact={run.pk}"
         wrong = reverse(RESULTS_CHANGELIST) + f"?run__id__exact={run.pk}&category_correct__exact=0"
@@ -156,13 +158,13 @@ class EvalRunAdmin(RecordAdmin):
             '<a href="{}">All {} results</a> · <a href="{}">wrong category</a>', url, run.results.count(), wrong
         )
 
-    @admin.display(description="cases that changed verdict since the baseline")
+    @admin.display(description=_("cases that changed verdict since the baseline"))
     def changed_verdicts(self, run: EvalRun) -> str:
         if run.baseline is None:
             return "—"
         changes = verdict_changes(baseline=run.baseline, candidate=run)
         if not changes:
-            return "None."
+            return gettext("None.")
         results = dict(run.results.values_list("case_id", "pk"))
         lines = (
             (reverse("admin:evals_evalresult_change", args=[results[change.case_id]]), str(change))
@@ -236,54 +238,54 @@ class EvalResultAdmin(RecordAdmin):
     def get_queryset(self, request) -> QuerySet:
         return super().get_queryset(request).order_by("-run_id", "case_id")
 
-    @admin.display(description="tone clean", boolean=True)
+    @admin.display(description=_("tone clean"), boolean=True)
     def tone_clean(self, result: EvalResult) -> bool | None:
         # Shown the other way round from the stored flag, so that green means good like every other verdict.
         return None if result.tone_flagged is None else not result.tone_flagged
 
-    @admin.display(description="price error vs the range's middle")
+    @admin.display(description=_("price error vs the range's middle"))
     def price_error(self, result: EvalResult) -> str:
         return "—" if result.price_abs_pct_error is None else f"{result.price_abs_pct_error:.1%}"
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def thumbnail(self, result: EvalResult) -> str:
         if result.case is None or not result.case.image:
             return "—"
         return format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', result.case.image.url)
 
-    @admin.display(description="expected")
+    @admin.display(description=_("expected"))
     def expected_summary(self, result: EvalResult) -> str:
         expected = result.expected
         words = ", ".join(expected.get("title_must_mention", []))
         return f"{expected.get('category')} · {_price_range(expected)} · {words or 'no title words'}"
 
-    @admin.display(description="produced")
+    @admin.display(description=_("produced"))
     def produced_summary(self, result: EvalResult) -> str:
         if result.produced is None:
             return f"no answer ({result.error_type})"
         produced = result.produced
         return f"{produced.get('category')} · {produced.get('price')} · {produced.get('title')}"
 
-    @admin.display(description="run")
+    @admin.display(description=_("run"))
     def run_link(self, result: EvalResult) -> str:
         url = reverse("admin:evals_evalrun_change", args=[result.run_id])
         return format_html('<a href="{}">{}</a>', url, result.run)
 
-    @admin.display(description="case")
+    @admin.display(description=_("case"))
     def case_link(self, result: EvalResult) -> str:
         if result.case_id is None:
             return "deleted"
         url = reverse("admin:evals_evalcase_change", args=[result.case_id])
         return format_html('<a href="{}">{}</a>', url, result.case)
 
-    @admin.display(description="photos")
+    @admin.display(description=_("photos"))
     def photo(self, result: EvalResult) -> str:
         if result.case is None or not result.case.image:
-            return "The case was deleted."
+            return gettext("The case was deleted.")
         photos = [(photo.url,) for photo in result.case.photos if photo]
         return format_html_join("", '<img src="{}" alt="A photo of the case" class="review-photo">', photos)
 
-    @admin.display(description="expected vs produced")
+    @admin.display(description=_("expected vs produced"))
     def comparison(self, result: EvalResult) -> str:
         expected, produced = result.expected, result.produced or {}
         rows = [
@@ -304,7 +306,7 @@ class EvalResultAdmin(RecordAdmin):
             ),
         )
 
-    @admin.display(description="model calls")
+    @admin.display(description=_("model calls"))
     def calls(self, result: EvalResult) -> str:
         return llm_calls_table(result.llm_calls.order_by("attempt", "started_at"), show_output=True)
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from feedback.models import Correction, Vote
 from feedback.selectors import analysis_abandoned_q, analysis_posted_q
@@ -17,11 +18,11 @@ def _changed(field: str):
 
 
 class VoteFilter(admin.SimpleListFilter):
-    title = "vote"
+    title = _("vote")
     parameter_name = "vote"
 
     def lookups(self, request, model_admin):
-        return [*Vote.Value.choices, ("none", "No vote")]
+        return [*Vote.Value.choices, ("none", _("No vote"))]
 
     def queryset(self, request, queryset):
         if self.value() in Vote.Value.values:
@@ -32,7 +33,7 @@ class VoteFilter(admin.SimpleListFilter):
 
 
 class ReasonFilter(admin.SimpleListFilter):
-    title = "thumbs-down reason"
+    title = _("thumbs-down reason")
     parameter_name = "reason"
 
     def lookups(self, request, model_admin):
@@ -46,15 +47,15 @@ class ReasonFilter(admin.SimpleListFilter):
 
 
 class ChangedFieldFilter(admin.SimpleListFilter):
-    title = "changed by the seller"
+    title = _("changed by the seller")
     parameter_name = "changed"
 
     def lookups(self, request, model_admin):
         details = sorted(set(CategoryAttribute.objects.values_list("slug", "name")))
-        return [*Correction.Field.choices, *details, ("none", "Nothing changed")]
+        return [*Correction.Field.choices, *details, ("none", _("Nothing changed"))]
 
     def queryset(self, request, queryset):
-        if self.value() in {value for value, _ in self.lookup_choices} - {"none"}:
+        if self.value() in {value for value, _label in self.lookup_choices} - {"none"}:
             return queryset.filter(Exists(_changed(self.value())))
         if self.value() == "none":
             initial = Correction.objects.filter(analysis=OuterRef("pk"), kind=Correction.Kind.INITIAL)
@@ -63,7 +64,7 @@ class ChangedFieldFilter(admin.SimpleListFilter):
 
 
 class SuggestedCategoryFilter(admin.SimpleListFilter):
-    title = "suggested category"
+    title = _("suggested category")
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
@@ -74,11 +75,11 @@ class SuggestedCategoryFilter(admin.SimpleListFilter):
 
 
 class OutcomeFilter(admin.SimpleListFilter):
-    title = "outcome"
+    title = _("outcome")
     parameter_name = "outcome"
 
     def lookups(self, request, model_admin):
-        return [("posted", "Posted"), ("abandoned", "Abandoned"), ("open", "Neither yet")]
+        return [("posted", _("Posted")), ("abandoned", _("Abandoned")), ("open", _("Neither yet"))]
 
     def queryset(self, request, queryset):
         posted, abandoned = analysis_posted_q(), analysis_abandoned_q()
@@ -92,11 +93,11 @@ class OutcomeFilter(admin.SimpleListFilter):
 
 
 class ReviewedFilter(admin.SimpleListFilter):
-    title = "reviewed"
+    title = _("reviewed")
     parameter_name = "reviewed"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Reviewed"), ("no", "Not reviewed")]
+        return [("yes", _("Reviewed")), ("no", _("Not reviewed"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":

@@ -10,10 +10,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.admin import llm_calls_table
 from ai_prefill.confidence import suggestion_values
-from ai_prefill.llm.schema import SUGGESTED_FIELDS
+from ai_prefill.llm.schema import SUGGESTED_FIELDS, SuggestedField
 from ai_prefill.models import Analysis
 from core.admin import ReadOnlyAdminMixin
 from evals.services import evalcase_create_from_analysis
@@ -29,8 +31,20 @@ from feedback.admin.filters import (
 from feedback.models import Correction, SuggestionReview, Vote
 from feedback.selectors import analysis_posted_values, outcome_for_analysis
 from feedback.services import corrected_fields, reviews_mark
+from marketplace.selectors import attribute_names
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+def _field_names(fields: list[str], *, category_slug: str | None) -> dict[str, str]:
+    """Each field as staff read it in their language: "title", "brand" ("titolo", "marca" in Italian)."""
+    details = attribute_names(
+        slugs=[name for name in fields if name not in SUGGESTED_FIELDS], category_slug=category_slug
+    )
+    return {
+        name: str(SuggestedField(name).label if name in SUGGESTED_FIELDS else details.get(name, name)).lower()
+        for name in fields
+    }
 
 
 def diff_pair(suggested: str, posted: str) -> tuple[SafeString, SafeString]:
@@ -93,13 +107,13 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["mark_reviewed", "add_to_eval_set", "export_csv"]
     list_per_page = 50
     fieldsets = [
-        ("Photo and suggestion", {"fields": ["photo_preview", "comparison"]}),
-        ("What the seller said and did", {"fields": ["vote_detail", "vote_history", "outcome_detail"]}),
+        (_("Photo and suggestion"), {"fields": ["photo_preview", "comparison"]}),
+        (_("What the seller said and did"), {"fields": ["vote_detail", "vote_history", "outcome_detail"]}),
         (
             "Model",
             {"fields": ["status", "model", "prompt_version", "provider", "api_style", "variant", "calls", "error"]},
         ),
-        ("Staff", {"fields": ["user", "created_at", "review_detail", "annotation_detail"]}),
+        (_("Staff"), {"fields": ["user", "created_at", "review_detail", "annotation_detail"]}),
     ]
     readonly_fields = [
         "photo_preview",
@@ -158,72 +172,80 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # --- The list ---------------------------------------------------------------------------------
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def thumbnail(self, analysis: Analysis) -> str:
         if analysis.photo is None:
             return "deleted"
         return format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', analysis.photo.thumbnail.url)
 
-    @admin.display(description="suggested title")
+    @admin.display(description=_("suggested title"))
     def suggested_title(self, analysis: Analysis) -> str:
         return (analysis.suggestion or {}).get("title", "—")
 
-    @admin.display(description="category")
+    @admin.display(description=_("category"))
     def suggested_category(self, analysis: Analysis) -> str:
         return (analysis.suggestion or {}).get("category", "—")
 
-    @admin.display(description="vote", ordering="current_vote")
+    @admin.display(description=_("vote"), ordering="current_vote")
     def vote_column(self, analysis: Analysis) -> str:
         return {"up": "👍", "down": "👎"}.get(analysis.current_vote, "—")
 
-    @admin.display(description="changed")
+    @admin.display(description=_("changed"))
     def changed_column(self, analysis: Analysis) -> str:
         return ", ".join(correction.field for correction in analysis.initial_changes) or "—"
 
-    @admin.display(description="outcome")
+    @admin.display(description=_("outcome"))
     def outcome_column(self, analysis: Analysis) -> str:
         if analysis.posted_at or analysis.listing_id:
             return "posted"
         return "abandoned" if analysis.abandoned_at else "—"
 
-    @admin.display(description="reviewed", boolean=True, ordering="reviewed_at")
+    @admin.display(description=_("reviewed"), boolean=True, ordering="reviewed_at")
     def reviewed_column(self, analysis: Analysis) -> bool:
         return analysis.reviewed_at is not None
 
     # --- The review screen ------------------------------------------------------------------------
 
-    @admin.display(description="photo")
+    @admin.display(description=_("photo"))
     def photo_preview(self, analysis: Analysis) -> str:
         if analysis.photo is None:
-            return "The photo was deleted with its listing."
+            return gettext("The photo was deleted with its listing.")
         return format_html(
-            '<a href="{}"><img src="{}" alt="The seller\'s photo" class="review-photo"></a>',
+            '<a href="{}"><img src="{}" alt="{}" class="review-photo"></a>',
             analysis.photo.image.url,
             analysis.photo.thumbnail.url,
+            gettext("The seller's photo"),
         )
 
-    @admin.display(description="suggested vs posted")
+    @admin.display(description=_("suggested vs posted"))
     def comparison(self, analysis: Analysis) -> str:
         suggestion = analysis.suggestion or {}
         posted = analysis_posted_values(analysis=analysis) or self._recorded_finals(analysis)
         if not suggestion:
-            return "No suggestion."
+            return gettext("No suggestion.")
         rows = []
         values = suggestion_values(suggestion)
         # The item details (prefill-v4 on) follow the fields, by slug; a None one the model said it could not see.
         for field in corrected_fields(suggestion, {name: "" for name in values}):
             value = values.get(field, "")
-            suggested_text, posted_text = ("(not visible)" if value is None else str(value)), posted.get(field)
+            suggested_text = gettext("(not visible)") if value is None else str(value)
+            posted_text = posted.get(field)
             if posted_text is None:
-                rows.append((field, suggested_text, "not posted"))
+                rows.append((field, suggested_text, gettext("not posted")))
             else:
                 rows.append((field, *diff_pair(suggested_text, posted_text)))
+        names = _field_names([field for field, *_values in rows], category_slug=suggestion.get("category"))
         body = format_html_join(
-            "", "<tr><th>{}</th><td class='review-text'>{}</td><td class='review-text'>{}</td></tr>", rows
+            "",
+            "<tr><th>{}</th><td class='review-text'>{}</td><td class='review-text'>{}</td></tr>",
+            ((names[field], *values) for field, *values in rows),
         )
         return format_html(
-            "<table class='review-compare'><thead><tr><th>field</th><th>suggested</th><th>posted</th></tr></thead>"
+            "<table class='review-compare'><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             "<tbody>{}</tbody></table>",
+            gettext("field"),
+            gettext("suggested"),
+            gettext("posted"),
             body,
         )
 
@@ -235,41 +257,44 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             finals[field] = final
         return finals
 
-    @admin.display(description="vote")
+    @admin.display(description=_("vote"))
     def vote_detail(self, analysis: Analysis) -> str:
         vote = Vote.objects.filter(analysis=analysis, replaced_at__isnull=True).first()
         if vote is None:
-            return "No vote."
+            return gettext("No vote.")
         return format_html(
-            "{} · reasons: {} · comment: {}",
-            vote.get_value_display(),
-            ", ".join(vote.reason_labels) or "none",
-            vote.comment or "none",
+            gettext("{vote} · reasons: {reasons} · comment: {comment}"),
+            vote=vote.get_value_display(),
+            reasons=", ".join(vote.reason_labels) or gettext("none"),
+            comment=vote.comment or gettext("none"),
         )
 
-    @admin.display(description="earlier votes")
+    @admin.display(description=_("earlier votes"))
     def vote_history(self, analysis: Analysis) -> str:
         earlier = Vote.objects.filter(analysis=analysis, replaced_at__isnull=False).order_by("created_at")
         lines = [
             (timezone.localtime(vote.created_at).strftime("%Y-%m-%d %H:%M"), vote.get_value_display(), vote.comment)
             for vote in earlier
         ]
-        return format_html_join("", "<div>{}: {} {}</div>", lines) or "None."
+        return format_html_join("", "<div>{}: {} {}</div>", lines) or gettext("None.")
 
-    @admin.display(description="outcome")
+    @admin.display(description=_("outcome"))
     def outcome_detail(self, analysis: Analysis) -> str:
         outcome = outcome_for_analysis(analysis=analysis)
         minutes = f"{outcome.seconds_to_post / 60:.1f} min" if outcome.seconds_to_post is not None else "—"
         return format_html(
-            "{} · time to post: {} · regenerated: {} · sold: {} · messages received: {}",
-            outcome.state,
-            minutes,
-            outcome.regenerate_count,
-            "yes" if outcome.sold else "no",
-            outcome.messages_received,
+            gettext(
+                "{state} · time to post: {minutes} · regenerated: {regenerated} · sold: {sold} · "
+                "messages received: {messages}"
+            ),
+            state=outcome.state,
+            minutes=minutes,
+            regenerated=outcome.regenerate_count,
+            sold=gettext("yes") if outcome.sold else gettext("no"),
+            messages=outcome.messages_received,
         )
 
-    @admin.display(description="model calls")
+    @admin.display(description=_("model calls"))
     def calls(self, analysis: Analysis) -> str:
         calls = analysis.llm_calls.order_by("attempt", "started_at")
         totals = calls.aggregate(
@@ -281,41 +306,51 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
         return llm_calls_table(calls, totals=totals)
 
-    @admin.display(description="error")
+    @admin.display(description=_("error"))
     def error(self, analysis: Analysis) -> str:
         if not analysis.error_type:
             return "—"
         return format_html("{}: {}", analysis.error_type, analysis.error_message)
 
-    @admin.display(description="reviewed")
+    @admin.display(description=_("reviewed"))
     def review_detail(self, analysis: Analysis) -> str:
         review = getattr(analysis, "review", None)
         if review is None or review.reviewed_at is None:
-            return "Not yet."
+            return gettext("Not yet.")
         return format_html(
-            "{} by {}", timezone.localtime(review.reviewed_at).strftime("%Y-%m-%d %H:%M"), review.reviewed_by or "?"
+            gettext("{when} by {who}"),
+            when=timezone.localtime(review.reviewed_at).strftime("%Y-%m-%d %H:%M"),
+            who=review.reviewed_by or "?",
         )
 
-    @admin.display(description="annotation")
+    @admin.display(description=_("annotation"))
     def annotation_detail(self, analysis: Analysis) -> str:
         annotation = getattr(analysis, "annotation", None)
         if annotation is None:
-            return "None."
+            return gettext("None.")
         wrong = format_html_join(
             ", ",
             "{} → {}",
             ((field, annotation.verdicts[field].get("value") or "?") for field in annotation.wrong_fields),
         )
-        return format_html("By {}: wrong {} {}", annotation.annotator or "?", wrong or "nothing", annotation.notes)
+        return format_html(
+            gettext("By {annotator}: wrong {fields} {notes}"),
+            annotator=annotation.annotator or "?",
+            fields=wrong or gettext("nothing"),
+            notes=annotation.notes,
+        )
 
     # --- Actions ----------------------------------------------------------------------------------
 
-    @admin.action(description="Mark as reviewed")
+    @admin.action(description=_("Mark as reviewed"))
     def mark_reviewed(self, request, queryset):
         count = reviews_mark(analysis_ids=list(queryset.values_list("pk", flat=True)), user=request.user)
-        self.message_user(request, f"Marked {count} suggestion(s) as reviewed.", messages.SUCCESS)
+        message = ngettext(
+            "Marked %(count)d suggestion as reviewed.", "Marked %(count)d suggestions as reviewed.", count
+        ) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Add to the evaluation set (expected values = what the seller posted)")
+    @admin.action(description=_("Add to the evaluation set (expected values = what the seller posted)"))
     def add_to_eval_set(self, request, queryset):
         added = skipped = 0
         for analysis in queryset.select_related("photo"):
@@ -323,12 +358,14 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 skipped += 1
             else:
                 added += 1
-        message = f"Added {added} evaluation case(s)."
+        message = ngettext("Added %(added)d evaluation case.", "Added %(added)d evaluation cases.", added) % {
+            "added": added
+        }
         if skipped:
-            message += f" Skipped {skipped}: not posted, or already in the set."
+            message += " " + gettext("Skipped %(skipped)d: not posted, or already in the set.") % {"skipped": skipped}
         self.message_user(request, message, messages.SUCCESS if added else messages.WARNING)
 
-    @admin.action(description="Export as CSV")
+    @admin.action(description=_("Export as CSV"))
     def export_csv(self, request, queryset):
         analyses = queryset.prefetch_related(
             Prefetch(

@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // The page loads /jsi18n/ first; without it the labels stay English.
+  var gettext = window.gettext || function (text) { return text; };
+
   var STATUS_COLOURS = { pending: "#9aa5b1", running: "#3b82f6", succeeded: "#16a34a", failed: "#dc2626" };
   var PALETTE = ["#dc2626", "#f59e0b", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#475569", "#ea580c"];
 
@@ -55,7 +58,8 @@
       data: {
         labels: data.activity.labels,
         datasets: statuses.map(function (status) {
-          return { label: status, data: data.activity.series[status], backgroundColor: STATUS_COLOURS[status] };
+          var name = data.activity.names[status] || status;
+          return { label: name, data: data.activity.series[status], backgroundColor: STATUS_COLOURS[status] };
         }),
       },
       options: {
@@ -80,7 +84,7 @@
     draw("chart-latency", {
       type: "line",
       data: { labels: data.latency.labels, datasets: lines(data.latency.series) },
-      options: { scales: { y: { beginAtZero: true, title: { display: true, text: "ms" } } } },
+      options: { scales: { y: { beginAtZero: true, title: { display: true, text: gettext("ms") } } } },
     });
 
     draw("chart-usage", {
@@ -88,21 +92,23 @@
       data: {
         labels: data.usage.labels,
         datasets: [
-          { label: "input tokens", data: data.usage.inputTokens, backgroundColor: "#93c5fd", stack: "tokens", yAxisID: "tokens" },
-          { label: "output tokens", data: data.usage.outputTokens, backgroundColor: "#3b82f6", stack: "tokens", yAxisID: "tokens" },
-          { label: "cost (USD)", data: data.usage.cost, type: "line", borderColor: "#f59e0b", backgroundColor: "#f59e0b", yAxisID: "cost" },
+          { label: gettext("input tokens"), data: data.usage.inputTokens, backgroundColor: "#93c5fd", stack: "tokens", yAxisID: "tokens" },
+          { label: gettext("output tokens"), data: data.usage.outputTokens, backgroundColor: "#3b82f6", stack: "tokens", yAxisID: "tokens" },
+          { label: gettext("cost (USD)"), data: data.usage.cost, type: "line", borderColor: "#f59e0b", backgroundColor: "#f59e0b", yAxisID: "cost" },
         ],
       },
       options: {
         scales: {
-          tokens: { position: "left", stacked: true, beginAtZero: true, title: { display: true, text: "tokens" } },
+          tokens: { position: "left", stacked: true, beginAtZero: true, title: { display: true, text: gettext("tokens") } },
           cost: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "USD" } },
           x: { stacked: true },
         },
       },
     });
 
-    var feedbackSeries = Object.assign({ "thumbs up": data.feedback.thumbsUp }, data.feedback.acceptance);
+    var feedbackSeries = {};
+    feedbackSeries[gettext("thumbs up")] = data.feedback.thumbsUp;
+    Object.assign(feedbackSeries, data.feedback.acceptance);
     draw("chart-feedback", {
       type: "line",
       data: { labels: data.feedback.labels, datasets: lines(feedbackSeries) },
