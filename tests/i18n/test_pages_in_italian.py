@@ -43,6 +43,11 @@ ALLOWED = {
     "English": "the language switcher names each language in itself, so Italians can find their way back",
     "Italiano": "idem",
 }
+# Attributes a program reads (htmx, the browser's number inputs and meters): a number there must not be written the
+# Italian way ("every 1,5s" is no trigger htmx knows, so the sell page would never poll).
+MACHINE_ATTRIBUTES = {"hx-trigger", "min", "max", "step", "low", "high", "optimum"}
+MACHINE_VALUE_TAGS = {"meter", "progress"}
+LOCALIZED_NUMBER = re.compile(r"\d[.,]\d{3}(?!\d)|\d,\d")
 # GET on these changes state or streams a file; they are asked for, but only checked for a 500.
 NOT_HTML = {"javascript-catalog", "openapi-json", "metrics"}
 
@@ -56,7 +61,8 @@ class World:
 
 
 @pytest.fixture
-def world(seeded_categories) -> World:
+def world(seeded_categories, settings) -> World:
+    settings.AI_STREAM = True  # the default (the suite turns it off): the sell page then polls every 0.25 s
     seller = UserFactory(username="seller", display_name="Sam Seller")
     buyer = UserFactory(username="buyer", display_name="Bea Buyer")
     staff = UserFactory(username="staff", is_staff=True, is_superuser=True)
@@ -69,6 +75,7 @@ def world(seeded_categories) -> World:
     report_create(listing=listing, reporter=buyer, reason="duplicate")
     api_token_create(user=seller, name="script")
     analysis = suggested_analysis(user=seller, language="it")
+    pending = suggested_analysis(user=seller, status="pending", language="it")  # its status partial polls
     vote_record(analysis=analysis, user=seller, value="down", reasons=["price_off"], comment="Troppo caro")
     token = seller.api_tokens.first()
     return World(
@@ -86,6 +93,7 @@ def world(seeded_categories) -> World:
             "search_id": search.pk,
             "rating_id": rating.pk,
             "analysis_id": analysis.pk,
+            "sell_status:analysis_id": pending.pk,
             "username": seller.username,
             "token_id": token.pk,
             "saved_search_unsubscribe:token": unsubscribe_token(search),
@@ -148,12 +156,17 @@ class _VisibleText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
+        self.machine_numbers: list[str] = []  # attributes whose number is written for people, not programs
         self._hidden = 0
 
     def handle_starttag(self, tag, attrs):
         if tag in {"script", "style", "template"}:
             self._hidden += 1
         values = dict(attrs)
+        for name, value in attrs:
+            machine = name in MACHINE_ATTRIBUTES or (name == "value" and tag in MACHINE_VALUE_TAGS)
+            if machine and value and LOCALIZED_NUMBER.search(value):
+                self.machine_numbers.append(f'<{tag} {name}="{value}">')
         self.texts += [value for name, value in attrs if value and name in READ_ATTRIBUTES]
         if tag == "input" and (values.get("type") or "").lower() in BUTTON_INPUTS and values.get("value"):
             self.texts.append(values["value"])
@@ -167,11 +180,19 @@ class _VisibleText(HTMLParser):
             self.texts.append(data)
 
 
-def visible_texts(html: str) -> list[str]:
+def _parsed(html: str) -> _VisibleText:
     parser = _VisibleText()
     parser.feed(html)
     parser.close()
-    return [text for text in (" ".join(text.split()) for text in parser.texts) if text]
+    return parser
+
+
+def visible_texts(html: str) -> list[str]:
+    return [text for text in (" ".join(text.split()) for text in _parsed(html).texts) if text]
+
+
+def localized_machine_numbers(html: str) -> list[str]:
+    return _parsed(html).machine_numbers
 
 
 def english_left(texts: list[str], catalogue: dict[str, set[str]]) -> list[str]:
@@ -183,6 +204,16 @@ def test_the_check_finds_english_the_catalogue_translates():
     html = """<title>Invia</title><button title="Send">Invia</button><p>OK</p><p> Skip </p>
               <script>var label = "Send";</script><input type="submit" value="Send"><img alt="OK">"""
     assert english_left(visible_texts(html), catalogue) == ["Send", "Skip"]
+
+
+def test_the_check_finds_numbers_written_for_people_where_programs_read_them():
+    html = """<div hx-trigger="every 1,5s"></div><div hx-trigger="every 1.5s"></div><meter value="0,8" max="1">
+              <input type="number" min="0" max="1.234,50" step="0.01"><p data-note="1,5">1,5 km</p>"""
+    assert localized_machine_numbers(html) == [
+        '<div hx-trigger="every 1,5s">',
+        '<meter value="0,8">',
+        '<input max="1.234,50">',
+    ]
 
 
 def test_the_italian_catalogue_is_compiled():
@@ -213,16 +244,21 @@ def test_every_page_in_each_language_has_no_english_left_from_our_catalogues(wor
                 if route.name in NOT_HTML or response.streaming or not content_type.startswith("text/html"):
                     continue
                 checked += 1
-                left = english_left(visible_texts(response.content.decode()), catalogue)
+                html = response.content.decode()
+                left = english_left(visible_texts(html), catalogue)
                 if left:
                     problems.append(f"{url} as {who}: " + " | ".join(left))
+                problems += [
+                    f"{url} as {who}: a number for a program written for people: {attribute}"
+                    for attribute in localized_machine_numbers(html)
+                ]
     assert checked > 100, f"Only {checked} HTML pages were checked; the route walk is missing pages."
     assert not problems, f"English left on pages in {language!r}, or an error:\n" + "\n".join(problems)
 
 
 def test_the_vote_widget_and_its_reasons_are_in_italian(world):
     """The widget comes back in place (htmx) or as a page (a plain post) when a vote is refused."""
-    analysis = world.seller.analyses.get()
+    analysis = world.seller.analyses.get(status="succeeded")
     client = Client(HTTP_ACCEPT_LANGUAGE="it")
     client.force_login(world.seller)
     url = reverse("feedback_public:vote", args=[analysis.pk])
@@ -243,7 +279,7 @@ def test_the_vote_widget_and_its_reasons_are_in_italian(world):
 
 
 def test_the_feedback_api_answers_in_italian(world):
-    analysis = world.seller.analyses.get()
+    analysis = world.seller.analyses.get(status="succeeded")
     client = Client(HTTP_ACCEPT_LANGUAGE="it")
     client.force_login(world.seller)
     catalogue = translations("it")
