@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from django import forms
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -72,7 +72,7 @@ def _value_field(name: str) -> forms.Field:
 
 
 def right_value_label(name: str) -> str:
-    return gettext("Right %(field)s") % {"field": name.lower()}
+    return capfirst(gettext("Right %(field)s") % {"field": name.lower()})
 
 
 class AnnotationForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,8 @@ COMMENT_MAX_LENGTH = 500
 
 def wrong_detail_label(name: str) -> str:
     """The thumbs-down reason for an item detail, from its translated name: "Wrong brand", "Marca sbagliata"."""
-    return gettext("Wrong %(detail)s") % {"detail": name.lower()}
+    # capfirst: a language may put the name first ("Colore non corrispondente").
+    return capfirst(gettext("Wrong %(detail)s") % {"detail": name.lower()})
 
 
 class Vote(models.Model):

@@ -31,6 +31,7 @@ from feedback.services import (
     vote_reasons_for,
     vote_record,
 )
+from marketplace.models import Category
 
 
 def _back(request) -> str:
@@ -86,6 +87,11 @@ def _annotation_page(request, *, analysis: Analysis | None, form: AnnotationForm
         suggestion, posted = analysis.suggestion or {}, analysis_posted_values(analysis=analysis)
         context["vote"] = vote_current(analysis=analysis, user=analysis.user)
         values = suggestion_values(suggestion)
+        # The categories by their name in the staff member's language, not their slug.
+        names = {category.slug: category.name_translated for category in Category.objects.all()}
+        for row_values in (values, posted):
+            if row_values.get("category") in names:
+                row_values["category"] = names[row_values["category"]]
         context["rows"] = [
             {
                 "verdict": verdict,
