@@ -1,7 +1,6 @@
-"""The analyses API: start one from a photo, then poll it for the suggestion."""
+"""The analyses API: start one from an item's photos, then poll it for the suggestion."""
 
 from ninja import File, Router, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from ai_prefill.schemas import AnalysisCreatedOut, AnalysisOut, ErrorOut
@@ -20,20 +19,13 @@ def _signed_out(request):
 @router.post(
     "/analyses",
     auth=api_auth,
-    response={202: AnalysisCreatedOut, 400: ErrorOut, 429: ErrorOut},
-    summary="Start an analysis of a photo",
+    response={202: AnalysisCreatedOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    summary="Start an analysis of an item's photos",
 )
-def create_analysis(request, image: File[UploadedFile]):
-    """Upload one photo (JPEG, PNG or WebP) as `image`; poll GET /api/analyses/{id} for the suggestion."""
-    sent = len(request.FILES.getlist("image"))
-    if sent > 1:
-        # Refused rather than analysing one of them and silently dropping the rest.
-        raise HttpError(
-            400,
-            f"Please send one photo as `image`; this request has {sent}. An analysis looks at one photo for now: "
-            "start one per photo, or add the other photos when you post the listing.",
-        )
-    analysis = analysis_start(user=request.auth, upload=image, session_key=request.session.session_key or "")
+def create_analysis(request, image: File[list[UploadedFile]]):
+    """Upload 1 to 8 photos of one item (JPEG, PNG or WebP), each as an `image` part, in the order the model should
+    see them (the first is the main one); poll GET /api/analyses/{id} for the suggestion."""
+    analysis = analysis_start(user=request.auth, uploads=image, session_key=request.session.session_key or "")
     return Status(202, analysis)
 
 

@@ -10,7 +10,7 @@ from marketplace.models import Listing, Photo
 
 
 class Analysis(models.Model):
-    """One photo sent to the pre-fill, and what came back."""
+    """The photos of one item sent to the pre-fill (1 to 8, in the seller's order), and what came back."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -23,8 +23,10 @@ class Analysis(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses", null=True, blank=True
     )
     session_key = models.CharField(max_length=40, blank=True)
-    # Deleting a listing deletes its photos; the analysis stays on as a record (metrics, costs) without it.
+    # The first of its photos (the main one); every photo, in order, is an AnalysisPhoto (analysis_photos).
+    # Deleting a listing deletes its photos; the analysis stays on as a record (metrics, costs) without them.
     photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, related_name="analyses", null=True, blank=True)
+    photos = models.ManyToManyField(Photo, through="AnalysisPhoto", related_name="analysed_in", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # What produced (or will produce) the suggestion; filled from the variant when the analysis starts.
     provider = models.CharField(max_length=20, blank=True)
@@ -78,6 +80,24 @@ class Analysis(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class AnalysisPhoto(models.Model):
+    """One of an analysis's photos and its place in the order the model was sent them (0 first)."""
+
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="analysis_photos")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["analysis", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["analysis", "position"], name="one_analysis_photo_per_position"),
+            models.UniqueConstraint(fields=["analysis", "photo"], name="one_position_per_analysis_photo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of analysis {self.analysis_id}"
 
 
 class LLMCallQuerySet(models.QuerySet):

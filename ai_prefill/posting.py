@@ -5,15 +5,17 @@ from collections.abc import Callable, Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
 from ai_prefill.models import Analysis
+from ai_prefill.services import analysis_photos
 from core.errors import DomainError, NotFound
 
 # Against the app arrows (feedback knows ai_prefill, not the reverse): the corrections must be written in
 # the listing's own transaction, and this is the one place that does it.
 from marketplace.models import Listing, Photo
-from marketplace.services.listings import ListingData, listing_create
+from marketplace.services.listings import ListingData, ListingInvalid, listing_create
 from marketplace.services.photos import photo_delete_files
 
 
@@ -38,17 +40,25 @@ def _posted_hooks_run(analysis_id: str) -> None:
 
 
 def listing_post_from_analysis(
-    *, seller, analysis_id, data: ListingData, uploads: Sequence = (), main_index: int = 0
+    *,
+    seller,
+    analysis_id,
+    data: ListingData,
+    uploads: Sequence = (),
+    main_index: int = 0,
+    photos: Sequence[Photo] | None = None,
 ) -> Listing:
-    """Create the listing with the analysed photo, link it to the analysis and record the posting facts.
+    """Create the listing with the analysed photos, link it to the analysis and record the posting facts.
 
-    One transaction: if anything fails (a bad extra photo, storage) there is no listing and no posting fact.
-    A failed or unfinished analysis still posts; it just has no suggestion to compare with.
+    The listing's photos are `photos` (the sell page's, in the seller's order; the seller's own, not in a listing)
+    or by default every photo of the analysis in its order, then the uploads. One transaction: if anything fails
+    (a bad extra photo, storage) there is no listing and no posting fact. A failed or unfinished analysis still
+    posts; it just has no suggestion to compare with.
     """
     try:
         analysis_uuid = uuid.UUID(str(analysis_id))
     except ValueError:
-        raise NotFound("We could not find that photo analysis.") from None
+        raise NotFound(_("We could not find that photo analysis.")) from None
     new_photos: list[Photo] = []
     try:
         with transaction.atomic():
@@ -61,13 +71,20 @@ def listing_post_from_analysis(
                 .first()
             )
             if analysis is None:
-                raise NotFound("We could not find that photo analysis.")
+                raise NotFound(_("We could not find that photo analysis."))
             if analysis.listing_id is not None:
-                raise AlreadyPosted("This photo has already been posted as a listing.")
+                raise AlreadyPosted(_("This photo has already been posted as a listing."))
+            existing = list(photos) if photos is not None else analysis_photos(analysis)
+            total = len(existing) + len(uploads)
+            if total and not 0 <= main_index < total:
+                raise ListingInvalid(
+                    _("main_image must be a photo's number, from 0 to %(last)d; it was %(given)d.")
+                    % {"last": total - 1, "given": main_index}
+                )
             listing = listing_create(
-                seller=seller, data=data, uploads=uploads, existing_photos=[analysis.photo], main_index=main_index
+                seller=seller, data=data, uploads=uploads, existing_photos=existing, main_index=main_index
             )
-            new_photos = list(listing.photos.exclude(pk=analysis.photo_id))
+            new_photos = list(listing.photos.exclude(pk__in=[photo.pk for photo in existing]))
             values = listing_values(listing)
             Analysis.objects.filter(pk=analysis.pk).update(
                 listing=listing, posted_at=timezone.now(), posted_values=values

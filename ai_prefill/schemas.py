@@ -4,6 +4,7 @@ from uuid import UUID
 
 from ninja import Schema
 
+from ai_prefill.confidence import SuggestionSplit, suggestion_split
 from ai_prefill.models import Analysis
 from ai_prefill.selectors import analysis_error
 
@@ -62,15 +63,48 @@ class AnalysisOut(Schema):
     suggestion: SuggestionOut | None
     # Also set on an unfinished analysis the seller should stop waiting for (see analysis_error).
     error: AnalysisErrorOut | None
+    # The suggestion as the sell page presents it (ai_prefill.confidence): null until it succeeded.
+    filled: dict[str, str] | None = None  # the values sure enough to fill their field, item details by slug
+    choices: dict[str, list[str]] | None = None  # below the field's threshold: offered, best first, never filled
+    not_visible: list[str] | None = None  # fields the model could not see in the photos
 
     @staticmethod
     def resolve_suggestion(analysis: Analysis) -> dict | None:
-        return analysis.suggestion if analysis.status == Analysis.Status.SUCCEEDED else None
+        return _suggestion(analysis)
+
+    @staticmethod
+    def resolve_filled(analysis: Analysis) -> dict | None:
+        split = _split(analysis)
+        return None if split is None else {name: str(value) for name, value in split.filled.items()}
+
+    @staticmethod
+    def resolve_choices(analysis: Analysis) -> dict | None:
+        split = _split(analysis)
+        return (
+            None
+            if split is None
+            else {name: [str(value) for value in values] for name, values in split.choices.items()}
+        )
+
+    @staticmethod
+    def resolve_not_visible(analysis: Analysis) -> list | None:
+        split = _split(analysis)
+        return None if split is None else list(split.not_visible)
 
     @staticmethod
     def resolve_error(analysis: Analysis) -> dict | None:
         error = analysis_error(analysis=analysis)
-        return None if error is None else {"type": error.type, "message": error.message}
+        return None if error is None else {"type": error.type, "message": str(error.message)}
+
+
+def _suggestion(analysis: Analysis) -> dict | None:
+    succeeded = analysis.status == Analysis.Status.SUCCEEDED and isinstance(analysis.suggestion, dict)
+    return analysis.suggestion if succeeded else None
+
+
+def _split(analysis: Analysis) -> SuggestionSplit | None:
+    suggestion = _suggestion(analysis)
+    return None if suggestion is None else suggestion_split(suggestion)
 
 
 class ErrorOut(Schema):

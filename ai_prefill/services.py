@@ -1,7 +1,8 @@
-"""The analysis lifecycle: from an uploaded photo to a stored suggestion, or a failure a seller can read."""
+"""The analysis lifecycle: from a seller's photos to a stored suggestion, or a failure a seller can read."""
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.comparables import comparables_apply
 from ai_prefill.images import photo_model_image
@@ -17,20 +19,20 @@ from ai_prefill.live import live_analysis
 from ai_prefill.llm import MAX_ATTEMPTS, ModelConfig, PrefillFailed, prefill_suggest
 from ai_prefill.llm.capabilities import ModelParamsInvalid
 from ai_prefill.llm.prompt import PromptVersionError
-from ai_prefill.models import Analysis
+from ai_prefill.models import Analysis, AnalysisPhoto
 from ai_prefill.rollout.selectors import analysis_model_config
 from ai_prefill.rollout.services import variant_assign
 from core.context import log_context
 from core.db import connection_release, through_database_outage
-from core.errors import DomainError, NotFound, RateLimited, sliding_window_wait
-from marketplace.models import User
+from core.errors import DomainError, NotFound, PhotoRejected, RateLimited, sliding_window_wait
+from marketplace.models import Photo, User
 from marketplace.services.photos import make_renditions, photo_create, photo_delete_files
 
 logger = logging.getLogger(__name__)
 
-QUEUE_UNAVAILABLE_MESSAGE = "We couldn't start the suggestion; please fill in the form yourself."
-TIMED_OUT_MESSAGE = "The suggestion took too long; please fill in the form yourself."
-INTERNAL_ERROR_MESSAGE = "Something went wrong on our side with the suggestion; please fill in the form yourself."
+QUEUE_UNAVAILABLE_MESSAGE = _("We couldn't start the suggestion; please fill in the form yourself.")
+TIMED_OUT_MESSAGE = _("The suggestion took too long; please fill in the form yourself.")
+INTERNAL_ERROR_MESSAGE = _("Something went wrong on our side with the suggestion; please fill in the form yourself.")
 
 # Time for everything around the model calls: loading and downscaling the photo, the database writes.
 _HOUSEKEEPING_SECONDS = 5
@@ -68,30 +70,118 @@ def seller_language() -> str:
     return active if active in known else settings.LANGUAGE_CODE
 
 
-def analysis_start(*, user: User, upload, session_key: str = "", language: str | None = None) -> Analysis:
-    """Store the photo, create a pending analysis and enqueue it once the transaction has committed.
+class TooManyPhotos(DomainError):
+    status_code = 400
+
+
+def analysis_photos(analysis: Analysis) -> list[Photo]:
+    """Every photo of the analysis still stored, in the order the model is (or was) sent them."""
+    photos = [row.photo for row in analysis.analysis_photos.select_related("photo").order_by("position")]
+    if not photos and analysis.photo is not None:
+        return [analysis.photo]  # a row made with its photo only (tests, admin): that photo is the whole set
+    return photos
+
+
+def _photos_check(*, user: User, photos: Sequence[Photo], count: int) -> None:
+    limit = settings.PHOTOS_PER_LISTING
+    if count == 0:
+        raise PhotoRejected(_("Please add at least one photo."))
+    if count > limit:
+        raise TooManyPhotos(
+            _("An item can have up to %(limit)d photos; these are %(count)d. Please leave out %(extra)d.")
+            % {"limit": limit, "count": count, "extra": count - limit}
+        )
+    for photo in photos:
+        if photo.owner_id != user.pk or photo.listing_id is not None:
+            raise NotFound(_("We could not find one of those photos. Please add it again."))
+
+
+def analysis_start(
+    *,
+    user: User,
+    uploads: Sequence = (),
+    photos: Sequence[Photo] = (),
+    session_key: str = "",
+    language: str | None = None,
+) -> Analysis:
+    """Store the uploads, create a pending analysis of `photos` then the uploads (1 to PHOTOS_PER_LISTING in all, in
+    that order) and enqueue it once the transaction has committed.
 
     The suggestion is asked in `language`, by default the active language (seller_language)."""
-    # Decoding is the slow part; it holds no lock and no transaction.
-    renditions = make_renditions(upload)
-    with transaction.atomic():
-        # One user's uploads queue up here, so parallel requests cannot slip past the limit together.
-        User.objects.select_for_update().filter(pk=user.pk).exists()
-        _check_rate_limit(user)
-        photo = photo_create(owner=user, renditions=renditions)
-        try:
-            analysis = Analysis.objects.create(
-                user=user,
-                session_key=session_key or "",
-                photo=photo,
-                language=language or seller_language(),
-                **_assigned_variant(user, session_key),
+    _photos_check(user=user, photos=photos, count=len(photos) + len(uploads))
+    # Decoding is the slow part; it holds no lock and no transaction. Every upload is checked before any is stored.
+    renditions = [_renditions(upload, number=number, of=len(uploads)) for number, upload in enumerate(uploads, 1)]
+    stored: list[Photo] = []
+    try:
+        with transaction.atomic():
+            # One user's uploads queue up here, so parallel requests cannot slip past the limit together.
+            User.objects.select_for_update().filter(pk=user.pk).exists()
+            _check_rate_limit(user)
+            for rendition in renditions:
+                stored.append(photo_create(owner=user, renditions=rendition))
+            analysis = _analysis_create(
+                user=user, session_key=session_key, photos=[*photos, *stored], language=language or seller_language()
             )
-        except Exception:
+            transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
+    except Exception:
+        for photo in stored:
             photo_delete_files(photo)
-            raise
-        transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
+        raise
     return analysis
+
+
+def _renditions(upload, *, number: int, of: int):
+    try:
+        return make_renditions(upload)
+    except PhotoRejected as error:
+        if of > 1:  # which of the photos it is, so the seller knows which one to replace
+            error.message = _("Photo %(number)d: %(reason)s") % {"number": number, "reason": error.message}
+            error.args = (error.message,)
+        raise
+
+
+def _analysis_create(*, user: User, session_key: str, photos: Sequence[Photo], language: str) -> Analysis:
+    analysis = Analysis.objects.create(
+        user=user,
+        session_key=session_key or "",
+        photo=photos[0],
+        language=language,
+        **_assigned_variant(user, session_key),
+    )
+    AnalysisPhoto.objects.bulk_create(
+        AnalysisPhoto(analysis=analysis, photo=photo, position=position) for position, photo in enumerate(photos)
+    )
+    return analysis
+
+
+def photo_store(*, user: User, upload) -> Photo:
+    """Store one photo the seller picked for an item not posted yet (the sell page uploads each as it is picked)."""
+    renditions = make_renditions(upload)
+    limit, window = settings.AI_ANALYSES_PER_HOUR * settings.PHOTOS_PER_LISTING, timedelta(hours=1)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).exists()
+        # Photos not in a listing cost storage and nobody sees them: as many an hour as the analyses allow.
+        recent = Photo.objects.filter(owner=user, listing=None, created_at__gte=timezone.now() - window)
+        counted = recent.aggregate(count=Count("id"), oldest=Min("created_at"))
+        if counted["count"] >= limit:
+            raise AnalysisRateLimited(
+                _("You have added %(limit)d photos in the last hour, which is the limit. Please try again later.")
+                % {"limit": limit},
+                retry_after_seconds=sliding_window_wait(counted["oldest"], window),
+            )
+        return photo_create(owner=user, renditions=renditions)
+
+
+def draft_photos_get(*, user: User, photo_ids: Sequence) -> list[Photo]:
+    """The seller's own photos not in a listing yet, in the order of `photo_ids`; NotFound for any other."""
+    try:
+        ids = [int(photo_id) for photo_id in photo_ids]
+    except (TypeError, ValueError):
+        raise NotFound(_("We could not find one of those photos. Please add it again.")) from None
+    found = Photo.objects.filter(pk__in=ids, owner=user, listing=None).in_bulk()
+    if len(set(ids)) != len(ids) or any(photo_id not in found for photo_id in ids):
+        raise NotFound(_("We could not find one of those photos. Please add it again."))
+    return [found[photo_id] for photo_id in ids]
 
 
 def _assigned_variant(user: User | None, session_key: str) -> dict:
@@ -110,8 +200,11 @@ def _check_rate_limit(user: User) -> None:
     counted = recent.aggregate(count=Count("id"), oldest=Min("created_at"))
     if counted["count"] >= limit:
         raise AnalysisRateLimited(
-            f"You have asked for {limit} photo suggestions in the last hour, which is the limit. "
-            "Please fill in the form yourself, or try again later.",
+            _(
+                "You have asked for %(limit)d photo suggestions in the last hour, which is the limit. "
+                "Please fill in the form yourself, or try again later."
+            )
+            % {"limit": limit},
             retry_after_seconds=sliding_window_wait(counted["oldest"], window),
         )
 
@@ -161,15 +254,18 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
         analysis = through_database_outage(
             lambda: Analysis.objects.select_related("photo").get(pk=analysis_id), what="reading the analysis"
         )
-        image_jpeg, image_ref = photo_model_image(analysis.photo)
+        photos = through_database_outage(lambda: analysis_photos(analysis), what="reading the analysis's photos")
+        if not photos:
+            raise PrefillFailed("photo_missing", "The analysis's photos are gone.")
+        images = [photo_model_image(photo) for photo in photos]
         # prefill_suggest lets go of this thread's database connection while it waits for the model; a streamed
         # answer publishes its completed fields for the sell page meanwhile (ai_prefill.live).
         with live_analysis(analysis_id=analysis_id):
             result = prefill_suggest(
-                image_jpeg=image_jpeg,
+                images=[image for image, _ref in images],
                 config=config,
                 analysis=analysis,
-                image_ref=image_ref,
+                image_refs=[ref for _image, ref in images],
                 language=analysis.language,
             )
         # After the model answered: comparable listings within a time budget; it never fails the analysis.
@@ -320,24 +416,23 @@ class AnalysisAlreadyPosted(DomainError):
 
 
 def analysis_regenerate(*, user: User, analysis_id: uuid.UUID | str, language: str | None = None) -> Analysis:
-    """Ask again about the same photo: a new pending analysis, counted against the rate limit, enqueued on commit;
+    """Ask again about the same photos: a new pending analysis, counted against the rate limit, enqueued on commit;
     in `language`, by default the active language (the seller may have switched since)."""
     with transaction.atomic():
         # The same lock as analysis_start, so uploads and regenerate clicks share one limit.
         User.objects.select_for_update().filter(pk=user.pk).exists()
         previous = Analysis.objects.select_related("photo").filter(pk=analysis_id, user=user).first()
-        if previous is None or previous.photo is None:
-            raise NotFound("We could not find that photo analysis.")
-        if previous.listing_id is not None or previous.photo.listing_id is not None:
-            raise AnalysisAlreadyPosted("This photo is already in a listing, so there is nothing to suggest again.")
+        photos = analysis_photos(previous) if previous is not None else []
+        if not photos:
+            raise NotFound(_("We could not find that photo analysis."))
+        if previous.listing_id is not None or any(photo.listing_id is not None for photo in photos):
+            raise AnalysisAlreadyPosted(
+                _("These photos are already in a listing, so there is nothing to suggest again.")
+            )
         _check_rate_limit(user)
         Analysis.objects.filter(pk=previous.pk).update(regenerate_count=F("regenerate_count") + 1)
-        analysis = Analysis.objects.create(
-            user=user,
-            session_key=previous.session_key,
-            photo=previous.photo,
-            language=language or seller_language(),
-            **_assigned_variant(user, previous.session_key),
+        analysis = _analysis_create(
+            user=user, session_key=previous.session_key, photos=photos, language=language or seller_language()
         )
         transaction.on_commit(lambda: analysis_enqueue(analysis_id=analysis.pk))
     return analysis

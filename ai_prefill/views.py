@@ -261,7 +261,7 @@ def sell_photo(request):
         try:
             analysis = analysis_start(
                 user=request.user,
-                upload=photo_form.cleaned_data["photo"],
+                uploads=[photo_form.cleaned_data["photo"]],
                 session_key=request.session.session_key or "",
             )
         except DomainError as error:

@@ -195,13 +195,9 @@ def _evaluate(*, run: EvalRun, case: EvalCase, config: ModelConfig) -> EvalResul
 
 
 def _suggest(*, images_jpeg: list[bytes], image_refs: list[str], language: str, config: ModelConfig) -> PrefillResult:
-    """The one place that knows prefill_suggest's signature.
-
-    It still takes one image and no language: until the several-photos and language changes of the model side
-    land, the model is sent the first photo only and asked in the prompt version's own language.
-    """
+    """Every photo of the case, in order, asked in the case's language: as the worker asks for a seller's photos."""
     return prefill_suggest(
-        image_jpeg=images_jpeg[0], config=config, image_ref=image_refs[0], purpose=LLMCall.Purpose.EVAL
+        images=images_jpeg, config=config, image_refs=image_refs, language=language, purpose=LLMCall.Purpose.EVAL
     )
 
 

@@ -4,10 +4,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 
 from ai_prefill.models import Analysis
 from ai_prefill.posting import listing_values
-from evals.models import EvalCase
+from ai_prefill.services import analysis_photos
+from evals.models import EvalCase, EvalCasePhoto
 from marketplace.models import Listing
 
 # Eval cases made from one posted price accept this much either side of it.
@@ -47,7 +49,7 @@ def evalcase_create(
     *, analysis: Analysis, source: str, dataset: str, values: dict, notes: str, attributes: dict | None = None
 ) -> EvalCase:
     """A case expecting the given values (the suggestion's terms) and item details, in the analysis's language,
-    with its own copy of the analysis's photo."""
+    with its own copies of the analysis's photos, in their order."""
     low, high = price_range(_price(values.get("price")))
     case = EvalCase(
         dataset=dataset,
@@ -64,13 +66,24 @@ def evalcase_create(
         source=source,
         source_analysis=analysis,
     )
-    # A copy of the bytes, not a reference: the listing's photo files go when the listing is deleted.
-    with analysis.photo.image.open("rb") as photo_file:
-        case.image.save("case.jpg", ContentFile(photo_file.read()), save=False)
+    # Copies of the bytes, not references: the listing's photo files go when the listing is deleted.
+    first, *others = analysis_photos(analysis)
+    saved_files = [case.image]
     try:
-        case.save()
+        with first.image.open("rb") as photo_file:
+            case.image.save("case.jpg", ContentFile(photo_file.read()), save=False)
+        with transaction.atomic():
+            case.save()
+            for position, photo in enumerate(others, start=1):
+                more = EvalCasePhoto(case=case, position=position)
+                saved_files.append(more.image)
+                with photo.image.open("rb") as photo_file:
+                    more.image.save("case.jpg", ContentFile(photo_file.read()), save=False)
+                more.save()
     except Exception:
-        case.image.delete(save=False)
+        for saved in saved_files:
+            if saved:
+                saved.delete(save=False)
         raise
     return case
 

@@ -187,10 +187,11 @@ def create_listing(
     images: File[list[UploadedFile]] = None,
 ):
     """Post a listing: multipart fields with 1 to 8 `images`, or the fields plus `analysis_id` (JSON, or multipart
-    with up to 7 more `images`) to reuse the analysed photo."""
+    with more `images`, up to 8 photos in all) to reuse the analysed photos, in their order."""
     uploads = images or []
-    photo_count = len(uploads) + (data.analysis_id is not None)
-    if photo_count and data.main_image >= photo_count:
+    # With analysis_id the poster checks main_image against the analysis's photos, which only it knows.
+    photo_count = len(uploads)
+    if data.analysis_id is None and photo_count and data.main_image >= photo_count:
         last = photo_count - 1
         raise ListingInvalid(f"main_image must be a photo's number, from 0 to {last}; it was {data.main_image}.")
     listing_data = ListingData(

@@ -250,11 +250,12 @@ class ListingCreateIn(Schema):
     main_image: int = Field(
         0,
         ge=0,
-        description="Which photo is the main one, counting from 0. With `analysis_id` the analysed photo is 0 "
-        "and the `images` follow it.",
+        description="Which photo is the main one, counting from 0. With `analysis_id` the analysed photos come "
+        "first, in their order, and the `images` follow them.",
     )
     analysis_id: UUID | None = Field(
-        None, description="Reuse the photo of your analysis (from POST /api/analyses) as this listing's photo."
+        None,
+        description="Reuse the photos of your analysis (from POST /api/analyses), in their order, as this listing's.",
     )
     place: Text = Field(
         "", max_length=120, description="A town from /api/places (id or name); by default your last listing's."

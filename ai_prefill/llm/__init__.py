@@ -1,7 +1,8 @@
 """How the pre-fill calls the model.
 
-`prefill_suggest(image_jpeg=..., config=default_model_config(), analysis=..., image_ref=...)` sends
-the model-ready photo (ai_prefill.images.prepare_model_image) with the config's prompt version (prompt.py:
+`prefill_suggest(images=[...], config=default_model_config(), analysis=..., image_refs=[...], language=...)`
+sends the model-ready photos of one item (ai_prefill.images.prepare_model_image; 1 to MAX_IMAGES, each its own
+image part at low detail, in the seller's order) with the config's prompt version (prompt.py:
 instructions, output schema and parameters from ai_prefill/prompts/) to the provider the config names;
 `model_config_for(model=..., prompt_version=...)` builds a config, the rest from settings:
 
@@ -20,16 +21,17 @@ timeouts and connection errors back off exponentially with jitter, at most MAX_A
 invalid JSON, schema-breaking answers and refusals are retried once, a truncated answer (output_truncated)
 once with twice the cap; auth and bad-request errors fail at once. Every attempt becomes an LLMCall row:
 tokens incl. cached and reasoning, cost (pricing.py: genai-prices, AI_PRICES; null when unknown), latency,
-status, error, raw output, and the request as sent with the image replaced by `image_ref`.
+status, error, raw output, and the request as sent with each image replaced by its `image_refs` entry.
 When nothing usable came back, PrefillFailed carries a machine-readable `error_type` and a
 `user_message` a seller can read.
 """
 
 from ai_prefill.llm.suggest import MAX_ATTEMPTS, default_model_config, model_config_for, prefill_suggest
-from ai_prefill.llm.types import ModelConfig, PrefillFailed, PrefillResult
+from ai_prefill.llm.types import MAX_IMAGES, ModelConfig, PrefillFailed, PrefillResult
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "MAX_IMAGES",
     "ModelConfig",
     "PrefillFailed",
     "PrefillResult",

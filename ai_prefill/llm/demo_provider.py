@@ -15,7 +15,7 @@ from PIL import Image
 
 from ai_prefill.confidence import CATEGORY_CANDIDATES_MAX
 from ai_prefill.llm.schema import SUGGESTED_FIELDS
-from ai_prefill.llm.types import Attempt, Taxonomy
+from ai_prefill.llm.types import Attempt, AttemptInput, Taxonomy
 
 SAMPLE_SIDE = 64
 _NEUTRAL_SATURATION = 0.18
@@ -26,14 +26,14 @@ SHAPES = ("square", "rectangular", "tall")
 COLOUR_ATTRIBUTE = "colour"
 
 
-def demo_attempt(*, image_jpeg: bytes, taxonomy: Taxonomy, language: str, image_ref: str) -> Attempt:
-    """A suggestion from the photo's dominant colour and shape."""
+def demo_attempt(sent_input: AttemptInput) -> Attempt:
+    """A suggestion from the first photo's dominant colour and shape (the seller's main photo shows the item)."""
     attempt = Attempt(started_at=timezone.now())
     started = time.monotonic()
-    features = photo_features(image_jpeg)
-    attempt.suggestion = demo_suggestion(features, taxonomy=taxonomy, language=language)
+    features = photo_features(sent_input.images[0])
+    attempt.suggestion = demo_suggestion(features, taxonomy=sent_input.taxonomy, language=sent_input.language)
     attempt.raw_output = json.dumps(attempt.suggestion)
-    attempt.request = {"provider": "demo", "image_ref": image_ref, "features": features}
+    attempt.request = {"provider": "demo", "image_refs": list(sent_input.image_refs), "features": features}
     attempt.latency_ms = round((time.monotonic() - started) * 1000)
     return attempt
 

@@ -7,6 +7,7 @@ so usage, the output text and a truncation are kept the same way in both API sty
 import base64
 import json
 import time
+from collections.abc import Iterator, Sequence
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from ai_prefill.llm.capabilities import wire_params
 from ai_prefill.llm.language import WrongLanguage, language_check
 from ai_prefill.llm.prompt import Prompt, user_text
 from ai_prefill.llm.schema import SuggestionInvalid
-from ai_prefill.llm.types import Attempt, ModelConfig, Taxonomy
+from ai_prefill.llm.types import Attempt, AttemptInput, ModelConfig, Taxonomy
 
 RAW_OUTPUT_MAX_CHARS = 20_000
 IMAGE_OMITTED = "(image omitted)"
@@ -45,12 +46,11 @@ def openai_client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
     return client
 
 
-def openai_attempt(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str, image_ref: str
-) -> Attempt:
+def openai_attempt(sent_input: AttemptInput) -> Attempt:
     """Ask the model once; the Attempt says what came back, or which error, and never raises for the API's faults."""
+    config, prompt, taxonomy, language = sent_input.config, sent_input.prompt, sent_input.taxonomy, sent_input.language
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
-    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, taxonomy=taxonomy, language=language)
+    request = request_kwargs(sent_input)
 
     attempt = Attempt(started_at=timezone.now())
     started = time.monotonic()
@@ -75,7 +75,7 @@ def openai_attempt(
         sent = attempt_failed(attempt, error, config=config) or sent
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
-        attempt.request = recorded_request(sent, image_ref)
+        attempt.request = recorded_request(sent, sent_input.image_refs)
     return attempt
 
 
@@ -124,28 +124,23 @@ def attempt_failed(attempt: Attempt, error: Exception, *, config: ModelConfig):
     return None
 
 
-def request_kwargs(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str = "en"
-) -> dict:
-    """The request for either API style: instructions (the taxonomy in the seller's language), the photo at low
-    detail, our strict schema, and the parameters the model accepts (capabilities.wire_params) under that API's
-    names. The streamed path adds stream=True to the same request (streaming.py)."""
+def request_kwargs(sent_input: AttemptInput) -> dict:
+    """The request for either API style: instructions (the taxonomy in the seller's language), every photo in
+    order as its own image part at low detail, our strict schema, and the parameters the model accepts
+    (capabilities.wire_params) under that API's names. The streamed path adds stream=True (streaming.py)."""
+    config, prompt, taxonomy = sent_input.config, sent_input.prompt, sent_input.taxonomy
     schema = prompt.output_json_schema(taxonomy)
-    instructions = prompt.render(taxonomy=taxonomy, language=language)
-    image_url = "data:image/jpeg;base64," + base64.b64encode(image_jpeg).decode("ascii")
+    instructions = prompt.render(taxonomy=taxonomy, language=sent_input.language)
+    image_urls = ["data:image/jpeg;base64," + base64.b64encode(image).decode("ascii") for image in sent_input.images]
+    text = user_text(len(image_urls))
     params = wire_params(model=config.model, api_style=config.api_style, params=config.params)
     if config.api_style == "chat":
+        images = [{"type": "image_url", "image_url": {"url": url, "detail": "low"}} for url in image_urls]
         return {
             "model": config.model,
             "messages": [
                 {"role": "system", "content": instructions},
-                {
-                    "role": "user",
-                    "content": [
-                        {"type": "text", "text": user_text(1)},
-                        {"type": "image_url", "image_url": {"url": image_url, "detail": "low"}},
-                    ],
-                },
+                {"role": "user", "content": [{"type": "text", "text": text}, *images]},
             ],
             "response_format": {
                 "type": "json_schema",
@@ -153,18 +148,11 @@ def request_kwargs(
             },
             **params,
         }
+    images = [{"type": "input_image", "image_url": url, "detail": "low"} for url in image_urls]
     return {
         "model": config.model,
         "instructions": instructions,
-        "input": [
-            {
-                "role": "user",
-                "content": [
-                    {"type": "input_text", "text": user_text(1)},
-                    {"type": "input_image", "image_url": image_url, "detail": "low"},
-                ],
-            }
-        ],
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": text}, *images]}],
         "text": {
             **params.pop("text", {}),
             "format": {"type": "json_schema", "name": SCHEMA_NAME, "schema": schema, "strict": True},
@@ -282,22 +270,23 @@ def validation_summary(error: pydantic.ValidationError) -> str:
     return "The answer breaks the schema: " + "; ".join(problems)
 
 
-def recorded_request(sent, image_ref: str) -> dict:
-    """The request body as it went over the wire, with every image replaced by a reference to the photo."""
+def recorded_request(sent, image_refs: Sequence[str]) -> dict:
+    """The request body as it went over the wire, with each image replaced by a reference to its photo, in order."""
     if sent is None:
-        return {"image_ref": image_ref}
+        return {"image_refs": list(image_refs)}
     try:
         body = json.loads(sent.content)
     except (ValueError, TypeError):
-        return {"image_ref": image_ref}
-    return _without_images(body, image_ref or IMAGE_OMITTED)
+        return {"image_refs": list(image_refs)}
+    return _without_images(body, iter(image_refs))
 
 
-def _without_images(value, image_ref: str):
+def _without_images(value, image_refs: Iterator[str]):
     if isinstance(value, dict):
-        return {key: _without_images(item, image_ref) for key, item in value.items()}
+        return {key: _without_images(item, image_refs) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_images(item, image_ref) for item in value]
+        return [_without_images(item, image_refs) for item in value]
     if isinstance(value, str) and value.startswith("data:"):
-        return image_ref
+        # Dicts and lists keep their order, so the n-th image met is the n-th photo sent.
+        return next(image_refs, "") or IMAGE_OMITTED
     return value

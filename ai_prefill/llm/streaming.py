@@ -38,7 +38,6 @@ from ai_prefill.llm.openai_provider import (
     request_kwargs,
     truncated_message,
 )
-from ai_prefill.llm.prompt import Prompt
 from ai_prefill.llm.schema import (
     ATTRIBUTE_VALUE_MAX_LENGTH,
     CONFIDENCE_LEVELS,
@@ -46,7 +45,7 @@ from ai_prefill.llm.schema import (
     SUGGESTED_FIELDS,
     SuggestionInvalid,
 )
-from ai_prefill.llm.types import Attempt, ModelConfig, Taxonomy
+from ai_prefill.llm.types import Attempt, AttemptInput, Taxonomy
 from marketplace.models import PRICE_MAX, TITLE_MAX_LENGTH, Condition
 
 STREAM_CUT_MESSAGE = "The answer's stream ended before it was complete."
@@ -130,12 +129,11 @@ def _checked(name: str, value: object, category_slugs: Sequence[str]) -> str | N
     return value if value in Condition.values else None
 
 
-def openai_stream_attempt(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str, image_ref: str
-) -> Attempt:
+def openai_stream_attempt(sent_input: AttemptInput) -> Attempt:
     """Ask the model once with a streamed answer; the Attempt is what openai_attempt would give for the same answer."""
+    config, prompt, taxonomy, language = sent_input.config, sent_input.prompt, sent_input.taxonomy, sent_input.language
     client = openai_client(settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, config.timeout_seconds)
-    request = request_kwargs(image_jpeg=image_jpeg, config=config, prompt=prompt, taxonomy=taxonomy, language=language)
+    request = request_kwargs(sent_input)
     # What the publisher is offered of the text so far.
     shown = partial(
         completed_fields, category_slugs=taxonomy.category_slugs, taxonomy=taxonomy if prompt.output == "v4" else None
@@ -181,7 +179,7 @@ def openai_stream_attempt(
         sent = attempt_failed(attempt, error, config=config) or sent
     finally:
         attempt.latency_ms = round((time.monotonic() - started) * 1000)
-        attempt.request = recorded_request(sent, image_ref)
+        attempt.request = recorded_request(sent, sent_input.image_refs)
     return attempt
 
 

@@ -4,6 +4,7 @@ import dataclasses
 import logging
 import random
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,12 +14,14 @@ from ai_prefill.llm.capabilities import params_for_model
 from ai_prefill.llm.demo_provider import demo_attempt
 from ai_prefill.llm.openai_provider import openai_attempt
 from ai_prefill.llm.pricing import cost_estimate
-from ai_prefill.llm.prompt import Prompt, PromptVersionError, current_prompt_version, prompt_get
+from ai_prefill.llm.prompt import PromptVersionError, current_prompt_version, prompt_get
 from ai_prefill.llm.streaming import openai_stream_attempt
 from ai_prefill.llm.types import (
+    MAX_IMAGES,
     OUTPUT_ERRORS,
     TRANSIENT_ERRORS,
     Attempt,
+    AttemptInput,
     AttributeSpec,
     ModelConfig,
     PrefillFailed,
@@ -99,19 +102,22 @@ def taxonomy_read(*, language: str) -> Taxonomy:
 
 def prefill_suggest(
     *,
-    image_jpeg: bytes,
+    images: Sequence[bytes],
     config: ModelConfig,
     analysis=None,
-    image_ref: str = "",
+    image_refs: Sequence[str] = (),
     purpose: str = "production",
     language: str = "en",
 ) -> PrefillResult:
-    """Ask the model for a suggestion, retrying per policy and recording one LLMCall per attempt, with its purpose
-    (LLMCall.Purpose: an evaluation run's calls never count in the production figures). From prefill-v4 on the text
-    is asked for in `language` (a code, "it") and an answer in another language is an output error.
+    """Ask the model for a suggestion from every photo of the item, in order (1 to MAX_IMAGES model-ready JPEGs,
+    each recorded as its `image_refs` entry), retrying per policy and recording one LLMCall per attempt, with its
+    purpose (LLMCall.Purpose: an evaluation run's calls never count in the production figures). From prefill-v4 on
+    the text is asked for in `language` (a code, "it") and an answer in another language is an output error.
 
     Raises PrefillFailed when no attempt gave a usable suggestion.
     """
+    if not 1 <= len(images) <= MAX_IMAGES:
+        raise ValueError(f"prefill_suggest takes 1 to {MAX_IMAGES} images, not {len(images)}.")
     taxonomy = through_database_outage(lambda: taxonomy_read(language=language), what="reading the categories")
     if not taxonomy.categories:
         raise PrefillFailed("no_categories", "There are no categories to suggest from.")
@@ -119,20 +125,21 @@ def prefill_suggest(
         prompt = prompt_get(config.prompt_version)
     except PromptVersionError as error:
         raise PrefillFailed("prompt_version", str(error)) from None
+    refs = tuple(image_refs) + ("",) * (len(images) - len(image_refs))
+    sent_input = AttemptInput(
+        images=tuple(images),
+        image_refs=refs[: len(images)],
+        config=config,
+        prompt=prompt,
+        taxonomy=taxonomy,
+        language=language,
+    )
     output_failures = 0
     call_ids: list[int] = []
     for number in range(1, MAX_ATTEMPTS + 1):
         connection_release()
-        attempt = _traced_attempt(
-            image_jpeg=image_jpeg,
-            config=config,
-            prompt=prompt,
-            taxonomy=taxonomy,
-            language=language,
-            image_ref=image_ref,
-            number=number,
-        )
-        call = _record(attempt, number=number, config=config, prompt=prompt, analysis=analysis, purpose=purpose)
+        attempt = _traced_attempt(sent_input, number=number)
+        call = _record(attempt, number=number, sent_input=sent_input, analysis=analysis, purpose=purpose)
         call_ids.append(call.pk)
         if attempt.suggestion is not None:
             return PrefillResult(suggestion=attempt.suggestion, attempts=number, call_ids=tuple(call_ids))
@@ -152,10 +159,12 @@ def prefill_suggest(
         if final:
             raise PrefillFailed(attempt.error_type, attempt.error_message, attempts=number, call_ids=tuple(call_ids))
         if attempt.error_type == "output_truncated":
+            config = sent_input.config
             cap = config.params.get("max_output_tokens") or settings.AI_MAX_OUTPUT_TOKENS
-            config = dataclasses.replace(
+            larger = dataclasses.replace(
                 config, params={**config.params, "max_output_tokens": cap * TRUNCATED_CAP_FACTOR}
             )
+            sent_input = dataclasses.replace(sent_input, config=larger)
         connection_release()
         time.sleep(retry_wait_seconds(attempt, number=number))
     raise AssertionError("unreachable: the last attempt returns or raises")
@@ -173,17 +182,9 @@ def retry_wait_seconds(attempt: Attempt, *, number: int) -> float:
     return wait
 
 
-def _traced_attempt(
-    *,
-    image_jpeg: bytes,
-    config: ModelConfig,
-    prompt: Prompt,
-    taxonomy: Taxonomy,
-    language: str,
-    image_ref: str,
-    number: int,
-) -> Attempt:
+def _traced_attempt(sent_input: AttemptInput, *, number: int) -> Attempt:
     """One attempt inside an OpenTelemetry span (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set)."""
+    config = sent_input.config
     with llm_span(
         provider=config.provider,
         request_model=config.model,
@@ -191,45 +192,31 @@ def _traced_attempt(
         attempt=number,
         prompt_version=config.prompt_version,
     ) as span:
-        attempt = _attempt(
-            image_jpeg=image_jpeg,
-            config=config,
-            prompt=prompt,
-            taxonomy=taxonomy,
-            language=language,
-            image_ref=image_ref,
-        )
+        attempt = _attempt(sent_input)
         span.record_response(input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens)
         if attempt.error_type:
             span.record_error(attempt.error_type, attempt.error_message[:200])
     return attempt
 
 
-def _attempt(
-    *, image_jpeg: bytes, config: ModelConfig, prompt: Prompt, taxonomy: Taxonomy, language: str, image_ref: str
-) -> Attempt:
+def _attempt(sent_input: AttemptInput) -> Attempt:
     started_at = timezone.now()
+    config = sent_input.config
     try:
         if config.provider == "demo":
-            return demo_attempt(image_jpeg=image_jpeg, taxonomy=taxonomy, language=language, image_ref=image_ref)
+            return demo_attempt(sent_input)
         provider_attempt = openai_stream_attempt if settings.AI_STREAM else openai_attempt
-        return provider_attempt(
-            image_jpeg=image_jpeg,
-            config=config,
-            prompt=prompt,
-            taxonomy=taxonomy,
-            language=language,
-            image_ref=image_ref,
-        )
+        return provider_attempt(sent_input)
     except Exception as error:
         # A bug of ours rather than the model's fault: still recorded, and the analysis still ends.
         logger.exception("The %s provider failed unexpectedly", config.provider)
-        attempt = Attempt(started_at=started_at, request={"image_ref": image_ref})
+        attempt = Attempt(started_at=started_at, request={"image_refs": list(sent_input.image_refs)})
         attempt.fail("internal_error", f"{type(error).__name__}: {error}")
         return attempt
 
 
-def _record(attempt: Attempt, *, number: int, config: ModelConfig, prompt: Prompt, analysis, purpose: str) -> LLMCall:
+def _record(attempt: Attempt, *, number: int, sent_input: AttemptInput, analysis, purpose: str) -> LLMCall:
+    config, prompt = sent_input.config, sent_input.prompt
     call = LLMCall(
         analysis=analysis,
         purpose=purpose,

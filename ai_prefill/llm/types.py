@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ai_prefill.llm.prompt import Prompt
 
 # Worth another try after a wait: the service was busy or unreachable.
 TRANSIENT_ERRORS = frozenset({"rate_limited", "server_error", "timeout", "connection_error"})
@@ -9,6 +13,9 @@ TRANSIENT_ERRORS = frozenset({"rate_limited", "server_error", "timeout", "connec
 # output_truncated is retried with a larger cap (suggest.TRUNCATED_CAP_FACTOR); wrong_language is text in another
 # language than the one asked for (ai_prefill.llm.language).
 OUTPUT_ERRORS = frozenset({"invalid_output", "schema_violation", "refusal", "output_truncated", "wrong_language"})
+
+# The photos of one analysis the model is sent, in the seller's order (settings.PHOTOS_PER_LISTING at most).
+MAX_IMAGES = 8
 
 _BUSY = "The suggestion service is busy right now. Please fill in the form yourself."
 _NO_SUGGESTION = "We couldn't suggest details for this photo. Please fill in the form yourself."
@@ -126,3 +133,16 @@ class Taxonomy:
                 else:
                     by_slug[spec.slug] = AttributeSpec(known.slug, known.name, (), known.hint)
         return tuple(by_slug.values())
+
+
+@dataclass(frozen=True)
+class AttemptInput:
+    """What one attempt sends: every photo in order (model-ready JPEGs) with what the call record says instead
+    of its bytes, the model config, the prompt version, the taxonomy and the language of the text."""
+
+    images: tuple[bytes, ...]
+    image_refs: tuple[str, ...]
+    config: ModelConfig
+    prompt: "Prompt"
+    taxonomy: Taxonomy
+    language: str = "en"

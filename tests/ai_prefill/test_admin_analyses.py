@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def failed_analysis(seller, fake_openai):
     fake_openai.script(["500", "ok"])
-    analysis = analysis_start(user=seller, upload=photo_upload())
+    analysis = analysis_start(user=seller, uploads=[photo_upload()])
     analysis_run(analysis_id=analysis.pk)
     fake_openai.script(["invalid_json", "invalid_json"])
-    failed = analysis_start(user=seller, upload=photo_upload())
+    failed = analysis_start(user=seller, uploads=[photo_upload()])
     analysis_run(analysis_id=failed.pk)
     return Analysis.objects.get(pk=failed.pk)
 

@@ -28,7 +28,7 @@ def other_connections() -> int:
 
 def test_no_connection_is_held_while_the_model_thinks(seller, fake_openai):
     require_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL=postgres://…)")
-    analysis = analysis_start(user=seller, upload=photo_upload())
+    analysis = analysis_start(user=seller, uploads=[photo_upload()])
     fake_openai.latency = 1.5
     worker = threading.Thread(target=analysis_run, kwargs={"analysis_id": analysis.pk})
 

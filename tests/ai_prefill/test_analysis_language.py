@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def start(user, **kwargs) -> Analysis:
-    return analysis_start(user=user, upload=photo_upload(data=jpeg_bytes(800, 600)), **kwargs)
+    return analysis_start(user=user, uploads=[photo_upload(data=jpeg_bytes(800, 600))], **kwargs)
 
 
 def test_it_records_the_active_language_of_the_request(seller):

@@ -32,7 +32,7 @@ ANALYZE = "ai_prefill.tasks.analyze_task"
 
 
 def start(user, **kwargs) -> Analysis:
-    return analysis_start(user=user, upload=photo_upload(data=jpeg_bytes(800, 600)), **kwargs)
+    return analysis_start(user=user, uploads=[photo_upload(data=jpeg_bytes(800, 600))], **kwargs)
 
 
 def closed_port() -> int:
@@ -89,7 +89,7 @@ def test_it_never_enqueues_when_the_transaction_rolls_back(seller, published_tas
 
 def test_it_rejects_a_file_that_is_not_a_photo_and_stores_nothing(seller, published_tasks):
     with pytest.raises(PhotoRejected, match="not a photo we can read"):
-        analysis_start(user=seller, upload=photo_upload(name="notes.jpg", data=b"just some text"))
+        analysis_start(user=seller, uploads=[photo_upload(name="notes.jpg", data=b"just some text")])
 
     assert not Analysis.objects.exists()
     assert not Photo.objects.exists()
@@ -171,7 +171,7 @@ def test_it_stores_the_suggestion_from_the_model(seller, fake_openai, published_
 
 
 def test_the_model_gets_the_medium_rendition_made_at_upload_without_the_photos_exif(seller, fake_openai):
-    analysis = analysis_start(user=seller, upload=photo_upload(data=photo_jpeg(6000, 4000, exif=gps_exif())))
+    analysis = analysis_start(user=seller, uploads=[photo_upload(data=photo_jpeg(6000, 4000, exif=gps_exif()))])
 
     analysis_run(analysis_id=analysis.pk)
 
@@ -187,7 +187,7 @@ def test_the_model_gets_the_medium_rendition_made_at_upload_without_the_photos_e
 
 
 def test_a_photo_stored_before_medium_renditions_is_downscaled_by_the_worker(seller, fake_openai):
-    analysis = analysis_start(user=seller, upload=photo_upload(data=photo_jpeg(6000, 4000, exif=gps_exif())))
+    analysis = analysis_start(user=seller, uploads=[photo_upload(data=photo_jpeg(6000, 4000, exif=gps_exif()))])
     analysis.photo.medium.delete(save=True)
 
     analysis_run(analysis_id=analysis.pk)

@@ -50,7 +50,7 @@ def _sold_chairs(prices=SOLD_PRICES, *, days_ago: int = 3) -> list[Listing]:
 
 def _analysed(user, fake_openai, answer=CHAIR) -> Analysis:
     fake_openai.answer = answer
-    analysis = analysis_start(user=user, upload=photo_upload())
+    analysis = analysis_start(user=user, uploads=[photo_upload()])
     analyze_task.apply(args=[str(analysis.pk)]).get()
     analysis.refresh_from_db()
     return analysis
@@ -136,7 +136,7 @@ def test_the_variants_own_flag_wins_over_the_setting(seller, fake_openai, settin
         prompt = PromptVersion.objects.order_by("id").first()
     Variant.objects.create(name="no-comparables", model="gpt-4o-mini", prompt_version=prompt, comparables=False)
     fake_openai.answer = CHAIR
-    analysis = analysis_start(user=seller, upload=photo_upload())
+    analysis = analysis_start(user=seller, uploads=[photo_upload()])
     Analysis.objects.filter(pk=analysis.pk).update(variant="no-comparables")
     analyze_task.apply(args=[str(analysis.pk)]).get()
     analysis.refresh_from_db()
@@ -180,7 +180,7 @@ def test_a_search_past_its_time_budget_is_skipped_and_the_suggestion_still_succe
             other.rollback()
 
     fake_openai.answer = CHAIR
-    analysis = analysis_start(user=seller, upload=photo_upload())  # storing a photo would wait for the lock
+    analysis = analysis_start(user=seller, uploads=[photo_upload()])  # storing a photo would wait for the lock
     holder = threading.Thread(target=hold_the_table)
     holder.start()
     try:

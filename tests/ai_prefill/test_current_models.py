@@ -29,7 +29,7 @@ def sent_bodies(server) -> list[dict]:
 
 
 def suggest(config=None):
-    return prefill_suggest(image_jpeg=prepare_model_image(photo_jpeg()), config=config or default_model_config())
+    return prefill_suggest(images=[prepare_model_image(photo_jpeg())], config=config or default_model_config())
 
 
 def test_an_analysis_on_gpt_6_luna_succeeds_and_records_tokens_and_cost_as_billed(fake_openai, luna):

@@ -36,7 +36,7 @@ def demo(settings):
 def suggest(width: int, height: int, color, language: str = "en") -> dict:
     image = prepare_model_image(photo_jpeg(width, height, color))
     config = default_model_config()
-    return prefill_suggest(image_jpeg=image, config=config, image_ref="photos/demo.jpg", language=language).suggestion
+    return prefill_suggest(images=[image], config=config, image_refs=["photos/demo.jpg"], language=language).suggestion
 
 
 def test_it_writes_no_text_into_any_field():
@@ -98,6 +98,6 @@ def test_it_records_a_free_call_like_the_models():
     assert (call.provider, call.model, call.attempt) == ("demo", "demo", 1)
     assert (call.input_tokens, call.output_tokens, call.cost) == (0, 0, Decimal(0))
     assert call.error_type == ""
-    assert call.request["image_ref"] == "photos/demo.jpg"
+    assert call.request["image_refs"] == ["photos/demo.jpg"]
     assert call.request["features"]["colour"] == "red"
     assert '"category_candidates"' in call.raw_output

@@ -29,10 +29,10 @@ def api_style(request, settings):
 
 def suggest(image: bytes | None = None, analysis=None):
     return prefill_suggest(
-        image_jpeg=image or prepare_model_image(photo_jpeg()),
+        images=[image or prepare_model_image(photo_jpeg())],
         config=default_model_config(),
         analysis=analysis,
-        image_ref=IMAGE_REF,
+        image_refs=[IMAGE_REF],
     )
 
 

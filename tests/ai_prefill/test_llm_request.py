@@ -28,9 +28,9 @@ def api_style(request, settings):
 
 def suggest(image: bytes | None = None, config: ModelConfig | None = None):
     return prefill_suggest(
-        image_jpeg=image or prepare_model_image(photo_jpeg()),
+        images=[image or prepare_model_image(photo_jpeg())],
         config=config or default_model_config(),
-        image_ref=IMAGE_REF,
+        image_refs=[IMAGE_REF],
     )
 
 

@@ -49,7 +49,7 @@ def first_category() -> str:
 
 
 def suggest():
-    return prefill_suggest(image_jpeg=photo_jpeg(), config=default_model_config(), image_ref=IMAGE_REF)
+    return prefill_suggest(images=[photo_jpeg()], config=default_model_config(), image_refs=[IMAGE_REF])
 
 
 class LiveWatcher:
@@ -117,11 +117,11 @@ def test_it_streams_the_request_and_returns_the_validated_suggestion(streaming, 
 def test_it_publishes_each_field_the_moment_the_stream_completes_it(streaming, api_style, seller):
     # About 40 deltas 20 ms apart: the watcher sees the fields arrive one by one.
     streaming.token_pace = 0.02
-    analysis = analysis_start(user=seller, upload=photo_upload(data=jpeg_bytes(800, 600)))
+    analysis = analysis_start(user=seller, uploads=[photo_upload(data=jpeg_bytes(800, 600))])
 
     with LiveWatcher(str(analysis.pk)) as watcher, live_analysis(analysis_id=analysis.pk):
         result = prefill_suggest(
-            image_jpeg=photo_jpeg(), config=default_model_config(), analysis=analysis, image_ref=IMAGE_REF
+            images=[photo_jpeg()], config=default_model_config(), analysis=analysis, image_refs=[IMAGE_REF]
         )
 
     assert len(watcher.seen) >= 3, watcher.seen
@@ -170,7 +170,7 @@ def test_a_streamed_answer_is_judged_as_a_whole_answer_is(streaming, api_style, 
 def test_only_the_validated_answer_is_stored_after_a_stream_that_broke_the_schema(streaming, seller):
     # The first answer's category is not one of ours; its other fields were shown, the retry's are stored.
     streaming.script(["bad_category", "ok"])
-    analysis = analysis_start(user=seller, upload=photo_upload(data=jpeg_bytes(800, 600)))
+    analysis = analysis_start(user=seller, uploads=[photo_upload(data=jpeg_bytes(800, 600))])
 
     with LiveWatcher(str(analysis.pk)) as watcher:
         analysis_run(analysis_id=analysis.pk)

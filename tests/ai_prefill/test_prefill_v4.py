@@ -44,9 +44,9 @@ def stream(request, settings):
 
 def suggest(language: str = "en", **config):
     return prefill_suggest(
-        image_jpeg=prepare_model_image(photo_jpeg()),
+        images=[prepare_model_image(photo_jpeg())],
         config=model_config_for(prompt_version=V4, **config),
-        image_ref="photos/x.jpg",
+        image_refs=["photos/x.jpg"],
         language=language,
     )
 
@@ -189,7 +189,7 @@ def test_earlier_versions_are_not_held_to_a_language(fake_openai):
     fake_openai.answer = {"title": "Tazza rossa", "description": "Usata poche volte, senza scheggiature."}
 
     result = prefill_suggest(
-        image_jpeg=prepare_model_image(photo_jpeg()),
+        images=[prepare_model_image(photo_jpeg())],
         config=model_config_for(prompt_version="prefill-v3"),
         language="en",
     )
@@ -302,7 +302,7 @@ def test_a_stream_publishes_the_categorys_attributes_and_confidence_as_the_sugge
     settings.AI_STREAM = True
     fake_openai.token_pace, fake_openai.stream_chunk_chars = 0.01, 16
     fake_openai.answer = {"category": "electronics", "attributes": {"brand": "Sony"}}
-    analysis = analysis_start(user=seller, upload=photo_upload(data=jpeg_bytes(800, 600)))
+    analysis = analysis_start(user=seller, uploads=[photo_upload(data=jpeg_bytes(800, 600))])
 
     with LiveWatcher(str(analysis.pk)) as watcher, live_analysis(analysis_id=analysis.pk):
         result = suggest(language="it")

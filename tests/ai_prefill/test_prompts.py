@@ -31,7 +31,7 @@ def instructions_sent(body: dict) -> str:
 
 
 def suggest_with(config: ModelConfig):
-    return prefill_suggest(image_jpeg=prepare_model_image(photo_jpeg()), config=config, image_ref="photos/x.jpg")
+    return prefill_suggest(images=[prepare_model_image(photo_jpeg())], config=config, image_refs=["photos/x.jpg"])
 
 
 # Registration

@@ -32,7 +32,7 @@ def candidate():
 
 
 def upload(user) -> Analysis:
-    return analysis_start(user=user, upload=photo_upload(data=jpeg_bytes(320, 240)))
+    return analysis_start(user=user, uploads=[photo_upload(data=jpeg_bytes(320, 240))])
 
 
 def shares(arms, salt: str, units: list[str]) -> dict[str, float]:

@@ -558,7 +558,7 @@ def test_regenerate_refuses_an_analysis_already_posted(seller_client, seller):
     response = seller_client.post(regenerate_url(previous), **HTMX)
 
     assert response.status_code == 409
-    assert "This photo is already in a listing" in text(response)
+    assert "These photos are already in a listing" in text(response)
     assert Analysis.objects.count() == 1
 
 

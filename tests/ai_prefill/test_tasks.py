@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def analysis(seller):
-    return analysis_start(user=seller, upload=photo_upload())
+    return analysis_start(user=seller, uploads=[photo_upload()])
 
 
 def test_the_task_message_is_json_with_the_id_only(analysis, published_tasks):

@@ -130,7 +130,7 @@ def test_an_italian_seller_gets_an_italian_suggestion_with_attributes(
     with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, loglevel="WARNING"):
         # The seller's active language, as the request's LocaleMiddleware sets it.
         with translation.override("it"):
-            analysis = analysis_start(user=seller, upload=photo_upload(data=jpeg_bytes(1200, 900)))
+            analysis = analysis_start(user=seller, uploads=[photo_upload(data=jpeg_bytes(1200, 900))])
         wait_for(lambda: finished(analysis.pk), seconds=30, what="the worker to finish the analysis")
 
     body = client.get(f"/api/analyses/{analysis.pk}").json()
@@ -211,7 +211,7 @@ def test_an_analysis_survives_a_worker_killed_mid_call(seller, redis_broker, fak
     environment = _worker_environment(redis_broker, fake_openai, tmp_path)
     log_path = tmp_path / "workers.log"
     fake_openai.latency = 1.5  # the first call is in flight long enough to be cut off
-    analysis = analysis_start(user=seller, upload=photo_upload())  # no test transaction: enqueued now
+    analysis = analysis_start(user=seller, uploads=[photo_upload()])  # no test transaction: enqueued now
 
     workers = [_start_worker_process(pool, environment, log_path)]
     try:

@@ -182,7 +182,7 @@ def test_celery_keeps_the_django_logging_configuration():
 @pytest.mark.django_db
 def test_a_model_call_leaves_no_http_client_line(fake_openai, log_lines):
     """Each model call is an LLMCall row; the SDK's HTTP client would add an INFO line per request as well."""
-    prefill_suggest(image_jpeg=photo_jpeg(), config=default_model_config(), image_ref="photos/x.jpg")
+    prefill_suggest(images=[photo_jpeg()], config=default_model_config(), image_refs=["photos/x.jpg"])
 
     assert len(fake_openai.requests) == 1
     assert LLMCall.objects.count() == 1

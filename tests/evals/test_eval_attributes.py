@@ -120,10 +120,6 @@ def test_expected_details_are_scored_even_when_the_prompt_asks_for_none(fake_ope
     assert report["runs"][0]["attribute_accuracy_by_slug"] == {"author": 0.0, "brand": 0.0, "colour": 0.0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prefill_suggest on main takes one image: evals.runner._suggest sends the first until it takes a list",
-)
 def test_the_model_is_sent_every_photo_of_a_case_in_order(fake_openai, dataset_dir):
     fake_openai.answer = {"title": "Headphones", "category": "electronics", "price": 40}
 

@@ -50,7 +50,7 @@ def dashboard_figures(client) -> dict:
 def test_an_eval_run_leaves_the_production_figures_unchanged(client, settings, seller, staff, fake_openai):
     settings.DEBUG = True  # /metrics without a token
     settings.AI_DAILY_BUDGET = 0.000001  # any production spend passes it
-    analysis = analysis_start(user=seller, upload=photo_upload(data=jpeg_bytes(320, 240)))
+    analysis = analysis_start(user=seller, uploads=[photo_upload(data=jpeg_bytes(320, 240))])
     analysis_run(analysis_id=analysis.pk)
     client.force_login(staff)
     before = (metric_samples(client), dashboard_figures(client), [a.key for a in alerts_due(now=timezone.now())])

@@ -10,10 +10,13 @@ from django.utils import timezone
 from PIL import Image
 
 from ai_prefill.models import Analysis
+from ai_prefill.posting import listing_post_from_analysis
+from ai_prefill.services import analysis_start
 from evals.demo import DEMO_CASES
 from evals.models import EvalCase
 from marketplace.models import Category
-from tests.factories import UserFactory, category, suggested_analysis
+from marketplace.services.listings import ListingData
+from tests.factories import UserFactory, category, jpeg_bytes, photo_upload, suggested_analysis
 from tests.feedback.helpers import post_from_suggestion
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +92,22 @@ def test_a_case_from_production_expects_the_posted_details_in_the_analysis_langu
 
     case = EvalCase.objects.get(source_analysis=analysis)
     assert (case.expected_attributes, case.language) == ({"brand": "Sony", "colour": "black"}, "it")
+
+
+def test_a_case_from_production_copies_every_photo_of_the_analysis_in_order(seller):
+    colours = [(220, 30, 30), (30, 200, 40), (30, 40, 220)]
+    uploads = [photo_upload(data=jpeg_bytes(320, 240, color=colour)) for colour in colours]
+    analysis = analysis_start(user=seller, uploads=uploads)
+    values = {"title": "Wired headphones", "description": "", "category": category("electronics")}
+    listing_post_from_analysis(
+        seller=seller, analysis_id=analysis.pk, data=ListingData(**values, price=Decimal("20"), condition="good")
+    )
+
+    evalset("from-production", "--dataset", "prod")
+
+    case = EvalCase.objects.get(source_analysis=analysis)
+    centres = []
+    for photo in case.photos:
+        with Image.open(photo) as image:
+            centres.append(image.convert("RGB").getpixel((image.width // 2, image.height // 2)))
+    assert [max(range(3), key=lambda channel: centre[channel]) for centre in centres] == [0, 1, 2]

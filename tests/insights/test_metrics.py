@@ -29,7 +29,7 @@ def samples(response) -> dict[tuple[str, tuple], float]:
 
 
 def start(user) -> Analysis:
-    return analysis_start(user=user, upload=photo_upload(data=jpeg_bytes(320, 240)))
+    return analysis_start(user=user, uploads=[photo_upload(data=jpeg_bytes(320, 240))])
 
 
 def test_it_reports_real_analyses_llm_calls_tokens_and_cost(client, settings, seller, fake_openai, published_tasks):
