@@ -1,58 +1,52 @@
-"""The sell page's forms: the photo that starts an analysis, and the listing posted from it (or by hand)."""
+"""The sell page's forms: one picked photo (uploaded as soon as it is picked), and the listing posted with them."""
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import ListingFieldsForm, MultipleFileInput, PhotosField
 
-PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
+# Phones offer their camera for image/*; the server still takes only JPEG, PNG and WebP (and says so).
+PHOTO_ACCEPT = "image/*"
 
 
 class PhotoForm(forms.Form):
-    """One photo to analyse. Only its presence is checked here; analysis_start checks its content."""
+    """One photo for the page. Only its presence is checked here; photo_store checks its content."""
 
     photo = forms.FileField(
-        label="Photo",
+        label=_("Photo"),
         error_messages={
-            "required": "Please pick a photo.",
-            "empty": "The file is empty. Please pick a photo.",
-            "invalid": "Please pick a photo.",
+            "required": _("Please pick a photo."),
+            "empty": _("The file is empty. Please pick a photo."),
+            "invalid": _("Please pick a photo."),
         },
     )
 
 
 class SellForm(ListingFieldsForm):
-    """The listing's fields and its photos: 1 to 8 uploads, or the analysed photo plus up to 7 more."""
+    """The listing's fields and the photos not uploaded yet (without JavaScript): with the page's draft photos,
+    1 to 8 in all."""
 
     photos = PhotosField(
-        label="Photos",
+        label=_("Add photos"),
         required=False,
-        widget=MultipleFileInput(attrs={"aria-describedby": "id_photos_helptext", "accept": PHOTO_ACCEPT}),
-    )
-    main_photo = forms.TypedChoiceField(
-        label="Main photo",
-        coerce=int,
-        initial=0,
-        required=False,
-        empty_value=0,
-        help_text="The one shown first, in search results.",
-        error_messages={"invalid_choice": "Please pick which photo is the main one."},
+        widget=MultipleFileInput(
+            attrs={
+                "aria-describedby": "id_photos_helptext",
+                "accept": PHOTO_ACCEPT,
+                "form": "sell-form",
+                "class": "photo-drop-input",
+            }
+        ),
     )
 
-    def __init__(self, *args, analysed_photo: bool = False, **kwargs) -> None:
+    def __init__(self, *args, draft_count: int = 0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.analysed_photo = analysed_photo
-        limit = settings.PHOTOS_PER_LISTING
-        self.fields["photos"].maximum = limit - 1 if analysed_photo else limit
-        if analysed_photo:
-            self.fields["photos"].label = "More photos"
-        choices = [(index, f"Photo {index + 1}") for index in range(limit)]
-        if analysed_photo:
-            choices[0] = (0, "Photo 1 (the analysed one)")
-        self.fields["main_photo"].choices = choices
+        self.draft_count = draft_count
+        self.fields["photos"].maximum = max(settings.PHOTOS_PER_LISTING - draft_count, 0)
 
     def clean(self) -> dict:
         data = super().clean()
-        if not self.analysed_photo and not data.get("photos") and "photos" not in self.errors:
-            self.add_error("photos", "Please add at least one photo.")
+        if not self.draft_count and not data.get("photos") and "photos" not in self.errors:
+            self.add_error("photos", _("Please add at least one photo."))
         return data

@@ -33,9 +33,10 @@ pytestmark = pytest.mark.django_db
 
 SELL = reverse("ai_prefill:sell")
 PHOTO = reverse("ai_prefill:sell_photo")
+ANALYSE = reverse("ai_prefill:sell_analyse")
 HTMX = {"HTTP_HX_REQUEST": "true"}
 FAILED = "We couldn't suggest details this time — please fill in the form yourself."
-QUEUE_DOWN = "Our suggestion service is down right now, so please fill in the form yourself — your photo is kept."
+QUEUE_DOWN = "Our suggestion service is down right now, so please fill in the form yourself — your photos are kept."
 
 
 def status_url(analysis, shown: str = "") -> str:
@@ -65,6 +66,11 @@ def field_value(page: str, name: str) -> str:
     raise AssertionError(f"no field {name} on the page")
 
 
+def analysed(analysis) -> dict:
+    """What the page's form carries for an analysis: its id, and its photos in order (hidden photo_ids)."""
+    return {"analysis_id": str(analysis.pk), "photo_ids": [analysis.photo_id]}
+
+
 def suggested_fields(page: str) -> set[str]:
     return set(re.findall(r'class="field[^"]*is-suggested[^"]*" id="field-(\w+)"', page))
 
@@ -84,15 +90,17 @@ def stranger_client(client, db):
 # ---------- The empty page ----------
 
 
-def test_the_page_starts_with_the_photo_and_the_form_is_already_there(seller_client):
+def test_the_page_has_one_photo_picker_and_the_form_is_already_there(seller_client):
     page = seller_client.get(SELL).content.decode()
 
-    assert f'action="{PHOTO}"' in page
-    picker = re.search(r'<input type="file" name="photo" id="id_photo"[^>]*>', page).group(0)
-    assert 'accept="image/jpeg,image/png,image/webp"' in picker and "capture" not in picker
-    camera = re.search(r'<input type="file" name="photo" id="id_photo_camera"[^>]*>', page).group(0)
-    assert 'capture="environment"' in camera
-    assert ">Analyse photo</button>" in page
+    pickers = re.findall(r'<input type="file"[^>]*>', page)
+    assert len(pickers) == 1
+    assert 'name="photos"' in pickers[0] and "multiple" in pickers[0] and 'accept="image/*"' in pickers[0]
+    assert 'form="sell-form"' in pickers[0] and "capture" not in pickers[0]  # the phone offers camera or gallery
+    assert f'data-upload-url="{PHOTO}"' in page
+    assert ">Analyse photos</button>" in page  # without JavaScript
+    assert "Update suggestions with the new photo" in page  # shown by the script once a photo is added
+    assert "main_photo" not in page  # the first photo is the main one
     for name in ("title", "description", "category", "price", "condition"):
         assert f'id="id_{name}"' in page and f'id="field-{name}"' in page
     assert field_value(page, "analysis_id") == ""
@@ -111,61 +119,122 @@ def test_enter_in_a_field_publishes_rather_than_pressing_another_button(seller_c
     assert page.index(buttons[0]) < page.index('id="sell-form"')
 
 
-# ---------- Uploading the photo ----------
+# ---------- The photos ----------
 
 
-def test_picking_a_photo_starts_a_pending_analysis_enqueued_on_commit(
+def photo_ids_on(page: str) -> list[int]:
+    return [int(photo_id) for photo_id in re.findall(r'name="photo_ids" value="(\d+)"', page)]
+
+
+def stored_photo(client, colour=(200, 60, 40)) -> int:
+    response = client.post(PHOTO, {"photo": photo_upload(data=jpeg_bytes(640, 480, color=colour))}, **HTMX)
+    assert response.status_code == 200, response.content
+    (photo_id,) = photo_ids_on(response.content.decode())
+    return photo_id
+
+
+def test_each_picked_photo_is_stored_at_once_and_comes_back_as_a_thumbnail(seller_client, seller):
+    response = seller_client.post(PHOTO, {"photo": photo_upload(data=jpeg_bytes(640, 480))}, **HTMX)
+
+    assert response.status_code == 200
+    photo = Photo.objects.get()
+    assert (photo.owner, photo.listing) == (seller, None)
+    page = response.content.decode()
+    assert photo_ids_on(page) == [photo.pk] and photo.thumbnail.url in page
+    for action in ("earlier", "later", "remove"):
+        assert f'value="{action}:{photo.pk}"' in page  # buttons, so the keyboard and pages without JavaScript work
+    assert not Analysis.objects.exists()  # the analysis starts once the picked photos are up
+
+
+def test_the_analysis_starts_over_every_photo_in_the_order_on_the_page(
     seller_client, seller, published_tasks, django_capture_on_commit_callbacks
 ):
+    first, second, third = (stored_photo(seller_client) for _ in range(3))
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = seller_client.post(PHOTO, {"photo": photo_upload(data=jpeg_bytes(640, 480))}, **HTMX)
+        response = seller_client.post(ANALYSE, {"photo_ids": [third, first, second]}, **HTMX)
 
     assert response.status_code == 200
     analysis = Analysis.objects.get()
-    assert (analysis.user, analysis.status, analysis.photo.owner, analysis.photo.listing) == (
-        seller,
-        "pending",
-        seller,
-        None,
-    )
+    assert [row.photo_id for row in analysis.analysis_photos.order_by("position")] == [third, first, second]
+    assert analysis.photo_id == third and analysis.status == "pending"
     assert published_tasks() == [("ai_prefill.tasks.analyze_task", [str(analysis.pk)])]
     page = response.content.decode()
     assert f'value="{analysis.pk}" hx-swap-oob="true"' in page  # the listing form's hidden analysis_id
-    assert analysis.photo.thumbnail.url in page
     assert f'hx-get="{status_url(analysis, "pending")}&amp;fields=0" hx-trigger="every 1s"' in page
-    assert "Photo uploaded." in text(response)
+    assert "Photos uploaded." in text(response)
 
 
-def test_without_javascript_the_photo_redirects_to_the_page_with_its_analysis(seller_client):
-    response = seller_client.post(PHOTO, {"photo": photo_upload()})
+def test_an_analysis_of_someone_elses_photo_is_refused(seller_client, seller):
+    other = UserFactory(username="other")
+    theirs = suggested_analysis(user=other).photo_id
 
+    response = seller_client.post(ANALYSE, {"photo_ids": [stored_photo(seller_client), theirs]}, **HTMX)
+
+    assert response.status_code == 404
+    assert "We could not find one of those photos." in text(response)
+    assert Analysis.objects.filter(user=seller).count() == 0
+
+
+def test_nine_photos_are_refused_with_a_sentence(seller_client, seller):
+    photo_ids = [stored_photo(seller_client) for _ in range(9)]
+
+    response = seller_client.post(ANALYSE, {"photo_ids": photo_ids}, **HTMX)
+
+    assert response.status_code == 400
+    assert "An item can have up to 8 photos; these are 9. Please leave out 1." in text(response)
+    assert not Analysis.objects.exists()
+
+
+def test_without_javascript_the_picked_files_are_analysed_and_what_was_typed_stays(seller_client, seller):
+    form = {
+        **listing_form_data(),
+        "intent": "analyse",
+        "photos": [photo_upload(data=jpeg_bytes(640, 480, color=colour)) for colour in ((200, 0, 0), (0, 200, 0))],
+    }
+
+    response = seller_client.post(SELL, form)
+
+    assert response.status_code == 200
     analysis = Analysis.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == f"{SELL}?analysis={analysis.pk}"
-    page = seller_client.get(response["Location"]).content.decode()
+    page = response.content.decode()
     assert field_value(page, "analysis_id") == str(analysis.pk)
-    assert analysis.photo.thumbnail.url in page
+    assert photo_ids_on(page) == [row.photo_id for row in analysis.analysis_photos.order_by("position")]
+    assert len(photo_ids_on(page)) == 2
+    assert field_value(page, "title") == "Road bike" and field_value(page, "price") == "250"
     assert 'name="intent" value="refresh"' in page  # "Check again", for pages without polling
-    assert field_value(page, "title") == ""
 
 
 @pytest.mark.parametrize("case", list(bad_photo_files()))
-@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
-def test_a_bad_photo_is_refused_with_a_sentence_and_no_analysis(seller_client, case, headers):
+def test_a_bad_photo_is_refused_with_a_sentence_and_nothing_stored(seller_client, case):
     name, data, content_type, sentence = bad_photo_files()[case]
 
-    response = seller_client.post(PHOTO, {"photo": SimpleUploadedFile(name, data, content_type)}, **headers)
+    response = seller_client.post(PHOTO, {"photo": SimpleUploadedFile(name, data, content_type)}, **HTMX)
 
-    assert response.status_code == (422 if headers else 400)
+    assert response.status_code == 422
     assert sentence in text(response)
-    assert 'id="id_photo"' in response.content.decode()  # the picker again, to try another
+    assert 'class="photo-item photo-item-refused" role="alert"' in response.content.decode()
+    assert not Photo.objects.exists() and not stored_media_files()
+
+
+@pytest.mark.parametrize("case", list(bad_photo_files()))
+def test_without_javascript_a_bad_photo_is_refused_and_nothing_typed_is_lost(seller_client, case):
+    name, data, content_type, sentence = bad_photo_files()[case]
+    form = {**listing_form_data(), "intent": "analyse", "photos": [SimpleUploadedFile(name, data, content_type)]}
+
+    response = seller_client.post(SELL, form)
+
+    assert response.status_code == 400
+    assert sentence in text(response)
+    page = response.content.decode()
+    assert field_value(page, "title") == "Road bike" and 'id="id_photos"' in page
     assert not Analysis.objects.exists() and not Photo.objects.exists() and not stored_media_files()
 
 
 def test_no_photo_at_all_is_refused_with_a_sentence(seller_client):
-    response = seller_client.post(PHOTO, {})
+    response = seller_client.post(PHOTO, {}, **HTMX)
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Please pick a photo." in text(response)
 
 
@@ -173,20 +242,32 @@ def test_the_hourly_limit_answers_429_and_leaves_the_manual_form(seller_client, 
     settings.AI_ANALYSES_PER_HOUR = 1
     suggested_analysis(user=seller)
 
-    response = seller_client.post(PHOTO, {"photo": photo_upload()})
+    response = seller_client.post(SELL, {**listing_form_data(), "intent": "analyse", "photos": [photo_upload()]})
 
     assert response.status_code == 429
     assert 3500 < int(response["Retry-After"]) <= 3600  # the one analysis of the last hour leaves it in an hour
     assert "which is the limit. Please fill in the form yourself" in text(response)
-    assert 'name="title"' in response.content.decode()
+    assert field_value(response.content.decode(), "title") == "Road bike"
     assert Analysis.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_broker_that_is_down_keeps_the_photo_and_says_so(seller_client, celery_broker):
-    celery_broker(f"redis://127.0.0.1:{closed_port()}/5", {"socket_connect_timeout": 1})
+def test_photos_beyond_the_hourly_allowance_are_refused_with_429(seller_client, settings):
+    settings.AI_ANALYSES_PER_HOUR = 1
+    for _ in range(8):
+        stored_photo(seller_client)
 
-    response = seller_client.post(PHOTO, {"photo": photo_upload()}, **HTMX)  # no test transaction: publishes now
+    response = seller_client.post(PHOTO, {"photo": photo_upload()}, **HTMX)
+
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "You have added 8 photos in the last hour, which is the limit." in text(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_keeps_the_photos_and_says_so(seller_client, celery_broker):
+    celery_broker(f"redis://127.0.0.1:{closed_port()}/5", {"socket_connect_timeout": 1})
+    photo_id = stored_photo(seller_client)
+
+    response = seller_client.post(ANALYSE, {"photo_ids": [photo_id]}, **HTMX)  # no test transaction: publishes now
 
     assert response.status_code == 200
     analysis = Analysis.objects.get()
@@ -196,19 +277,16 @@ def test_a_broker_that_is_down_keeps_the_photo_and_says_so(seller_client, celery
     assert QUEUE_DOWN in text(seller_client.get(status_url(analysis)))
 
 
-def test_using_a_different_photo_keeps_what_was_typed(seller_client, seller):
-    analysis = suggested_analysis(user=seller)
+def test_without_javascript_photos_move_and_go_keeping_what_was_typed(seller_client, seller):
+    first, second, third = (stored_photo(seller_client) for _ in range(3))
+    form = {**listing_form_data(), "photo_ids": [first, second, third]}
 
-    form = {**listing_form_data(), "analysis_id": str(analysis.pk), "intent": "change_photo"}
-    response = seller_client.post(SELL, form)
+    moved = seller_client.post(SELL, {**form, "intent": f"earlier:{third}"}).content.decode()
+    removed = seller_client.post(SELL, {**form, "intent": f"remove:{first}"}).content.decode()
 
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert field_value(page, "analysis_id") == "" and 'id="id_photo"' in page
-    assert field_value(page, "title") == "Road bike" and field_value(page, "price") == "250"
-    picker = seller_client.get(PHOTO, **HTMX).content.decode()
-    assert 'id="id_photo"' in picker and 'id="id_analysis_id" value="" hx-swap-oob="true"' in picker
-    assert seller_client.get(PHOTO)["Location"] == SELL
+    assert photo_ids_on(moved) == [first, third, second]
+    assert photo_ids_on(removed) == [second, third]
+    assert field_value(moved, "title") == "Road bike" and field_value(removed, "price") == "250"
 
 
 # ---------- Progress ----------
@@ -221,9 +299,15 @@ def _age(analysis: Analysis, seconds: float) -> None:
 @pytest.mark.parametrize(
     ("status", "fields", "age", "sentence", "polls"),
     [
-        ("pending", {}, 0, "Photo uploaded. The analysis starts in a moment", "every 1s"),
-        ("running", {}, 0, "Analysing your photo…", "every 1s"),
-        ("succeeded", {}, 0, "Done: we filled in the empty fields with suggestions.", None),
+        ("pending", {}, 0, "Photos uploaded. The analysis starts in a moment", "every 1s"),
+        ("running", {}, 0, "Analysing your photos…", "every 1s"),
+        (
+            "succeeded",
+            {},
+            0,
+            "Done: we filled in the empty fields we are sure about, and offer choices where we are not.",
+            None,
+        ),
         ("failed", {"error_type": "timeout", "error_message": "The suggestion took too long."}, 0, FAILED, None),
         ("pending", {"enqueue_failed_at": timezone.now()}, 0, QUEUE_DOWN, "every 5s"),
         ("running", {}, "past the budget", FAILED, "every 5s"),
@@ -269,13 +353,14 @@ def test_the_status_answers_204_while_nothing_changed(seller_client, seller):
 
 def test_demo_suggestions_are_labelled_as_such(seller_client, seller, settings):
     settings.AI_PROVIDER = "demo"
-    response = seller_client.post(PHOTO, {"photo": photo_upload(data=jpeg_bytes(300, 200, color=(20, 60, 200)))})
+    photo_id = stored_photo(seller_client, colour=(20, 60, 200))
+    seller_client.post(ANALYSE, {"photo_ids": [photo_id]}, **HTMX)
     analysis = Analysis.objects.get()
 
     analyze_task.apply(args=[str(analysis.pk)])
 
-    page = text(seller_client.get(response["Location"]))
-    assert "Done: we filled in the empty fields with demo suggestions." in page
+    page = text(seller_client.get(f"{SELL}?analysis={analysis.pk}"))
+    assert "Done: we filled in what the demo could tell." in page
     assert "Demo suggestions:" in page
     analysis.refresh_from_db()
     # The demo writes no text for the seller to publish unedited: the title is theirs to type.
@@ -294,7 +379,7 @@ def test_nobody_but_the_owner_sees_or_uses_an_analysis(stranger_client, seller, 
         assert stranger_client.get(status_url(analysis)).status_code == 404
         assert stranger_client.get(f"{SELL}?analysis={analysis.pk}").status_code == 404
         assert stranger_client.post(regenerate_url(analysis), **HTMX).status_code == 404
-        posted = stranger_client.post(SELL, {**listing_form_data(), "analysis_id": str(analysis.pk)})
+        posted = stranger_client.post(SELL, {**listing_form_data(), **analysed(analysis)})
         assert posted.status_code == 404
     assert stranger_client.get(f"{SELL}?analysis=not-a-uuid").status_code == 404
     assert stranger_client.get(status_url(Analysis(pk=uuid.uuid4()))).status_code == 404
@@ -328,7 +413,7 @@ def test_check_again_fills_only_the_fields_left_empty(seller_client, seller):
     analysis = suggested_analysis(user=seller)
     typed = {"title": "My grandfather's headphones", "description": "", "category": "", "price": "", "condition": ""}
 
-    response = seller_client.post(SELL, {**typed, "analysis_id": str(analysis.pk), "intent": "refresh"})
+    response = seller_client.post(SELL, {**typed, **analysed(analysis), "intent": "refresh"})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -343,13 +428,13 @@ def test_check_again_while_pending_keeps_everything_typed(seller_client, seller)
     analysis = suggested_analysis(user=seller, status="running")
 
     response = seller_client.post(
-        SELL, {**listing_form_data(description=""), "analysis_id": str(analysis.pk), "intent": "refresh"}
+        SELL, {**listing_form_data(description=""), **analysed(analysis), "intent": "refresh"}
     )
 
     page = response.content.decode()
     assert field_value(page, "title") == "Road bike" and field_value(page, "description") == ""
     assert field_value(page, "analysis_id") == str(analysis.pk)
-    assert "Analysing your photo…" in text(response)
+    assert "Analysing your photos…" in text(response)
 
 
 def test_model_output_is_shown_escaped_never_as_markup(seller_client, seller, fake_openai):
@@ -357,18 +442,19 @@ def test_model_output_is_shown_escaped_never_as_markup(seller_client, seller, fa
         "title": "<script>alert('t')</script>",
         "description": '<img src=x onerror="alert(1)"> and </textarea><b>bold</b>',
     }
-    response = seller_client.post(PHOTO, {"photo": photo_upload()})
+    seller_client.post(ANALYSE, {"photo_ids": [stored_photo(seller_client)]}, **HTMX)
     analysis = Analysis.objects.get()
+    page_url = f"{SELL}?analysis={analysis.pk}"
 
     analyze_task.apply(args=[str(analysis.pk)])
 
     analysis.refresh_from_db()
     assert analysis.status == "succeeded" and analysis.suggestion["title"] == "<script>alert('t')</script>"
-    for page in (seller_client.get(status_url(analysis)), seller_client.get(response["Location"])):
+    for page in (seller_client.get(status_url(analysis)), seller_client.get(page_url)):
         raw = page.content.decode()
         assert "<script>alert" not in raw and "<img src=x" not in raw and "<b>bold" not in raw
         assert "\\u003Cscript\\u003Ealert" in raw  # the JSON for the page's script
-    page = seller_client.get(response["Location"]).content.decode()
+    page = seller_client.get(page_url).content.decode()
     assert field_value(page, "title") == "<script>alert('t')</script>"
     assert "&lt;/textarea&gt;&lt;b&gt;bold" in page
 
@@ -381,7 +467,7 @@ def test_posting_with_the_analysis_uses_its_photo_without_a_second_upload(seller
     files_before = stored_media_files()
 
     with committed_and_worked():
-        response = seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk)})
+        response = seller_client.post(SELL, {**SUGGESTION, **analysed(analysis)})
 
     listing = Listing.objects.get()
     assert response.status_code == 302 and response["Location"] == listing.get_absolute_url()
@@ -397,9 +483,7 @@ def test_what_the_seller_typed_is_posted_never_the_suggestion(seller_client, sel
     analysis = suggested_analysis(user=seller)
 
     with committed_and_worked():
-        seller_client.post(
-            SELL, {**SUGGESTION, "title": "Studio headphones", "price": "35", "analysis_id": str(analysis.pk)}
-        )
+        seller_client.post(SELL, {**SUGGESTION, "title": "Studio headphones", "price": "35", **analysed(analysis)})
 
     listing = Listing.objects.get()
     assert (listing.title, str(listing.price), listing.description) == (
@@ -414,7 +498,7 @@ def test_what_the_seller_typed_is_posted_never_the_suggestion(seller_client, sel
 def test_an_emptied_field_is_refused_not_filled_from_the_suggestion(seller_client, seller):
     analysis = suggested_analysis(user=seller)
 
-    response = seller_client.post(SELL, {**SUGGESTION, "title": "", "analysis_id": str(analysis.pk)})
+    response = seller_client.post(SELL, {**SUGGESTION, "title": "", **analysed(analysis)})
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -423,22 +507,25 @@ def test_an_emptied_field_is_refused_not_filled_from_the_suggestion(seller_clien
     assert not Listing.objects.exists()
 
 
-def test_more_photos_go_after_the_analysed_one_and_any_can_be_main(seller_client, seller):
+def test_the_listing_gets_the_pages_photos_in_their_order_the_first_one_main(seller_client, seller):
     analysis = suggested_analysis(user=seller)
-    extras = [photo_upload(data=jpeg_bytes(90, 60)), photo_upload(data=jpeg_bytes(60, 90))]
+    added = [stored_photo(seller_client), stored_photo(seller_client)]
+    order = [added[1], analysis.photo_id, added[0]]
 
-    seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk), "photos": extras, "main_photo": "2"})
+    with committed_and_worked():
+        response = seller_client.post(SELL, {**SUGGESTION, **analysed(analysis), "photo_ids": order})
 
+    assert response.status_code == 302
     photos = list(Listing.objects.get().photos.order_by("position"))
-    assert [photo.pk == analysis.photo_id for photo in photos] == [True, False, False]
-    assert [photo.is_main for photo in photos] == [False, False, True]
+    assert [photo.pk for photo in photos] == order
+    assert [photo.is_main for photo in photos] == [True, False, False]
 
 
-def test_the_analysed_photo_counts_toward_the_eight(seller_client, seller):
+def test_the_pages_photos_count_toward_the_eight(seller_client, seller):
     analysis = suggested_analysis(user=seller)
     extras = [photo_upload() for _ in range(8)]
 
-    response = seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk), "photos": extras})
+    response = seller_client.post(SELL, {**SUGGESTION, **analysed(analysis), "photos": extras})
 
     assert response.status_code == 400
     assert "Please pick at most 7 photos (you picked 8)." in text(response)
@@ -450,7 +537,7 @@ def test_a_failed_analysis_still_posts_by_hand_with_its_photo(seller_client, sel
 
     page = text(seller_client.get(f"{SELL}?analysis={analysis.pk}"))
     assert FAILED in page
-    response = seller_client.post(SELL, {**listing_form_data(), "analysis_id": str(analysis.pk)})
+    response = seller_client.post(SELL, {**listing_form_data(), **analysed(analysis)})
 
     listing = Listing.objects.get()
     assert response.status_code == 302
@@ -468,7 +555,7 @@ def test_without_an_analysis_the_photos_in_the_form_post_the_listing(seller_clie
 def test_a_rejected_post_keeps_what_was_typed_and_the_analysed_photo(seller_client, seller):
     analysis = suggested_analysis(user=seller)
 
-    response = seller_client.post(SELL, {**listing_form_data(price="-5"), "analysis_id": str(analysis.pk)})
+    response = seller_client.post(SELL, {**listing_form_data(price="-5"), **analysed(analysis)})
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -477,13 +564,13 @@ def test_a_rejected_post_keeps_what_was_typed_and_the_analysed_photo(seller_clie
         assert field_value(page, name) == value
     assert field_value(page, "analysis_id") == str(analysis.pk)
     assert analysis.photo.thumbnail.url in page
-    assert "Please pick your photos again" not in text(response)  # no extra photos were chosen
+    assert "Please pick your new photos again" not in text(response)  # no extra photos were chosen
     assert not Listing.objects.exists() and Photo.objects.get().listing is None
 
 
 def test_a_second_publish_click_lands_on_the_listing_made_by_the_first(seller_client, seller):
     analysis = suggested_analysis(user=seller)
-    data = {**SUGGESTION, "analysis_id": str(analysis.pk)}
+    data = {**SUGGESTION, **analysed(analysis)}
 
     first = seller_client.post(SELL, data)
     second = seller_client.post(SELL, data)
@@ -494,11 +581,11 @@ def test_a_second_publish_click_lands_on_the_listing_made_by_the_first(seller_cl
 
 def test_going_back_to_a_posted_analysis_points_to_its_listing(seller_client, seller):
     analysis = suggested_analysis(user=seller)
-    seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(analysis.pk)})
+    seller_client.post(SELL, {**SUGGESTION, **analysed(analysis)})
 
     page = seller_client.get(f"{SELL}?analysis={analysis.pk}").content.decode()
 
-    assert "That photo is already in your listing" in page
+    assert "Those photos are already in your listing" in page
     assert Listing.objects.get().get_absolute_url() in page
     assert field_value(page, "analysis_id") == "" and field_value(page, "title") == ""
 
@@ -553,7 +640,7 @@ def test_regenerate_counts_against_the_hourly_limit(seller_client, seller, setti
 
 def test_regenerate_refuses_an_analysis_already_posted(seller_client, seller):
     previous = suggested_analysis(user=seller)
-    seller_client.post(SELL, {**SUGGESTION, "analysis_id": str(previous.pk)})
+    seller_client.post(SELL, {**SUGGESTION, **analysed(previous)})
 
     response = seller_client.post(regenerate_url(previous), **HTMX)
 
@@ -621,3 +708,26 @@ def test_the_script_is_given_only_the_values_sure_enough_to_fill_their_field(sel
         "condition": "good",
         "material": "ceramic",
     }
+    # The unsure values are choices beside their fields, not filled: the category's candidates, the brand.
+    assert field_value(page, "category") == "" and field_value(page, "brand") == ""
+    category_choices = re.findall(r'name="intent" value="choose:category:([\w-]+)"', page)
+    assert category_choices == ["home-garden", "other"]
+    assert re.findall(r'name="intent" value="choose:brand:(\w+)"', page) == ["Acme"]
+    assert "Home &amp; Garden?" in page
+
+
+def test_without_javascript_a_tapped_choice_fills_its_field_marked_suggested(seller_client, seller, settings):
+    settings.AI_FILL_THRESHOLD, settings.AI_FILL_THRESHOLDS = "medium", {}
+    suggestion = {
+        **SUGGESTION,
+        "confidence": {"title": "high", "description": "high", "category": "low", "price": "high", "condition": "high"},
+        "category_candidates": ["electronics", "toys-kids"],
+    }
+    analysis = suggested_analysis(user=seller, suggestion=suggestion)
+    form = {**SUGGESTION, "category": "", **analysed(analysis), "intent": "choose:category:toys-kids"}
+
+    page = seller_client.post(SELL, form).content.decode()
+
+    assert field_value(page, "category") == "toys-kids"
+    assert "category" in suggested_fields(page)
+    assert field_value(page, "title") == SUGGESTION["title"]

@@ -66,9 +66,15 @@ SURFACES = [
     Surface(
         "POST /api/listings", lambda seller: "/api/listings", lambda files: {**FIELDS, "images": files}, 400, 201, True
     ),
+    # The sell page without JavaScript: "Analyse photos" stores the picked files and starts the analysis.
     Surface(
-        "photo-first /sell/photo/", lambda seller: reverse("ai_prefill:sell_photo"), lambda f: {"photo": f}, 400, 302
+        "sell page: analyse photos",
+        lambda seller: reverse("ai_prefill:sell"),
+        lambda files: {**FIELDS, "photos": files, "intent": "analyse"},
+        400,
+        200,
     ),
+    # With JavaScript each picked photo is sent on its own as soon as it is picked.
     Surface(
         "photo-first /sell/photo/ with htmx",
         lambda seller: reverse("ai_prefill:sell_photo"),

@@ -43,7 +43,7 @@ def posted(client, seller, fake_openai, published_tasks, django_capture_on_commi
     fake_openai.answer = HOSTILE
     client.force_login(seller)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("ai_prefill:sell_photo"), {"photo": photo_upload()})
+        client.post(reverse("ai_prefill:sell"), {"photos": [photo_upload()], "intent": "analyse"})
     for _name, args in published_tasks():
         analyze_task.apply(args=args)
     analysis = Analysis.objects.get()
@@ -66,7 +66,13 @@ def test_the_sell_page_shows_the_suggestion_as_text(client, posted):
 def test_a_listing_posted_from_it_and_every_staff_screen_show_it_as_text(client, seller, staff, posted):
     suggestion = posted.suggestion
     response = client.post(
-        reverse("ai_prefill:sell"), {**suggestion, "price": str(suggestion["price"]), "analysis_id": str(posted.pk)}
+        reverse("ai_prefill:sell"),
+        {
+            **suggestion,
+            "price": str(suggestion["price"]),
+            "analysis_id": str(posted.pk),
+            "photo_ids": [posted.photo_id],
+        },
     )
     listing = Listing.objects.get()
     assert response.status_code == 302 and listing.title == HOSTILE["title"]

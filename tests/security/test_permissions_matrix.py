@@ -606,18 +606,32 @@ MATRIX: dict[str, list[Case]] = {
         Case(
             members(buyer=404, owner=302, staff=404),
             method="post",
-            data=lambda world: {**FIELDS, "analysis_id": str(world.analysis.pk)},
+            data=lambda world: {
+                **FIELDS,
+                "analysis_id": str(world.analysis.pk),
+                "photo_ids": [world.analysis.photo_id],
+            },
             wrote=lambda world: Listing.objects.filter(title="Road bike, new").exists(),
             writers=frozenset({"owner"}),
         ),
     ],
     "ai_prefill:sell_photo": [
         Case(
-            members(buyer=302, owner=302, staff=302),
+            members(buyer=200, owner=200, staff=200),
             method="post",
             data=lambda world: {"photo": photo_upload()},
-            wrote=lambda world: Analysis.objects.count() == 2,
+            wrote=lambda world: Photo.objects.filter(listing=None).count() == 2,  # the analysed one and the new
             writers=frozenset({"buyer", "owner", "staff"}),
+        )
+    ],
+    "ai_prefill:sell_analyse": [
+        Case(
+            # Only one's own photos: the world's analysed photo is the owner's.
+            members(buyer=404, owner=200, staff=404),
+            method="post",
+            data=lambda world: {"photo_ids": [world.analysis.photo_id]},
+            wrote=lambda world: Analysis.objects.count() == 2,
+            writers=frozenset({"owner"}),
         )
     ],
     "ai_prefill:sell_status": [Case(OWNER_ONLY, _analysis)],

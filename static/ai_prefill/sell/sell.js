@@ -1,15 +1,25 @@
 // The sell page, enhanced. Without this script every step still works through plain form posts.
-// - the photo is downsized here (resizePhoto) and uploads as soon as it is picked (htmx, see _photo_slot.html),
-//   with a local preview; the server validates and re-encodes it all the same;
+// - one photo picker (file input with a drop zone, multiple, the phone camera again and again): each photo is
+//   downsized here (resizePhoto) and uploaded as soon as it is picked, and shows as a thumbnail that can be
+//   moved earlier or later and removed, at most PHOTOS_MAX; the server validates and re-encodes it all the same;
+// - once the picked photos are up, the analysis starts over every photo present, in order; a photo added after
+//   that offers "Update suggestions with the new photo" (a new analysis over all photos);
 // - the fields a streamed answer has completed show while the analysis runs (the status partial's
 //   #analysis-live), and the validated suggestion replaces them when it arrives;
-// - a suggestion that arrives fills only the fields the seller has not touched, marked "Suggested";
-// - the client stops waiting at the analysis deadline even if the server cannot be reached;
-// - extra photos get previews, and a click picks the main one.
-// Model output only ever reaches the page as JSON (json_script) assigned to .value, never as markup.
+// - a suggestion that arrives fills only the fields the seller has not touched, marked "Suggested"; values the
+//   model is unsure of are buttons beside their field (server-rendered), and a tap fills the field;
+// - the client stops waiting at the analysis deadline even if the server cannot be reached.
+// Model output only ever reaches the page as JSON (json_script) assigned to .value, or as server-escaped markup.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, count) { return count === 1 ? one : many; };
+  var interpolate = window.interpolate || function (text, values, named) {
+    if (named) return text.replace(/%\((\w+)\)s/g, function (match, key) { return String(values[key]); });
+    var index = 0;
+    return text.replace(/%s/g, function () { return String(values[index++]); });
+  };
 
   var form = document.getElementById("sell-form");
   if (!form) return;
@@ -108,9 +118,7 @@
   }
 
   // ---------- Progress: uploading, and the client's own deadline ----------
-  var TIMEOUT_SENTENCE = "We couldn't suggest details this time — please fill in the form yourself.";
-  var UPLOAD_FAILED_SENTENCE =
-    "We couldn't upload the photo. Please try again, or fill in the form and add your photos below.";
+  var TIMEOUT_SENTENCE = gettext("We couldn't suggest details this time — please fill in the form yourself.");
   var deadline = null;
 
   function showStatusSentence(sentence, state) {
@@ -183,70 +191,196 @@
       });
   }
 
-  function uploadPicked(input, file) {
-    var form = document.getElementById("photo-form");
-    resizePhoto(file).then(function (blob) {
-      if (blob && window.DataTransfer && window.File) {
-        var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
-        var transfer = new DataTransfer();
-        transfer.items.add(new File([blob], name, { type: "image/jpeg" }));
-        input.files = transfer.files;
+  // ---------- The photos: picked, uploaded one by one, in the seller's order ----------
+  var drop = document.getElementById("photo-drop");
+  var picker = document.getElementById("id_photos");
+  var list = document.getElementById("photo-list");
+  var countNote = document.getElementById("photo-count");
+  var errors = document.getElementById("photo-errors");
+  var updateButton = document.getElementById("photo-update");
+  var analyseForm = document.getElementById("analyse-form");
+  var PHOTOS_MAX = drop ? Number(drop.getAttribute("data-photos-max")) || 8 : 8;
+  var uploading = 0;
+  var addedSinceAnalysis = false;
+
+  function csrfToken() {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function photoItems() {
+    return Array.prototype.slice.call(list ? list.querySelectorAll(".photo-item:not(.photo-item-refused)") : []);
+  }
+
+  function analysisId() {
+    var input = document.getElementById("id_analysis_id");
+    return input ? input.value : "";
+  }
+
+  function showError(sentence) {
+    if (!errors) return;
+    errors.textContent = "";
+    if (!sentence) return;
+    var text = document.createElement("p");
+    text.className = "field-error";
+    text.setAttribute("role", "alert");
+    text.textContent = sentence;
+    errors.appendChild(text);
+  }
+
+  // Positions, the first/last buttons and the count follow the order after every change.
+  function renumber() {
+    var items = photoItems();
+    items.forEach(function (item, index) {
+      var position = item.querySelector(".photo-position");
+      if (position) {
+        position.textContent = interpolate(gettext("Photo %(number)s of %(count)s"), { number: index + 1, count: items.length }, true);
       }
-      var sentence = document.getElementById("upload-sentence");
-      if (sentence) sentence.textContent = "Uploading your photo…";
-      if (form && window.htmx) window.htmx.trigger(form, "photo-ready");
-      else if (form) form.submit();
+      var img = item.querySelector("img");
+      if (img) img.alt = interpolate(gettext("Photo %(number)s"), { number: index + 1 }, true);
+      var earlier = item.querySelector(".photo-earlier");
+      var later = item.querySelector(".photo-later");
+      if (earlier) earlier.disabled = index === 0;
+      if (later) later.disabled = index === items.length - 1;
     });
-  }
-
-  // ---------- Picking the photo ----------
-  var localPreviewUrl = null;
-
-  document.addEventListener("change", function (event) {
-    var input = event.target;
-    if (!input.matches || !input.matches("#photo-form input[type=file]")) return;
-    var file = input.files && input.files[0];
-    if (!file) return;
-    // One photo is analysed: whichever picker was used last wins.
-    document.querySelectorAll("#photo-form input[type=file]").forEach(function (other) {
-      if (other !== input) other.value = "";
-    });
-    var preview = document.getElementById("photo-local-preview");
-    if (preview && window.URL && URL.createObjectURL) {
-      if (localPreviewUrl) URL.revokeObjectURL(localPreviewUrl);
-      localPreviewUrl = URL.createObjectURL(file);
-      preview.src = localPreviewUrl;
-      preview.hidden = false;
-      document.getElementById("photo-drop").classList.add("has-preview");
+    if (countNote) {
+      countNote.textContent = items.length
+        ? interpolate(ngettext("%(count)s of %(max)s photos. The first is the main one.", "%(count)s of %(max)s photos. The first is the main one.", items.length), { count: items.length, max: PHOTOS_MAX }, true)
+        : "";
     }
-    var sentence = showStatusSentence("Preparing your photo…", "uploading");
-    if (sentence) sentence.id = "upload-sentence";
-    uploadPicked(input, file);
-  });
-
-  document.addEventListener("htmx:xhr:progress", function (event) {
-    var sentence = document.getElementById("upload-sentence");
-    if (!sentence || !event.detail.lengthComputable || !event.detail.total) return;
-    var percent = Math.round((event.detail.loaded / event.detail.total) * 100);
-    sentence.textContent = "Uploading your photo… " + percent + "%";
-  });
-
-  var drop = null;
-  function dropZone() {
-    drop = document.getElementById("photo-drop");
-    return drop;
+    if (drop) drop.classList.toggle("is-full", items.length >= PHOTOS_MAX);
   }
-  ["dragenter", "dragover"].forEach(function (type) {
-    document.addEventListener(type, function (event) {
-      if (dropZone() && drop.contains(event.target)) drop.classList.add("is-dragover");
+
+  function uploadOne(file, placeholder) {
+    return resizePhoto(file).then(function (blob) {
+      var body = new FormData();
+      if (blob) body.append("photo", blob, file.name.replace(/\.[^.]*$/, "") + ".jpg");
+      else body.append("photo", file, file.name);
+      return fetch(drop.getAttribute("data-upload-url"), {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+      });
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        var holder = document.createElement("template");
+        holder.innerHTML = html.trim();
+        var item = holder.content.firstElementChild;
+        if (!item || !item.classList.contains("photo-item")) throw new Error("unexpected answer");
+        placeholder.replaceWith(item);
+        if (item.classList.contains("photo-item-refused")) {
+          // The sentence stays a moment, then the slot goes: the photo was not kept.
+          window.setTimeout(function () { item.remove(); renumber(); }, 8000);
+        } else {
+          addedSinceAnalysis = true;
+        }
+      });
+    }).catch(function () {
+      placeholder.classList.add("photo-item-refused");
+      placeholder.textContent = "";
+      var text = document.createElement("p");
+      text.className = "field-error";
+      text.textContent = gettext("We couldn't upload that photo. Please try again.");
+      placeholder.appendChild(text);
     });
-  });
-  ["dragleave", "drop"].forEach(function (type) {
-    document.addEventListener(type, function (event) {
-      if (dropZone() && (type === "drop" || !drop.contains(event.relatedTarget))) drop.classList.remove("is-dragover");
+  }
+
+  function picked(files) {
+    files = Array.prototype.slice.call(files || []);
+    if (!files.length || !list) return;
+    var room = PHOTOS_MAX - photoItems().length;
+    if (files.length > room) {
+      // Refused whole, so no photo is left out without the seller choosing which.
+      showError(interpolate(
+        gettext("A listing can have up to %(max)s photos: you have %(have)s and picked %(picked)s. Please pick at most %(room)s."),
+        { max: PHOTOS_MAX, have: PHOTOS_MAX - room, picked: files.length, room: Math.max(room, 0) },
+        true
+      ));
+      return;
+    }
+    showError("");
+    var uploads = files.map(function (file) {
+      var placeholder = document.createElement("li");
+      placeholder.className = "photo-item is-uploading";
+      placeholder.setAttribute("aria-busy", "true");
+      var text = document.createElement("span");
+      text.className = "photo-uploading";
+      text.textContent = gettext("Uploading…");
+      placeholder.appendChild(text);
+      list.appendChild(placeholder);
+      return uploadOne(file, placeholder);
     });
-  });
-  // A photo dropped just beside a file input would make the browser open it in place of the page,
+    uploading += 1;
+    Promise.all(uploads).then(function () {
+      uploading -= 1;
+      renumber();
+      if (uploading === 0) photosSettled();
+    });
+  }
+
+  // Every picked photo is up: the first analysis starts by itself; later photos offer a new one.
+  function photosSettled() {
+    if (!photoItems().length || !addedSinceAnalysis) return;
+    if (!analysisId()) startAnalysis();
+    else if (updateButton) updateButton.hidden = false;
+  }
+
+  function startAnalysis() {
+    if (!analyseForm || !window.htmx || !photoItems().length) return;
+    addedSinceAnalysis = false;
+    if (updateButton) updateButton.hidden = true;
+    showStatusSentence(gettext("Starting the analysis of your photos…"), "uploading");
+    window.htmx.trigger(analyseForm, "analyse");
+  }
+
+  if (updateButton) updateButton.addEventListener("click", startAnalysis);
+
+  if (picker) {
+    picker.addEventListener("change", function () {
+      var files = picker.files;
+      picked(files);
+      // Uploaded already: the listing form must not send the same files again.
+      picker.value = "";
+    });
+  }
+
+  if (list) {
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button");
+      if (!button || !list.contains(button)) return;
+      var item = button.closest(".photo-item");
+      event.preventDefault();
+      if (button.classList.contains("photo-remove")) {
+        var next = item.nextElementSibling || item.previousElementSibling;
+        item.remove();
+        renumber();
+        var focusable = next && next.querySelector(".photo-remove");
+        (focusable || picker).focus();
+        return;
+      }
+      if (button.classList.contains("photo-earlier") && item.previousElementSibling) {
+        list.insertBefore(item, item.previousElementSibling);
+      } else if (button.classList.contains("photo-later") && item.nextElementSibling) {
+        list.insertBefore(item.nextElementSibling, item);
+      }
+      renumber();
+      // The button moved with its photo; keep the keyboard on it (or on its neighbour at either end).
+      (button.disabled ? item.querySelector(button.classList.contains("photo-earlier") ? ".photo-later" : ".photo-earlier") : button).focus();
+    });
+  }
+
+  if (drop) {
+    ["dragenter", "dragover"].forEach(function (type) {
+      drop.addEventListener(type, function () { drop.classList.add("is-dragover"); });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      drop.addEventListener(type, function (event) {
+        if (type === "drop" || !drop.contains(event.relatedTarget)) drop.classList.remove("is-dragover");
+      });
+    });
+  }
+  // A photo dropped just beside the picker would make the browser open it in place of the page,
   // and everything typed would be gone. File inputs take drops natively; elsewhere nothing happens.
   ["dragover", "drop"].forEach(function (type) {
     document.addEventListener(type, function (event) {
@@ -256,8 +390,28 @@
     });
   });
 
-  // A refused photo (422), the hourly limit (429) or a photo already posted (409) come back as the
-  // photo area with a sentence in it; htmx leaves 4xx answers unswapped unless told otherwise.
+  // ---------- Choices: a value the model is unsure of, filled only when tapped ----------
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".field-choices .choice");
+    if (!button) return;
+    event.preventDefault();
+    var name = button.getAttribute("data-field");
+    var field = fields[name];
+    var value = button.getAttribute("data-value");
+    if (!field) return;
+    if (field.input.tagName === "SELECT" && !hasOption(field.input, value)) return;
+    field.input.value = value;
+    field.touched = true; // the seller chose it: a later suggestion leaves it alone
+    field.live = false;
+    setSuggested(field, true);
+    if (name === "category") field.input.dispatchEvent(new CustomEvent("trova:suggested"));
+    var choices = document.getElementById("choices-" + name);
+    if (choices) choices.hidden = true;
+    field.input.focus();
+  });
+
+  // A refused analysis start (400, 404, 429) or regenerate (409, 429) comes back as the progress area with a
+  // sentence in it; htmx leaves 4xx answers unswapped unless told otherwise.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
     if (status >= 400 && status < 500 && fromPhotoStep(event)) {
@@ -266,92 +420,14 @@
     }
   });
 
-  function uploadFailed(event) {
+  function analysisFailedToStart(event) {
     if (!fromPhotoStep(event)) return;
-    var source = event.detail.requestConfig.elt;
-    if (source.id === "photo-form" || source.closest("#photo-form")) {
-      showStatusSentence(UPLOAD_FAILED_SENTENCE, "failed");
-    }
+    showStatusSentence(gettext("We couldn't start the suggestion. Please try again, or fill in the form yourself."), "failed");
   }
-  document.addEventListener("htmx:sendError", uploadFailed);
+  document.addEventListener("htmx:sendError", analysisFailedToStart);
   document.addEventListener("htmx:responseError", function (event) {
-    if (event.detail.xhr.status >= 500) uploadFailed(event);
+    if (event.detail.xhr.status >= 500) analysisFailedToStart(event);
   });
-
-  // ---------- Extra photos and the main one ----------
-  var extraInput = document.getElementById("id_photos");
-  var mainSelect = document.getElementById("id_main_photo");
-  var previews = document.getElementById("photo-previews");
-  var mainField = document.getElementById("field-main_photo");
-  var extraUrls = [];
-
-  function renderPreviews() {
-    if (!extraInput || !mainSelect || !previews || !window.URL || !URL.createObjectURL) return;
-    extraUrls.forEach(function (url) { URL.revokeObjectURL(url); });
-    extraUrls = [];
-    previews.textContent = "";
-    var analysed = document.getElementById("analysed-photo-img");
-    var analysisId = document.getElementById("id_analysis_id");
-    var photos = [];
-    if (analysed && analysisId && analysisId.value) {
-      photos.push({ src: analysed.getAttribute("src"), alt: "Your analysed photo" });
-    }
-    var limit = mainSelect.options.length;
-    var files = Array.prototype.slice.call(extraInput.files || [], 0, limit - photos.length);
-    files.forEach(function (file) {
-      var url = URL.createObjectURL(file);
-      extraUrls.push(url);
-      photos.push({ src: url, alt: file.name });
-    });
-    if (files.length === 0) {
-      // Nothing to choose between: the first photo is the main one.
-      mainField.hidden = true;
-      mainSelect.value = "0";
-      return;
-    }
-    if (Number(mainSelect.value) >= photos.length) mainSelect.value = "0";
-    var group = document.createElement("div");
-    group.className = "preview-grid";
-    group.setAttribute("role", "radiogroup");
-    group.setAttribute("aria-label", "Main photo");
-    photos.forEach(function (photo, index) {
-      var label = document.createElement("label");
-      label.className = "preview";
-      var radio = document.createElement("input");
-      radio.type = "radio";
-      radio.name = "main_photo_preview";
-      radio.value = String(index);
-      radio.checked = Number(mainSelect.value) === index;
-      var img = document.createElement("img");
-      img.src = photo.src;
-      img.alt = "Photo " + (index + 1) + ": " + photo.alt;
-      var caption = document.createElement("span");
-      caption.className = "preview-caption";
-      caption.textContent = radio.checked ? "Main photo" : "Make main";
-      radio.addEventListener("change", function () {
-        mainSelect.value = radio.value;
-        group.querySelectorAll(".preview-caption").forEach(function (node, i) {
-          node.textContent = i === index ? "Main photo" : "Make main";
-        });
-      });
-      label.appendChild(radio);
-      label.appendChild(img);
-      label.appendChild(caption);
-      group.appendChild(label);
-    });
-    previews.appendChild(group);
-    var picked = (extraInput.files || []).length;
-    if (picked > files.length) {
-      var note = document.createElement("p");
-      note.className = "field-error";
-      note.textContent = "You picked " + picked + " photos; only " + files.length + " more fit in a listing.";
-      previews.appendChild(note);
-    }
-    // The radios stand in for the select while previews are shown; the select still carries the value.
-    mainField.hidden = true;
-  }
-
-  if (extraInput) extraInput.addEventListener("change", renderPreviews);
 
   // ---------- After every htmx swap ----------
   document.addEventListener("htmx:afterSettle", function () {
@@ -359,9 +435,8 @@
     applyArrivedSuggestion();
     dropLiveFieldsOnFailure();
     readDeadline();
-    renderPreviews();
   });
 
   readDeadline();
-  renderPreviews();
+  renumber();
 })();
