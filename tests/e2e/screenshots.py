@@ -53,9 +53,9 @@ def test_it_takes_the_readme_screenshots(site, model, open_page, tmp_path):
     photo.write_bytes(demo_photo_jpeg("chair", color=(176, 120, 70)))
     log_in(page, "demo", "demo-pass-123")
     page.goto("/sell/")
-    page.locator("#id_photo").set_input_files(photo)
+    page.locator("#id_photos").set_input_files(photo)
     expect(page.get_by_label("Title")).to_have_value(CHAIR["title"])
-    expect(page.get_by_alt_text("Your photo")).to_be_visible()
+    expect(page.get_by_alt_text("Photo 1")).to_be_visible()
     page.wait_for_load_state("networkidle")
     page.screenshot(path=SCREENSHOTS / "sell-prefilled.png", full_page=True)
 

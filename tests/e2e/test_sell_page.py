@@ -37,12 +37,14 @@ def test_it_sells_from_a_photo_on_a_phone(site, model, open_page, seller, mug_ph
     log_in(phone, "gina")
     phone.get_by_role("link", name="Sell", exact=True).tap()
     phone.wait_for_url("**/sell/")
-    # On a touch screen the page offers the camera as well as the photo library.
-    camera = phone.get_by_text("Take a photo")
-    expect(camera).to_be_visible()
+    # On a touch screen one tap on the photo area opens the phone's picker: camera or library, several at once,
+    # and again for more (image/*, multiple, no capture attribute forcing the camera alone).
+    area = phone.get_by_text("Tap to choose photos or take one; again for more.")
+    expect(area).to_be_visible()
     with phone.expect_file_chooser() as chooser:
-        camera.tap()
-    assert chooser.value.element.get_attribute("capture") == "environment"
+        phone.locator("#photo-drop").tap()
+    assert chooser.value.is_multiple()
+    assert chooser.value.element.get_attribute("accept") == "image/*"
     chooser.value.set_files(mug_photo)
 
     expect(phone.get_by_label("Title")).to_have_value("Red ceramic mug")
@@ -78,9 +80,9 @@ def test_it_posts_a_listing_with_the_keyboard_alone(site, model, open_page, sell
     log_in(page, "gina")
     page.goto("/sell/")
 
-    tab_to(page, "#id_photo")
+    tab_to(page, "#id_photos")
     # The one step that is not a key press: the browser's own file dialog, which Playwright cannot type into.
-    page.locator("#id_photo:focus").set_input_files(mug_photo)
+    page.locator("#id_photos:focus").set_input_files(mug_photo)
     expect(page.get_by_label("Title")).to_have_value("Red ceramic mug")
 
     tab_to(page, ".suggestion-vote button[value=up]")
@@ -126,7 +128,7 @@ def test_the_sell_page_has_no_serious_accessibility_violations(
     page.goto("/sell/")
     found = {"empty form": serious_violations(page, axe_script)}
 
-    page.locator("#id_photo").set_input_files(mug_photo)
+    page.locator("#id_photos").set_input_files(mug_photo)
     expect(page.get_by_label("Title")).to_have_value("Red ceramic mug")
     page.get_by_role("button", name="No", exact=True).click()
     expect(page.get_by_label("Price off")).to_be_visible()

@@ -19,13 +19,15 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
 
-# The file htmx sends with the photo's POST, kept for the test to read back (it is what goes over the wire).
+# The file the page sends with each photo's POST (sell.js uploads it with fetch as soon as it is picked), kept for
+# the test to read back: it is what goes over the wire.
 CAPTURE_UPLOAD = """
-document.addEventListener("htmx:configRequest", (event) => {
-  const data = event.detail.formData;
-  const file = data ? data.get("photo") : event.detail.parameters.photo;
-  if (file && file.size) window.__uploaded = file;
-});
+const originalFetch = window.fetch;
+window.fetch = function (resource, options) {
+  const body = options && options.body;
+  if (body instanceof FormData && body.get("photo")) window.__uploaded = body.get("photo");
+  return originalFetch.apply(this, arguments);
+};
 """
 READ_UPLOAD = """async () => {
   const bytes = new Uint8Array(await window.__uploaded.arrayBuffer());
@@ -52,7 +54,7 @@ def sideways_phone_photo(tmp_path):
 
 
 def pick_photo(page, photo) -> None:
-    page.locator("#id_photo").set_input_files(photo)
+    page.locator("#id_photos").set_input_files(photo)
 
 
 def test_the_uploaded_photo_is_resized_upright_and_without_exif(site, model, open_page, seller, sideways_phone_photo):
