@@ -276,7 +276,7 @@ def _run_claimed(analysis_id: uuid.UUID | str) -> LeaseHeld | None:
             lease_token,
             status=Analysis.Status.FAILED,
             error_type=failure.error_type,
-            error_message=failure.user_message[:300],
+            error_message=str(failure.user_message)[:300],
             attempts=failure.attempts,
         )
     except SoftTimeLimitExceeded:

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 if TYPE_CHECKING:
     from ai_prefill.llm.prompt import Prompt
 
@@ -17,19 +19,19 @@ OUTPUT_ERRORS = frozenset({"invalid_output", "schema_violation", "refusal", "out
 # The photos of one analysis the model is sent, in the seller's order (settings.PHOTOS_PER_LISTING at most).
 MAX_IMAGES = 8
 
-_BUSY = "The suggestion service is busy right now. Please fill in the form yourself."
-_NO_SUGGESTION = "We couldn't suggest details for this photo. Please fill in the form yourself."
-_UNAVAILABLE = "Suggestions are not available right now. Please fill in the form yourself."
+_BUSY = _("The suggestion service is busy right now. Please fill in the form yourself.")
+_NO_SUGGESTION = _("We couldn't suggest details for this photo. Please fill in the form yourself.")
+_UNAVAILABLE = _("Suggestions are not available right now. Please fill in the form yourself.")
 USER_MESSAGES = {
     "rate_limited": _BUSY,
     "server_error": _BUSY,
-    "timeout": "The suggestion took too long. Please fill in the form yourself.",
+    "timeout": _("The suggestion took too long. Please fill in the form yourself."),
     "connection_error": _BUSY,
     "invalid_output": _NO_SUGGESTION,
     "schema_violation": _NO_SUGGESTION,
     "refusal": _NO_SUGGESTION,
     "output_truncated": _NO_SUGGESTION,
-    "wrong_language": "We couldn't write the suggestion in your language. Please fill in the form yourself.",
+    "wrong_language": _("We couldn't write the suggestion in your language. Please fill in the form yourself."),
 }
 
 
@@ -122,7 +124,7 @@ class Taxonomy:
         """One per slug across the taxonomy (a slug means the same in every category): the first category's
         name and hint, the choices of every category that has them (free text when one has none)."""
         by_slug: dict[str, AttributeSpec] = {}
-        for _, specs in self.attributes:
+        for _category, specs in self.attributes:
             for spec in specs:
                 known = by_slug.get(spec.slug)
                 if known is None:

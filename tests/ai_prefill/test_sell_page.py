@@ -731,3 +731,13 @@ def test_without_javascript_a_tapped_choice_fills_its_field_marked_suggested(sel
     assert field_value(page, "category") == "toys-kids"
     assert "category" in suggested_fields(page)
     assert field_value(page, "title") == SUGGESTION["title"]
+
+
+def test_without_javascript_check_again_keeps_the_typed_item_details(seller_client, seller):
+    analysis = suggested_analysis(user=seller, status="running")
+    form = {**listing_form_data(), "category": "electronics", "brand": "Sony", "colour": "", **analysed(analysis)}
+
+    page = seller_client.post(SELL, {**form, "intent": "refresh"}).content.decode()
+
+    assert field_value(page, "brand") == "Sony" and field_value(page, "title") == "Road bike"
+    assert photo_ids_on(page) == [analysis.photo_id]
