@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.models import Analysis, LLMCall, Retrieval
 from ai_prefill.rollout import admin as rollout_admin  # noqa: F401  (prompt versions, variants, experiments)
+from ai_prefill.services import analysis_photos
 from core.admin import ReadOnlyAdminMixin
 
 
@@ -134,11 +135,13 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return "deleted"
         return format_html('<img src="{}" alt="" class="admin-thumb">', analysis.photo.thumbnail.url)
 
-    @admin.display(description=_("photo"))
+    @admin.display(description=_("photos, in the order the model was sent them"))
     def photo_preview(self, analysis: Analysis) -> str:
-        if analysis.photo is None:
-            return gettext("The photo was deleted with its listing.")
-        return format_html('<img src="{}" alt="" class="admin-photo">', analysis.photo.image.url)
+        photos = analysis_photos(analysis)
+        if not photos:
+            return gettext("The photos were deleted with their listing.")
+        shown = ((photo.image.url, gettext("Photo %(number)d") % {"number": number}) for number, photo in enumerate(photos, 1))
+        return format_html_join("", '<img src="{}" alt="{}" class="admin-photo">', shown)
 
     @admin.display(description=_("upload to result"), ordering="finished_at")
     def latency(self, analysis: Analysis) -> str:

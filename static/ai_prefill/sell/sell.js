@@ -336,6 +336,13 @@
 
   if (updateButton) updateButton.addEventListener("click", startAnalysis);
 
+  // A photo still on its way would be missing from the listing: publishing waits for it.
+  form.addEventListener("submit", function (event) {
+    if (uploading === 0) return;
+    event.preventDefault();
+    showError(gettext("Your photos are still uploading. Please publish once they are all shown."));
+  });
+
   if (picker) {
     picker.addEventListener("change", function () {
       var files = picker.files;
