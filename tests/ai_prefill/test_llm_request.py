@@ -13,7 +13,7 @@ from ai_prefill.llm.types import Taxonomy
 from ai_prefill.models import LLMCall
 from marketplace.models import Category, Condition
 from tests.ai_prefill.llm_helpers import gps_exif, photo_jpeg, received_image
-from tests.fake_openai import request_image_details, request_json_schema
+from tests.fake_openai import decode_data_url, request_image_details, request_image_urls, request_json_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +185,29 @@ def test_it_sends_the_api_key_when_one_is_set(fake_openai, settings):
 
     assert result.attempts == 1
     assert fake_openai.last_request.headers["authorization"] == "Bearer sk-test-key"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_every_photo_goes_as_its_own_image_in_order_and_the_record_names_each(fake_openai, api_style, settings, stream):
+    settings.AI_STREAM = stream
+    colours = [(220, 30, 30), (30, 200, 40), (30, 40, 220)]
+    images = [prepare_model_image(photo_jpeg(320, 240, color=colour)) for colour in colours]
+    refs = ["photos/medium/a.jpg", "photos/medium/b.jpg", "photos/medium/c.jpg"]
+
+    prefill_suggest(images=images, config=default_model_config(), image_refs=refs)
+
+    body = fake_openai.last_request.body
+    assert [decode_data_url(url)[1] for url in request_image_urls(body)] == images
+    assert request_image_details(body) == ["low", "low", "low"]
+    assert "these 3 photos" in str(body)
+    recorded = str(LLMCall.objects.get().request)
+    assert "data:image" not in recorded
+    assert [recorded.index(ref) for ref in refs] == sorted(recorded.index(ref) for ref in refs)
+
+
+def test_no_photo_or_nine_are_refused_before_any_call(fake_openai):
+    image = prepare_model_image(photo_jpeg())
+    for images in ([], [image] * 9):
+        with pytest.raises(ValueError, match="1 to 8 images"):
+            prefill_suggest(images=images, config=default_model_config())
+    assert fake_openai.requests == [] and not LLMCall.objects.exists()
