@@ -53,13 +53,13 @@ def test_the_form_has_the_fields_the_prefill_targets(seller_client):
         assert f">{label}</option>" in page
 
 
-def test_it_posts_a_listing_with_photos_and_the_chosen_main_one(seller_client, seller):
+def test_it_posts_a_listing_with_photos_in_order_the_first_one_main(seller_client, seller):
     photos = [
         photo_upload("IMG_0001 my street.jpg", _jpeg_with_gps()),
         photo_upload("second.png", png_bytes(90, 60), "image/png"),
     ]
 
-    response = seller_client.post(SELL, {**listing_form_data(), "photos": photos, "main_photo": "1"})
+    response = seller_client.post(SELL, {**listing_form_data(), "photos": photos})
 
     listing = Listing.objects.get()
     assert response.status_code == 302
@@ -72,7 +72,8 @@ def test_it_posts_a_listing_with_photos_and_the_chosen_main_one(seller_client, s
         "good",
     )
     first, second = listing.photos.order_by("position")
-    assert (first.is_main, second.is_main) == (False, True)
+    assert (first.is_main, second.is_main) == (True, False)
+    assert (first.width, second.width) == (200, 90)
     for photo in (first, second):
         assert "IMG_0001" not in photo.image.name and "second" not in photo.image.name
         assert Path(photo.image.path).is_file() and Path(photo.thumbnail.path).is_file()
@@ -91,11 +92,12 @@ def test_the_first_photo_is_main_by_default(seller_client):
     assert [photo.is_main for photo in Listing.objects.get().photos.order_by("position")] == [True, False]
 
 
-def _assert_refused_and_kept(response, sentence: str, fields: dict) -> None:
+def _assert_refused_and_kept(response, sentence: str, fields: dict, *, files_sent: bool = True) -> None:
     assert response.status_code == 400
     page = _page(response)
     assert sentence in page
-    assert "Please pick your photos again" in page
+    # Browsers never keep chosen files across a reload: the seller is told to pick them again, when there were any.
+    assert ("Please pick your new photos again" in page) == files_sent
     assert f'value="{fields["title"]}"' in page
     assert f">\n{fields['description']}</textarea>" in page
     assert f'value="{fields["price"]}"' in page
@@ -149,7 +151,7 @@ def test_no_photo_is_refused(seller_client):
 
     response = seller_client.post(SELL, fields)
 
-    _assert_refused_and_kept(response, "Please add at least one photo.", fields)
+    _assert_refused_and_kept(response, "Please add at least one photo.", fields, files_sent=False)
 
 
 def test_more_than_eight_photos_are_refused(seller_client):
