@@ -320,7 +320,7 @@ def sell(request):
     drafts = _draft_photos(request)
     files_dropped = bool(request.FILES.getlist("photos"))
     if intent == "analyse":
-        return _analyse_without_js(request, drafts=drafts)
+        return _analyse_without_js(request, drafts=drafts, previous=analysis)
     if intent == "refresh" or intent.partition(":")[0] in ("earlier", "later", "remove", "choose"):
         # Buttons for pages without JavaScript: look at the analysis again, move or remove a photo, or take one of
         # the offered values, keeping whatever the seller typed.
@@ -363,9 +363,13 @@ def sell(request):
     return with_retry_after(page, refusal)
 
 
-def _analyse_without_js(request, *, drafts: list[Photo]):
-    """The "Analyse photos" button of a page without JavaScript: the picked files join the photos already there."""
+def _analyse_without_js(request, *, drafts: list[Photo], previous: Analysis | None):
+    """The "Analyse photos" button of a page without JavaScript: the picked files join the photos already there.
+
+    Fields still holding the previous suggestion are emptied for the new one; what the seller typed stays."""
     values = _posted_values(request.POST)
+    stale = _suggested_fields(values, _suggestion(previous), _choices(previous))
+    values = {name: "" if name in stale else value for name, value in values.items()}
     uploads = request.FILES.getlist("photos")
     try:
         analysis = analysis_start(

@@ -741,3 +741,18 @@ def test_without_javascript_check_again_keeps_the_typed_item_details(seller_clie
 
     assert field_value(page, "brand") == "Sony" and field_value(page, "title") == "Road bike"
     assert photo_ids_on(page) == [analysis.photo_id]
+
+
+def test_without_javascript_new_photos_update_the_suggestion_and_keep_what_was_typed(seller_client, seller):
+    analysis = suggested_analysis(user=seller)
+    form = {**SUGGESTION, "title": "My own title", **analysed(analysis), "intent": "analyse"}
+
+    response = seller_client.post(SELL, {**form, "photos": [photo_upload(data=jpeg_bytes(90, 60))]})
+
+    page = response.content.decode()
+    newer = Analysis.objects.exclude(pk=analysis.pk).get()
+    in_order = [row.photo_id for row in newer.analysis_photos.order_by("position")]
+    assert len(in_order) == 2 and in_order[0] == analysis.photo_id
+    assert photo_ids_on(page) == in_order
+    assert field_value(page, "title") == "My own title"
+    assert field_value(page, "description") == ""  # the old suggestion's, freed for the new one

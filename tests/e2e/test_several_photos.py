@@ -173,3 +173,31 @@ def test_an_unsure_category_is_offered_as_choices_and_a_tap_fills_it(site, model
     page.get_by_role("button", name="Publish listing").click()
     expect(page.get_by_role("status")).to_contain_text("Your listing is live.")
     assert Listing.objects.get(seller=seller).category.slug == "toys-kids"
+
+
+def test_without_javascript_the_page_still_sells_from_several_photos(site, model, open_page, seller, photos):
+    page = open_page(java_script_enabled=False)
+    log_in(page, "gina")
+    page.goto("/sell/")
+    page.get_by_label("Title").fill("Three mugs")
+
+    page.locator("#id_photos").set_input_files(photos("red", "green"))
+    page.get_by_role("button", name="Analyse photos").click()
+
+    expect(page.locator("#photo-list .photo-item")).to_have_count(2)
+    expect(page.get_by_label("Title")).to_have_value("Three mugs")
+    for _ in range(50):  # "Check again" until the worker is done: each click is one round trip
+        if "Done" in page.locator("#analysis-status").inner_text():
+            break
+        page.get_by_role("button", name="Check again").click()
+    expect(page.locator("#analysis-status")).to_contain_text("Done")
+    expect(page.get_by_label("Title")).to_have_value("Three mugs")  # typed, so kept
+    expect(page.get_by_label("Description")).to_have_value("Red mug, used a few times, no chips.")
+    assert colours_sent(model.requests[0]) == ["red", "green"]
+    page.locator("#photo-list .photo-item").nth(1).get_by_role("button", name="Move this photo earlier").click()
+    page.screenshot(path=Path("test-results") / "sell-without-javascript.png", full_page=True)
+
+    page.get_by_role("button", name="Publish listing").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your listing is live.")
+    assert listing_colours(Listing.objects.get(seller=seller)) == ["green", "red"]
