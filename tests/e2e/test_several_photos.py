@@ -145,7 +145,13 @@ def test_nine_photos_are_refused_with_a_sentence(site, model, open_page, seller,
     expect(page.locator("#analysis-status")).to_contain_text("Done")
 
 
-def test_an_unsure_category_is_offered_as_choices_and_a_tap_fills_it(site, model, open_page, seller, photos):
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed slowly"])
+def test_an_unsure_category_is_offered_as_choices_and_a_tap_fills_it(
+    site, model, open_page, seller, photos, settings, streamed
+):
+    # Streamed slowly, the category shows early as the stream completes it; the suggestion then takes it back.
+    settings.AI_STREAM = streamed
+    model.token_pace = 0.05 if streamed else 0.0
     model.answer = {
         "title": "Wooden toy robot",
         "category": "electronics",
@@ -163,7 +169,8 @@ def test_an_unsure_category_is_offered_as_choices_and_a_tap_fills_it(site, model
     choices = page.locator("#choices-category .choice")
     expect(choices).to_have_text(["Electronics?", "Toys & Kids?"])
     expect(page.locator("#field-category .suggested-chip")).to_be_hidden()
-    page.screenshot(path=Path("test-results") / "sell-category-choices.png", full_page=True)
+    if not streamed:
+        page.screenshot(path=Path("test-results") / "sell-category-choices.png", full_page=True)
 
     page.get_by_role("button", name="Toys & Kids?").click()
 

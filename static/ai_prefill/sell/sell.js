@@ -87,13 +87,7 @@
   function dropLiveFieldsOnFailure() {
     var status = document.getElementById("analysis-status");
     if (!status || !/\bis-(failed|timed_out|queue_unavailable)\b/.test(status.className)) return;
-    Object.keys(fields).forEach(function (name) {
-      var field = fields[name];
-      if (!field.live || field.touched) return;
-      field.input.value = "";
-      field.live = false;
-      setSuggested(field, false);
-    });
+    clearLiveFields();
   }
 
   // The suggestion rendered with the page is already in the fields (the server filled them), so only
@@ -115,6 +109,20 @@
     } catch (error) {
       // A suggestion we cannot read is no suggestion; the form works as it is.
     }
+    // A value the stream showed early that the suggestion does not fill (unsure: offered as a choice instead,
+    // or not visible after all) goes, so nothing unsure is left filled in.
+    clearLiveFields();
+  }
+
+  function clearLiveFields() {
+    Object.keys(fields).forEach(function (name) {
+      var field = fields[name];
+      if (!field.live || field.touched) return;
+      field.input.value = "";
+      field.live = false;
+      setSuggested(field, false);
+      if (name === "category") field.input.dispatchEvent(new CustomEvent("trova:suggested"));
+    });
   }
 
   // ---------- Progress: uploading, and the client's own deadline ----------
