@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ai_prefill', '0010_analysis_language'),
+        ('ai_prefill', '0011_analysis_photos'),
     ]
 
     operations = [
