@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ai_prefill.confidence import CATEGORY_CANDIDATES_MAX
@@ -34,11 +35,11 @@ class SuggestionInvalid(ValueError):
 class SuggestedField(TextChoices):
     """The suggestion's fields, in the order the schema lists them and people read them: their one home."""
 
-    TITLE = "title", "Title"
-    DESCRIPTION = "description", "Description"
-    CATEGORY = "category", "Category"
-    PRICE = "price", "Price"
-    CONDITION = "condition", "Condition"
+    TITLE = "title", _("Title")
+    DESCRIPTION = "description", _("Description")
+    CATEGORY = "category", _("Category")
+    PRICE = "price", _("Price")
+    CONDITION = "condition", _("Condition")
 
 
 SUGGESTED_FIELDS: tuple[str, ...] = tuple(SuggestedField.values)
