@@ -35,7 +35,7 @@ def listing_state_set(*, listing: Listing, actor, state: str, buyer_id: int | No
         raise NotAllowed(gettext("This listing was taken down by our staff and cannot be changed."))
     if state not in STATES:
         raise StateInvalid(
-            gettext("A listing can be %(states)s; “%(state)s” is none of them.")
+            gettext("A listing can be %(states)s; '%(state)s' is none of them.")
             % {"states": ", ".join(STATES), "state": state[:20]}
         )
     buyer = None
