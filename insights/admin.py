@@ -4,16 +4,17 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.llm.schema import SUGGESTED_FIELDS, SuggestedField
 from ai_prefill.models import Experiment, ExperimentArm, ExperimentChange
 from ai_prefill.rollout import services
 from ai_prefill.rollout.admin import ADMIN_CSS
+from insights import stats
 from insights.calibration import LEVELS, level_label
 from insights.experiments import experiment_results
-from insights.stats import Proportion
+from insights.stats import Proportion, localized
 
 
 class ExperimentArmInline(admin.TabularInline):
@@ -207,6 +208,15 @@ def _calibration_rows(arms) -> list[tuple[str, list]]:
     ]
 
 
+# The verdicts as people read them; insights.stats keeps the values code compares.
+VERDICTS = {
+    stats.BETTER: pgettext_lazy("verdict", "better"),
+    stats.WORSE: pgettext_lazy("verdict", "worse"),
+    stats.NO_DIFFERENCE: _("no significant difference"),
+    stats.NOT_ENOUGH_DATA: _("not enough data yet"),
+}
+
+
 def _cell(value):
     # The experiment page gives every rate its interval and sample: a verdict is only as good as its n.
     return value.with_interval if isinstance(value, Proportion) else value
@@ -216,9 +226,11 @@ def _verdict(arm) -> str:
     if arm.primary is None:
         return gettext("control")
     comparison = arm.primary
+    verdict = VERDICTS.get(comparison.verdict, comparison.verdict)
     if comparison.p_value is None:
-        return comparison.verdict
-    return f"{comparison.verdict} ({comparison.difference:+.1%}, z = {comparison.z:.2f}, p = {comparison.p_value:.3f})"
+        return str(verdict)
+    numbers = localized(f"{comparison.difference:+.1%}, z = {comparison.z:.2f}, p = {comparison.p_value:.3f}")
+    return f"{verdict} ({numbers})"
 
 
 def _latency(arm) -> str:
@@ -230,4 +242,4 @@ def _latency(arm) -> str:
 def _money(value, *, unknown: bool = False) -> str:
     if unknown:
         return gettext("unknown price")
-    return "–" if value is None else f"{value:.4f}"
+    return "–" if value is None else localized(f"{value:.4f}")

@@ -6,12 +6,19 @@ Plain maths on counts, so it is tested against hand-computed values.
 import math
 from dataclasses import dataclass
 
+from django.utils.formats import get_format
+
 Z_95 = 1.959963984540054  # the two-sided 95% quantile of the normal distribution
 
 BETTER = "better"
 WORSE = "worse"
 NO_DIFFERENCE = "no significant difference"
 NOT_ENOUGH_DATA = "not enough data yet"
+
+
+def localized(text: str) -> str:
+    """Python's formatting of numbers (the rounding the tests spell out) with the active language's decimal mark."""
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 @dataclass(frozen=True)
@@ -35,14 +42,16 @@ class Proportion:
         if self.value is None:
             return "–"
         percent = self.value * 100
-        return f"{percent:.1f}%" if 0 < percent < 10 else f"{percent:.0f}%"
+        return localized(f"{percent:.1f}%" if 0 < percent < 10 else f"{percent:.0f}%")
 
     @property
     def with_interval(self) -> str:
         if not self.whole:
             return "– (n=0)"
         low, high = self.interval
-        return f"{self.value:.1%} [{low:.1%}, {high:.1%}] (n={self.whole})"
+        # "12.5% [8.1%, 18.9%]"; in Italian "12,5% [8,1%; 18,9%]", the list separator as the comma is taken.
+        separator = "; " if get_format("DECIMAL_SEPARATOR") == "," else ", "
+        return localized(f"{self.value:.1%} [{low:.1%}{separator}{high:.1%}]") + f" (n={self.whole})"
 
 
 def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, float] | None:

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.admin import llm_calls_table
@@ -34,6 +34,10 @@ from feedback.services import corrected_fields, reviews_mark
 from marketplace.selectors import attribute_names
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+# An outcome's state as people read it; feedback.selectors keeps the values code compares.
+OUTCOME_STATES = {"posted": _("posted"), "abandoned": _("abandoned"), "open": _("open")}
 
 
 def _field_names(fields: list[str], *, category_slug: str | None) -> dict[str, str]:
@@ -110,7 +114,7 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         (_("Photo and suggestion"), {"fields": ["photo_preview", "comparison"]}),
         (_("What the seller said and did"), {"fields": ["vote_detail", "vote_history", "outcome_detail"]}),
         (
-            "Model",
+            pgettext_lazy("the language model", "Model"),
             {"fields": ["status", "model", "prompt_version", "provider", "api_style", "variant", "calls", "error"]},
         ),
         (_("Staff"), {"fields": ["user", "created_at", "review_detail", "annotation_detail"]}),
@@ -287,7 +291,7 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "{state} · time to post: {minutes} · regenerated: {regenerated} · sold: {sold} · "
                 "messages received: {messages}"
             ),
-            state=outcome.state,
+            state=OUTCOME_STATES.get(outcome.state, outcome.state),
             minutes=minutes,
             regenerated=outcome.regenerate_count,
             sold=gettext("yes") if outcome.sold else gettext("no"),
