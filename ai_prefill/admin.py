@@ -132,7 +132,7 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("photo"))
     def thumbnail(self, analysis: Analysis) -> str:
         if analysis.photo is None:
-            return "deleted"
+            return gettext("deleted")
         return format_html('<img src="{}" alt="" class="admin-thumb">', analysis.photo.thumbnail.url)
 
     @admin.display(description=_("photos, in the order the model was sent them"))

@@ -30,7 +30,7 @@ class Analysis(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # What produced (or will produce) the suggestion; filled from the variant when the analysis starts.
     provider = models.CharField(max_length=20, blank=True)
-    model = models.CharField(max_length=100, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
     api_style = models.CharField(max_length=20, blank=True)
     prompt_version = models.CharField(max_length=50, blank=True)
     # The variant's name when an experiment assigned one, "" for the default config from settings.
@@ -39,7 +39,7 @@ class Analysis(models.Model):
         "Experiment", on_delete=models.SET_NULL, related_name="analyses", null=True, blank=True
     )
     # The language code the suggestion's text is asked in ("en", "it"): the seller's language when it started.
-    language = models.CharField(max_length=10, default="en")
+    language = models.CharField(_("language"), max_length=10, default="en")
     # {"title", "description", "category" (slug), "price" (str, euros), "condition"}; from prefill-v4 on also
     # "attributes", "confidence", "category_candidates" and "language" (ai_prefill.llm.types.PrefillResult).
     suggestion = models.JSONField(null=True, blank=True)
@@ -118,7 +118,7 @@ class LLMCall(models.Model):
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.PRODUCTION)
     attempt = models.PositiveSmallIntegerField(default=1)
     provider = models.CharField(max_length=20)
-    model = models.CharField(max_length=100)
+    model = models.CharField(_("model"), max_length=100)
     api_style = models.CharField(max_length=20)
     prompt_version = models.CharField(max_length=50)
     # The content hash of the prompt version as sent (ai_prefill.models.PromptVersion.content_hash).
@@ -200,7 +200,7 @@ class Variant(models.Model):
     name = models.SlugField(max_length=50, unique=True)
     description = models.TextField(blank=True)
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.OPENAI)
-    model = models.CharField(max_length=100, help_text="e.g. gpt-4o-mini; ignored by the demo provider.")
+    model = models.CharField(_("model"), max_length=100, help_text=_("e.g. gpt-4o-mini; ignored by the demo provider."))
     api_style = models.CharField(max_length=20, choices=ApiStyle.choices, default=ApiStyle.RESPONSES)
     prompt_version = models.ForeignKey(
         PromptVersion, on_delete=models.PROTECT, to_field="version", related_name="variants"
@@ -311,7 +311,7 @@ class ModelLifecycle(models.Model):
         RETIRING = "retiring", _("Shutdown announced")
         UNKNOWN = "unknown", _("Unknown: the provider does not say")
 
-    model = models.CharField(max_length=100, unique=True)
+    model = models.CharField(_("model"), max_length=100, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
     shutdown_date = models.DateField(null=True, blank=True)
     detail = models.CharField(max_length=300, blank=True)

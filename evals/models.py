@@ -29,7 +29,7 @@ class EvalCase(models.Model):
     # {attribute slug: value, or None for "not visible": the model must answer null}; scored by the runner.
     expected_attributes = models.JSONField(default=dict, blank=True)
     # The language the suggestion is asked in ("en", "it"); blank: the site's default (settings.LANGUAGE_CODE).
-    language = models.CharField(max_length=10, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     notes = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=Source.choices)
     source_analysis = models.ForeignKey(
@@ -79,7 +79,7 @@ class EvalRun(models.Model):
 
     dataset = models.SlugField(max_length=50, db_index=True)
     provider = models.CharField(max_length=20)
-    model = models.CharField(max_length=100)
+    model = models.CharField(_("model"), max_length=100)
     api_style = models.CharField(max_length=20)
     prompt_version = models.CharField(max_length=50)
     # The version's content hash (ai_prefill PromptVersion.content_hash): the exact instructions, schema, params.

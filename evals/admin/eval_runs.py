@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from ai_prefill.admin import llm_calls_table
+from ai_prefill.llm.schema import SuggestedField
 from core.admin import ReadOnlyAdminMixin
 from evals.compare import verdict_changes
 from evals.metrics import METRIC_NAMES
@@ -125,15 +126,19 @@ class EvalRunAdmin(RecordAdmin):
             for name in METRIC_NAMES
         ]
         return format_html(
-            "<table class='review-calls'><thead><tr><th>metric</th><th>this run</th><th>baseline</th>"
-            "<th>change</th></tr></thead><tbody>{}</tbody></table>",
+            "<table class='review-calls'><thead><tr><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("metric"),
+            gettext("this run"),
+            gettext("baseline"),
+            gettext("change"),
             format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
     @admin.display(description=_("attributes, confidence, languages"))
     def breakdown_tables(self, run: EvalRun) -> str:
         runs = [run.baseline, run] if run.baseline else [run]
-        headers = ("", "baseline", "this run") if run.baseline else ("", "this run")
+        headers = ("", gettext("baseline"), gettext("this run")) if run.baseline else ("", gettext("this run"))
         sections = [
             format_html(
                 "<table class='review-calls'><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
@@ -155,7 +160,12 @@ class EvalRunAdmin(RecordAdmin):
         url = reverse(RESULTS_CHANGELIST) + f"?run__id__exact={run.pk}"
         wrong = reverse(RESULTS_CHANGELIST) + f"?run__id__exact={run.pk}&category_correct__exact=0"
         return format_html(
-            '<a href="{}">All {} results</a> · <a href="{}">wrong category</a>', url, run.results.count(), wrong
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            url,
+            ngettext("All %(count)d result", "All %(count)d results", run.results.count())
+            % {"count": run.results.count()},
+            wrong,
+            gettext("wrong category"),
         )
 
     @admin.display(description=_("cases that changed verdict since the baseline"))
@@ -274,7 +284,7 @@ class EvalResultAdmin(RecordAdmin):
     @admin.display(description=_("case"))
     def case_link(self, result: EvalResult) -> str:
         if result.case_id is None:
-            return "deleted"
+            return gettext("deleted")
         url = reverse("admin:evals_evalcase_change", args=[result.case_id])
         return format_html('<a href="{}">{}</a>', url, result.case)
 
@@ -283,24 +293,28 @@ class EvalResultAdmin(RecordAdmin):
         if result.case is None or not result.case.image:
             return gettext("The case was deleted.")
         photos = [(photo.url,) for photo in result.case.photos if photo]
-        return format_html_join("", '<img src="{}" alt="A photo of the case" class="review-photo">', photos)
+        alt = gettext("A photo of the case")
+        return format_html_join("", '<img src="{}" alt="{}" class="review-photo">', ((url, alt) for (url,) in photos))
 
     @admin.display(description=_("expected vs produced"))
     def comparison(self, result: EvalResult) -> str:
         expected, produced = result.expected, result.produced or {}
         rows = [
-            ("title", expected.get("title") or "", produced.get("title", "")),
-            ("title must mention", ", ".join(expected.get("title_must_mention", [])), ""),
-            ("category", expected.get("category", ""), produced.get("category", "")),
-            ("price", _price_range(expected), produced.get("price", "")),
-            ("description", "", produced.get("description", "")),
-            ("condition", expected.get("condition", ""), produced.get("condition", "")),
+            (_label("title"), expected.get("title") or "", produced.get("title", "")),
+            (gettext("title must mention"), ", ".join(expected.get("title_must_mention", [])), ""),
+            (_label("category"), expected.get("category", ""), produced.get("category", "")),
+            (_label("price"), _price_range(expected), produced.get("price", "")),
+            (_label("description"), "", produced.get("description", "")),
+            (_label("condition"), expected.get("condition", ""), produced.get("condition", "")),
             *_attribute_rows(expected, produced, result.attribute_verdicts),
-            ("language", expected.get("language", ""), produced.get("language", "")),
+            (pgettext("suggestion field", "language"), expected.get("language", ""), produced.get("language", "")),
         ]
         return format_html(
-            "<table class='review-compare'><thead><tr><th>field</th><th>expected</th><th>produced</th></tr></thead>"
+            "<table class='review-compare'><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             "<tbody>{}</tbody></table>",
+            gettext("field"),
+            gettext("expected"),
+            gettext("produced"),
             format_html_join(
                 "", "<tr><th>{}</th><td class='review-text'>{}</td><td class='review-text'>{}</td></tr>", rows
             ),
@@ -312,6 +326,11 @@ class EvalResultAdmin(RecordAdmin):
 
 
 NOT_VISIBLE = "not visible"
+
+
+def _label(field: str) -> str:
+    """A suggested field as staff read it in their language ("title", "titolo")."""
+    return str(SuggestedField(field).label).lower()
 
 
 def _attribute_rows(expected: dict, produced: dict, verdicts: dict) -> list[tuple[str, str, str]]:
@@ -334,5 +353,5 @@ def _attribute_rows(expected: dict, produced: dict, verdicts: dict) -> list[tupl
 def _price_range(expected: dict) -> str:
     low, high = expected.get("price_min"), expected.get("price_max")
     if low is None and high is None:
-        return "any price"
+        return gettext("any price")
     return f"{low or 0} – {high or '∞'}"

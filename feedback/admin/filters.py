@@ -51,7 +51,10 @@ class ChangedFieldFilter(admin.SimpleListFilter):
     parameter_name = "changed"
 
     def lookups(self, request, model_admin):
-        details = sorted(set(CategoryAttribute.objects.values_list("slug", "name")))
+        # By slug, in the staff member's language (the same slug may name a detail of several categories).
+        details = sorted(
+            {attribute.slug: attribute.name_translated for attribute in CategoryAttribute.objects.all()}.items()
+        )
         return [*Correction.Field.choices, *details, ("none", _("Nothing changed"))]
 
     def queryset(self, request, queryset):
@@ -68,7 +71,7 @@ class SuggestedCategoryFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        return list(Category.objects.values_list("slug", "name"))
+        return [(category.slug, category.name_translated) for category in Category.objects.all()]
 
     def queryset(self, request, queryset):
         return queryset.filter(suggestion__category=self.value()) if self.value() else queryset

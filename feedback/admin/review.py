@@ -5,7 +5,8 @@ import re
 from difflib import SequenceMatcher
 
 from django.contrib import admin, messages
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -31,6 +32,7 @@ from feedback.admin.filters import (
 from feedback.models import Correction, SuggestionReview, Vote
 from feedback.selectors import analysis_posted_values, outcome_for_analysis
 from feedback.services import corrected_fields, reviews_mark
+from marketplace.models import Category, name_translated
 from marketplace.selectors import attribute_names
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
@@ -146,13 +148,18 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request) -> QuerySet:
+        suggested_category = Category.objects.filter(slug=OuterRef("suggested_slug"))
         return (
             super()
             .get_queryset(request)
+            .annotate(suggested_slug=KT("suggestion__category"))
             .annotate(
                 current_vote=Subquery(current_votes().values("value")[:1]),
                 abandoned_at=F("outcome__abandoned_at"),
                 reviewed_at=F("review__reviewed_at"),
+                # The suggested category's name in every language, so the list names it without a query per row.
+                category_name=Subquery(suggested_category.values("name")[:1]),
+                category_names=Subquery(suggested_category.values("names")[:1]),
             )
             .prefetch_related(
                 Prefetch(
@@ -179,7 +186,7 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("photo"))
     def thumbnail(self, analysis: Analysis) -> str:
         if analysis.photo is None:
-            return "deleted"
+            return gettext("deleted")
         return format_html('<img src="{}" alt="" class="review-thumb" loading="lazy">', analysis.photo.thumbnail.url)
 
     @admin.display(description=_("suggested title"))
@@ -188,6 +195,8 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("category"))
     def suggested_category(self, analysis: Analysis) -> str:
+        if analysis.category_name:
+            return name_translated(analysis.category_name, analysis.category_names)
         return (analysis.suggestion or {}).get("category", "—")
 
     @admin.display(description=_("vote"), ordering="current_vote")
@@ -196,13 +205,14 @@ class SuggestionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("changed"))
     def changed_column(self, analysis: Analysis) -> str:
-        return ", ".join(correction.field for correction in analysis.initial_changes) or "—"
+        names = _field_names([correction.field for correction in analysis.initial_changes], category_slug=None)
+        return ", ".join(names[correction.field] for correction in analysis.initial_changes) or "—"
 
     @admin.display(description=_("outcome"))
     def outcome_column(self, analysis: Analysis) -> str:
         if analysis.posted_at or analysis.listing_id:
-            return "posted"
-        return "abandoned" if analysis.abandoned_at else "—"
+            return OUTCOME_STATES["posted"]
+        return OUTCOME_STATES["abandoned"] if analysis.abandoned_at else "—"
 
     @admin.display(description=_("reviewed"), boolean=True, ordering="reviewed_at")
     def reviewed_column(self, analysis: Analysis) -> bool:

@@ -31,7 +31,10 @@ from marketplace.services.favourites import favourite_add
 from marketplace.services.messaging import conversation_contact
 from marketplace.services.reports import report_create
 from marketplace.services.saved_searches import saved_search_create, unsubscribe_token
-from tests.factories import ListingFactory, UserFactory, listing_with_photo, suggested_analysis
+from tests.ai_prefill.rollout_helpers import arm_analysis, experiment, variant
+from tests.evals.eval_cases import make_case
+from tests.evals.test_eval_admin import make_run
+from tests.factories import SUGGESTION, ListingFactory, UserFactory, listing_with_photo, suggested_analysis
 from tests.i18n.catalogues import translations
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +81,16 @@ def world(seeded_categories, settings) -> World:
     pending = suggested_analysis(user=seller, status="pending", language="it")  # its status partial polls
     vote_record(analysis=analysis, user=seller, value="down", reasons=["price_off"], comment="Troppo caro")
     token = seller.api_tokens.first()
+    # The staff pages of the experiments and the evaluations, with numbers in them.
+    # Named as staff here would name them: data is shown as typed, so a name equal to a msgid ("control") would
+    # read as English left.
+    current, candidate = variant("attuale"), variant("nuova", model="gpt-4.1-mini", prompt_version="prefill-v2")
+    running = experiment((current, 50), (candidate, 50), name="prezzi")
+    arm_analysis(running, "attuale", vote="up", posted=True, category_kept=True)
+    arm_analysis(running, "nuova", vote="down", posted=True, category_kept=False)
+    case = make_case("giochi", "red", "electronics", price=(20, 80), words=["cuffie"], title="Cuffie rosse")
+    baseline = make_run("gpt-4o-mini", case, produced={**SUGGESTION, "title": "Cuffie rosse"})
+    make_run("gpt-4.1-mini", case, produced=None, baseline=baseline)
     return World(
         seller,
         buyer,
