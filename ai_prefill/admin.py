@@ -140,7 +140,10 @@ class AnalysisAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         photos = analysis_photos(analysis)
         if not photos:
             return gettext("The photos were deleted with their listing.")
-        shown = ((photo.image.url, gettext("Photo %(number)d") % {"number": number}) for number, photo in enumerate(photos, 1))
+        shown = (
+            (photo.image.url, gettext("Photo %(number)d") % {"number": number})
+            for number, photo in enumerate(photos, 1)
+        )
         return format_html_join("", '<img src="{}" alt="{}" class="admin-photo">', shown)
 
     @admin.display(description=_("upload to result"), ordering="finished_at")

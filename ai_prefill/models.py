@@ -158,7 +158,7 @@ class PromptVersion(models.Model):
     """A prompt version as registered from ai_prefill/prompts/ (see ai_prefill.llm.prompt); never edited."""
 
     version = models.CharField(max_length=50, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
     instructions = models.TextField()
     # The JSON schema as sent, with "{category slugs}" standing for the taxonomy read at call time.
     output_schema = models.JSONField()
@@ -198,7 +198,7 @@ class Variant(models.Model):
         CHAT = "chat", _("Chat Completions API")
 
     name = models.SlugField(max_length=50, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.OPENAI)
     model = models.CharField(_("model"), max_length=100, help_text=_("e.g. gpt-4o-mini; ignored by the demo provider."))
     api_style = models.CharField(max_length=20, choices=ApiStyle.choices, default=ApiStyle.RESPONSES)
@@ -234,13 +234,13 @@ class Experiment(models.Model):
         STOPPED = "stopped", _("Stopped")
 
     name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
     # Mixed into the assignment hash: each experiment splits sellers afresh.
     salt = models.CharField(max_length=32, default=_new_salt, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # The kill switch: once set, every analysis of the experiment goes to the control.
     killed_at = models.DateTimeField(null=True, blank=True)
-    kill_reason = models.TextField(blank=True)
+    kill_reason = models.TextField(blank=True, verbose_name=_("kill reason"))
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
@@ -290,7 +290,7 @@ class ExperimentChange(models.Model):
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="changes")
     action = models.CharField(max_length=12, choices=Action.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -339,7 +339,7 @@ class Retrieval(models.Model):
 
     analysis = models.OneToOneField(Analysis, on_delete=models.CASCADE, related_name="retrieval")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True, verbose_name=_("reason"))
     backend = models.CharField(max_length=20, blank=True)
     # Every listing retrieved, best first; those kept after trimming outliers made the range.
     listing_ids = models.JSONField(default=list, blank=True)

@@ -60,7 +60,7 @@ class CategoryAttributeInline(admin.TabularInline):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     inlines = [CategoryAttributeInline]
-    list_display = ("name", "slug", "position", "active_listings")
+    list_display = ("__str__", "slug", "position", "active_listings")  # the name in the staff member's language
     list_editable = ("position",)
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name", "slug")

@@ -91,16 +91,16 @@ class EvalRunAdmin(RecordAdmin):
 
     list_display_links = ["run_number", "created_at"]
 
-    n_cases = _metric_column("n_cases", "cases")
-    schema_valid = _metric_column("schema_valid_rate", "schema valid")
-    category_accuracy = _metric_column("category_accuracy", "category")
-    attribute_accuracy = _metric_column("attribute_accuracy", "details")
-    price_in_range = _metric_column("price_in_range_rate", "price in range")
-    title_mentions = _metric_column("title_mention_rate", "title words")
-    tone_flags = _metric_column("tone_flag_rate", "tone flagged")
-    errors = _metric_column("error_rate", "errors")
-    latency_p50 = _metric_column("latency_p50_ms", "p50 latency")
-    cost = _metric_column("cost_total", "cost")
+    n_cases = _metric_column("n_cases", _("cases"))
+    schema_valid = _metric_column("schema_valid_rate", _("schema valid"))
+    category_accuracy = _metric_column("category_accuracy", _("category"))
+    attribute_accuracy = _metric_column("attribute_accuracy", _("details"))
+    price_in_range = _metric_column("price_in_range_rate", _("price in range"))
+    title_mentions = _metric_column("title_mention_rate", _("title words"))
+    tone_flags = _metric_column("tone_flag_rate", _("tone flagged"))
+    errors = _metric_column("error_rate", _("errors"))
+    latency_p50 = _metric_column("latency_p50_ms", _("p50 latency"))
+    cost = _metric_column("cost_total", _("cost"))
 
     @admin.display(description=_("run"), ordering="id")
     def run_number(self, run: EvalRun) -> str:

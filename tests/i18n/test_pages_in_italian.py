@@ -46,6 +46,9 @@ ALLOWED = {
     "English": "the language switcher names each language in itself, so Italians can find their way back",
     "Italiano": "idem",
 }
+# The same, on the admin's pages only: django/contrib/admin/templates/admin/search_form.html writes the search
+# icon's alt="Search" without {% translate %}, so it is English in every language (our own "Search" is checked).
+ALLOWED_IN_ADMIN = {"Search"}
 # Attributes a program reads (htmx, the browser's number inputs and meters): a number there must not be written the
 # Italian way ("every 1,5s" is no trigger htmx knows, so the sell page would never poll).
 MACHINE_ATTRIBUTES = {"hx-trigger", "min", "max", "step", "low", "high", "optimum"}
@@ -66,8 +69,8 @@ class World:
 @pytest.fixture
 def world(seeded_categories, settings) -> World:
     settings.AI_STREAM = True  # the default (the suite turns it off): the sell page then polls every 0.25 s
-    seller = UserFactory(username="seller", display_name="Sam Seller")
-    buyer = UserFactory(username="buyer", display_name="Bea Buyer")
+    seller = UserFactory(username="sam", display_name="Sam Seller")
+    buyer = UserFactory(username="bea", display_name="Bea Buyer")
     staff = UserFactory(username="staff", is_staff=True, is_superuser=True)
     listing = listing_with_photo(seller=seller, title="Lampada da tavolo", price=Decimal("1234.50"))
     sold = ListingFactory(seller=seller, title="Sedia di legno", status=Listing.Status.SOLD, sold_to=buyer)
@@ -259,6 +262,8 @@ def test_every_page_in_each_language_has_no_english_left_from_our_catalogues(wor
                 checked += 1
                 html = response.content.decode()
                 left = english_left(visible_texts(html), catalogue)
+                if url.startswith("/admin/"):
+                    left = [text for text in left if text not in ALLOWED_IN_ADMIN]
                 if left:
                     problems.append(f"{url} as {who}: " + " | ".join(left))
                 problems += [
