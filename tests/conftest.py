@@ -122,12 +122,14 @@ def celery_broker():
 
 @pytest.fixture
 def seeded_categories(db):
-    """The categories from the seed migration, again: a transactional test's flush empties every table."""
+    """The categories from the seed migrations, again: a transactional test's flush empties every table. 0014 adds
+    their item details and their Italian names."""
     from importlib import import_module
 
     from django.apps import apps
 
     import_module("marketplace.migrations.0002_seed_categories").seed(apps, None)
+    import_module("marketplace.migrations.0014_category_attributes").seed(apps, None)
 
 
 _exporter = InMemorySpanExporter()
