@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.template.base import Lexer, TokenType
+from django.template.loader import get_template
 
 from tests.i18n.catalogues import ROOT
 
@@ -117,3 +118,9 @@ def test_the_check_reads_plain_text_templates_too():
 def test_no_template_text_is_left_untranslated(path):
     found = untranslated_texts(path.read_text(), html=path.suffix == ".html")
     assert not found, f"{path.relative_to(ROOT)} shows text outside {{% translate %}}:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("path", template_paths(), ids=lambda path: str(path.relative_to(TEMPLATES)))
+def test_every_template_compiles_with_its_translation_tags(path):
+    """A {% blocktranslate %} with a filter or a tag inside it, or a missing {% load i18n %}, fails here."""
+    get_template(str(path.relative_to(TEMPLATES)))
