@@ -98,8 +98,9 @@ def test_a_full_size_photo_still_uploads_when_the_page_does_not_resize(
 
 def test_the_page_fills_each_field_as_the_stream_delivers_it(site, model, open_page, seller, mug_photo, settings):
     settings.AI_STREAM = True
-    # About 40 deltas, 0.15 s apart: six seconds in which the title is there and the condition not yet.
-    model.token_pace = 0.15
+    # About 140 deltas (prefill-v4 asks for every category's item details, each null here, and a confidence per
+    # field), 0.05 s apart: seven seconds in which the title is there and the condition not yet.
+    model.token_pace = 0.05
     page = open_page()
     log_in(page, "gina")
     page.goto("/sell/")
