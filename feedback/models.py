@@ -36,14 +36,16 @@ class Vote(models.Model):
         MADE_UP_DETAILS = "made_up_details", _("Made-up details")
         OTHER = "other", pgettext_lazy("vote reason", "Other")
 
-    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="votes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_votes")
-    value = models.CharField(max_length=4, choices=Value.choices)
-    reasons = models.JSONField(default=list, blank=True)
-    comment = models.CharField(max_length=COMMENT_MAX_LENGTH, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="votes", verbose_name=_("analysis"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestion_votes", verbose_name=_("user")
+    )
+    value = models.CharField(max_length=4, choices=Value.choices, verbose_name=_("value"))
+    reasons = models.JSONField(default=list, blank=True, verbose_name=_("reasons"))
+    comment = models.CharField(max_length=COMMENT_MAX_LENGTH, blank=True, verbose_name=_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
     # Null while this is the user's current vote; set when a later vote replaces it.
-    replaced_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("replaced at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -79,23 +81,27 @@ class Correction(models.Model):
         INITIAL = "initial", _("At posting")
         LATE = "late", _("Edited later")
 
-    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="corrections")
-    listing = models.ForeignKey(Listing, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    analysis = models.ForeignKey(
+        Analysis, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("analysis")
+    )
+    listing = models.ForeignKey(
+        Listing, on_delete=models.SET_NULL, related_name="+", null=True, blank=True, verbose_name=_("listing")
+    )
     # A suggested field (Field) or an item detail's slug (brand, colour): the flat field names of the contract.
     # No choices: the details are data staff edit (CategoryAttribute).
-    field = models.CharField(max_length=40)
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.INITIAL)
+    field = models.CharField(max_length=40, verbose_name=_("field"))
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.INITIAL, verbose_name=_("kind"))
     # Values as text: the category slug, the price in euros ("12.50"), the condition value, a detail's value
     # ("" when the suggestion said it was not visible, or the seller left it empty).
-    suggested = models.TextField(blank=True)
-    final = models.TextField(blank=True)
-    changed = models.BooleanField()
+    suggested = models.TextField(blank=True, verbose_name=_("suggested"))
+    final = models.TextField(blank=True, verbose_name=_("final"))
+    changed = models.BooleanField(verbose_name=_("changed"))
     # 1.0 = kept as suggested, 0.0 = nothing in common. Text: difflib ratio; price: 1 - relative error
     # (floored at 0); category and condition: 1 or 0.
-    similarity = models.FloatField()
+    similarity = models.FloatField(verbose_name=_("similarity"))
     # Price only: |suggested - final| / final; null when the final price is 0 and the suggestion was not.
-    relative_error = models.FloatField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    relative_error = models.FloatField(null=True, blank=True, verbose_name=_("relative error"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -113,13 +119,15 @@ class Correction(models.Model):
 class Outcome(models.Model):
     """What happened after a suggestion, where it cannot be read from the listing at query time."""
 
-    analysis = models.OneToOneField(Analysis, on_delete=models.CASCADE, primary_key=True, related_name="outcome")
+    analysis = models.OneToOneField(
+        Analysis, on_delete=models.CASCADE, primary_key=True, related_name="outcome", verbose_name=_("analysis")
+    )
     # Kept even when the listing is deleted later, so the analysis still counts as posted.
-    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
     # Set by the sweep when no listing came within 24 hours of the suggestion; posting clears it.
-    abandoned_at = models.DateTimeField(null=True, blank=True)
+    abandoned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("abandoned at"))
     # The listing's updated_at the late-correction sweep last compared; later edits need a look.
-    corrections_checked_at = models.DateTimeField(null=True, blank=True)
+    corrections_checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("corrections checked at"))
 
     class Meta:
         verbose_name = _("outcome")
@@ -132,17 +140,29 @@ class Outcome(models.Model):
 class Review(models.Model):
     """Staff attention on an analysis: reviewed in admin, and the annotation queue's sample and claim."""
 
-    analysis = models.OneToOneField(Analysis, on_delete=models.CASCADE, primary_key=True, related_name="review")
+    analysis = models.OneToOneField(
+        Analysis, on_delete=models.CASCADE, primary_key=True, related_name="review", verbose_name=_("analysis")
+    )
     # 0..9999 from a hash of the analysis id: in the random sample when below rate * 10,000.
-    sample_key = models.PositiveSmallIntegerField()
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    sample_key = models.PositiveSmallIntegerField(verbose_name=_("sample key"))
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("reviewed by"),
     )
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("claimed by"),
     )
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
 
     class Meta:
         indexes = [models.Index(fields=["claimed_until"], name="review_claimed_until")]
@@ -156,9 +176,11 @@ class Review(models.Model):
 class AnnotationSkip(models.Model):
     """An annotator passed on an item; it stays in the queue for everyone else."""
 
-    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="+", verbose_name=_("analysis"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["analysis", "user"], name="one_skip_per_annotator")]
@@ -172,14 +194,25 @@ class AnnotationSkip(models.Model):
 class Annotation(models.Model):
     """A staff member's verdict on each suggested field, with the right value where they typed one."""
 
-    analysis = models.OneToOneField(Analysis, on_delete=models.CASCADE, related_name="annotation")
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True)
+    analysis = models.OneToOneField(
+        Analysis, on_delete=models.CASCADE, related_name="annotation", verbose_name=_("analysis")
+    )
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, verbose_name=_("annotator")
+    )
     # {"title": {"correct": true, "value": ""}, "price": {"correct": false, "value": "40.00"}, ...}, the suggested
     # item details beside them by slug ("brand": {...}).
-    verdicts = models.JSONField(default=dict)
-    notes = models.TextField(blank=True)
-    eval_case = models.ForeignKey("evals.EvalCase", on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    verdicts = models.JSONField(default=dict, verbose_name=_("verdicts"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    eval_case = models.ForeignKey(
+        "evals.EvalCase",
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("eval case"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at"]
