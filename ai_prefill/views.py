@@ -44,6 +44,7 @@ from marketplace.attributes import attribute_choice_label
 from marketplace.forms import PriceField, add_domain_error, place_initial
 from marketplace.models import Category, CategoryAttribute, Condition, Photo
 from marketplace.services.listings import listing_create
+from marketplace.templatetags.trova import euro
 
 
 def _failed_sentence() -> str:
@@ -162,7 +163,7 @@ def _choice_label(name: str, value: str, category_names: dict[str, str]) -> str:
     if name == "condition":
         return str(dict(Condition.choices).get(value, value))
     if name == "price":
-        return f"€{value}"
+        return euro(value)
     return attribute_choice_label(value)
 
 
