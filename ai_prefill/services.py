@@ -184,6 +184,14 @@ def draft_photos_get(*, user: User, photo_ids: Sequence) -> list[Photo]:
     return [found[photo_id] for photo_id in ids]
 
 
+def draft_photos_present(*, user: User, photo_ids: Sequence) -> list[Photo]:
+    """The same photos as draft_photos_get, leaving out any that are no longer the seller's drafts (posted meanwhile,
+    or not theirs) instead of failing: what a page that posts its photo ids back still shows."""
+    wanted = [int(photo_id) for photo_id in photo_ids if str(photo_id).strip().isdigit()]
+    found = Photo.objects.filter(pk__in=wanted, owner=user, listing=None).in_bulk()
+    return [found[photo_id] for photo_id in dict.fromkeys(wanted) if photo_id in found]
+
+
 def _assigned_variant(user: User | None, session_key: str) -> dict:
     """The experiment arm this seller sticks to, as Analysis fields; none outside experiments."""
     user_id = user.pk if user is not None and user.is_authenticated else None

@@ -37,6 +37,7 @@ from ai_prefill.services import (
     analysis_start,
     analysis_time_budget_seconds,
     draft_photos_get,
+    draft_photos_present,
     photo_store,
 )
 from core.errors import DomainError, with_retry_after
@@ -274,12 +275,8 @@ def _analysis_swap(request, *, analysis: Analysis | None, status: int = 200, **e
 
 
 def _draft_photos(request) -> list[Photo]:
-    """The photos on the page (hidden photo_ids, in the seller's order); those no longer the seller's drafts
-    (posted meanwhile, or not theirs) are left out rather than failing the whole page."""
-    ids = [photo_id for photo_id in request.POST.getlist("photo_ids") if photo_id.strip()]
-    wanted = [int(photo_id) for photo_id in ids if photo_id.isdigit()]
-    found = Photo.objects.filter(pk__in=wanted, owner=request.user, listing=None).in_bulk()
-    return [found[photo_id] for photo_id in dict.fromkeys(wanted) if photo_id in found]
+    """The photos on the page (hidden photo_ids, in the seller's order)."""
+    return draft_photos_present(user=request.user, photo_ids=request.POST.getlist("photo_ids"))
 
 
 def _photos_arranged(photos: list[Photo], intent: str) -> list[Photo]:
